@@ -1,0 +1,44 @@
+# repatria: the two commands people need are `make demo` and `make test`.
+# Each sets up everything it needs on a fresh machine with Python 3.11 and make.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint bench lock system clean docs
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip sync --quiet --python $(PY) requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	touch $(STAMP)
+
+# System packages the tests and the demo use (browser, PDF tools, fonts).
+system:
+	@bash scripts/system-packages
+
+demo: $(STAMP) system
+	$(VENV)/bin/repatria demo --base-dir .demo $(DEMO_ARGS)
+
+test: $(STAMP) system
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src
+	$(VENV)/bin/lint-imports
+
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+# Re-pin every dependency after editing pyproject.toml.
+lock: $(STAMP)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache
