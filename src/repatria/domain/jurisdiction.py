@@ -53,7 +53,7 @@ def _by_code() -> dict[str, Jurisdiction]:
     return {j.code: j for j in all_jurisdictions()}
 
 
-def parse_jurisdiction(value: str, *, where: str = "jurisdiction") -> Jurisdiction:
+def parse_jurisdiction(value: object, *, where: str = "jurisdiction") -> Jurisdiction:
     """Return the jurisdiction for an ISO 3166-1 alpha-2 code.
 
     A common mistake (``UK`` for the United Kingdom, a country name, an
@@ -69,9 +69,7 @@ def parse_jurisdiction(value: str, *, where: str = "jurisdiction") -> Jurisdicti
         guess = get_territory(raw.lower())
     if guess is not None and guess.code.upper() in _by_code():
         hint = f"; did you mean {guess.code.upper()} ({guess.name})?"
-    raise InvalidInput(
-        f"{value!r} is not an ISO 3166-1 alpha-2 country code{hint}", where=where
-    )
+    raise InvalidInput(f"{value!r} is not an ISO 3166-1 alpha-2 country code{hint}", where=where)
 
 
 def jurisdiction_name(code: str) -> str:

@@ -1,0 +1,77 @@
+"""A case: one matter of a node, grouping its requests, entities and events.
+
+Cases carry a reference of the form ``NG-2026-0001`` (the node's jurisdiction,
+the year opened and a sequence), which is what people quote in letters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from repatria.errors import InvalidInput
+
+CASE_REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{4,}$")
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInput:
+    """What a person gives to open a case, validated."""
+
+    title: str
+    summary: str
+    offences: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CaseInput:
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise InvalidInput("a case needs a title", where="title")
+        if len(title) > 300:
+            raise InvalidInput("longer than 300 characters", where="title")
+        summary = data.get("summary", "") or ""
+        if not isinstance(summary, str):
+            raise InvalidInput("expected text", where="summary")
+        if len(summary) > 20_000:
+            raise InvalidInput("longer than 20000 characters", where="summary")
+        offences = data.get("offences", []) or []
+        if not isinstance(offences, list) or not all(
+            isinstance(o, str) and o.strip() for o in offences
+        ):
+            raise InvalidInput("expected a list of offence names", where="offences")
+        return cls(title.strip(), summary.strip(), tuple(o.strip() for o in offences))
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    reference: str
+    title: str
+    summary: str
+    offences: tuple[str, ...]
+    status: CaseStatus
+    jurisdiction: str
+    created_at: datetime
+    created_by: str
+    members: tuple[str, ...]
+
+
+def make_case_reference(jurisdiction: str, year: int, sequence: int) -> str:
+    return f"{jurisdiction.upper()}-{year:04d}-{sequence:04d}"
+
+
+def check_case_reference(value: str, *, where: str = "case") -> str:
+    ref = value.strip().upper()
+    if not CASE_REFERENCE.match(ref):
+        raise InvalidInput(
+            f"{value!r} is not a case reference (expected e.g. NG-2026-0001)", where=where
+        )
+    return ref

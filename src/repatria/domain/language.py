@@ -1,0 +1,24 @@
+"""Languages, by ISO 639-1 code where one exists.
+
+UNCAC Art. 46(14) lets each state notify the languages it accepts; a request
+must be in one of them. Codes are validated against rigour's ISO 639 tables.
+"""
+
+from __future__ import annotations
+
+from rigour.langs import iso_639_alpha2, iso_639_alpha3
+
+from repatria.errors import InvalidInput
+
+UN_LANGUAGES = ("ar", "en", "es", "fr", "ru", "zh")
+"""The six official languages of the United Nations."""
+
+
+def parse_language(value: object, *, where: str = "language") -> str:
+    """Return the ISO 639-1 code (or 639-3 where there is no two-letter code)."""
+    raw = value.strip().lower() if isinstance(value, str) else ""
+    if raw and iso_639_alpha3(raw) is not None:
+        return iso_639_alpha2(raw) or raw
+    raise InvalidInput(
+        f"{value!r} is not an ISO 639 language code (e.g. en, fr, es, ar, ru, zh)", where=where
+    )
