@@ -1,0 +1,176 @@
+"""Use cases on cases: open, list, read, assign people, read the timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repatria.domain.access import Action
+from repatria.domain.case import (
+    Case,
+    CaseInput,
+    CaseStatus,
+    check_case_reference,
+    make_case_reference,
+)
+from repatria.domain.event import Event
+from repatria.errors import Conflict, InvalidInput
+from repatria.service.access import authorize, not_visible
+from repatria.service.actor import Actor
+from repatria.service.events import events_of_case, record_event
+from repatria.service.node import Node
+from repatria.store.base import utcnow
+from repatria.store.tables import CaseMemberRow, CaseRow, CounterRow, UserRow
+
+
+def case_view(row: CaseRow) -> Case:
+    return Case(
+        reference=row.reference,
+        title=row.title,
+        summary=row.summary,
+        offences=tuple(row.offences),
+        status=CaseStatus(row.status),
+        jurisdiction=row.reference[:2],
+        created_at=row.created_at,
+        created_by=row.created_by,
+        members=tuple(sorted(m.user.username for m in row.members)),
+    )
+
+
+def load_case(session: Session, reference: str) -> CaseRow:
+    row = session.scalar(select(CaseRow).where(CaseRow.reference == reference))
+    if row is None:
+        raise not_visible(reference)
+    return row
+
+
+def _next_sequence(session: Session, name: str) -> int:
+    counter = session.get(CounterRow, name, with_for_update=True)
+    if counter is None:
+        counter = CounterRow(name=name, value=0)
+        session.add(counter)
+    counter.value += 1
+    session.flush()
+    return counter.value
+
+
+def open_case(node: Node, actor: Actor, data: dict[str, Any]) -> Case:
+    """Open a case; its creator is its first member."""
+    authorize(node, actor, Action.CASE_CREATE)
+    fields = CaseInput.from_dict(data)
+    with node.transaction() as session:
+        year = utcnow().year
+        seq = _next_sequence(session, f"case-{year}")
+        row = CaseRow(
+            reference=make_case_reference(node.config.jurisdiction, year, seq),
+            title=fields.title,
+            summary=fields.summary,
+            offences=list(fields.offences),
+            status=CaseStatus.OPEN.value,
+            created_by=actor.username,
+        )
+        session.add(row)
+        session.flush()
+        session.add(CaseMemberRow(case_id=row.id, user_id=actor.user_id, added_by=actor.username))
+        record_event(
+            session,
+            actor=actor.username,
+            action="case.opened",
+            why=fields.title,
+            case_id=row.id,
+            details={"offences": list(fields.offences)},
+        )
+        session.flush()
+        session.refresh(row)
+        return case_view(row)
+
+
+def list_cases(node: Node, actor: Actor, *, status: str | None = None) -> list[Case]:
+    """The cases the actor is assigned to (need-to-know), newest first."""
+    authorize(node, actor, Action.CASE_READ)
+    with node.transaction() as session:
+        query = (
+            select(CaseRow)
+            .join(CaseMemberRow, CaseMemberRow.case_id == CaseRow.id)
+            .where(CaseMemberRow.user_id == actor.user_id)
+            .order_by(CaseRow.id.desc())
+        )
+        if status is not None:
+            try:
+                query = query.where(CaseRow.status == CaseStatus(status).value)
+            except ValueError:
+                raise InvalidInput(
+                    f"unknown status {status!r}; accepted: open, closed", where="status"
+                ) from None
+        return [case_view(r) for r in session.scalars(query).all()]
+
+
+def get_case(node: Node, actor: Actor, reference: str) -> Case:
+    ref = check_case_reference(reference)
+    authorize(node, actor, Action.CASE_READ, ref)
+    with node.transaction() as session:
+        return case_view(load_case(session, ref))
+
+
+def case_timeline(node: Node, actor: Actor, reference: str) -> list[Event]:
+    ref = check_case_reference(reference)
+    authorize(node, actor, Action.CASE_READ, ref)
+    with node.transaction() as session:
+        return events_of_case(session, load_case(session, ref).id)
+
+
+def assign_member(node: Node, actor: Actor, reference: str, username: str, why: str) -> Case:
+    """Give a colleague need-to-know access to a case (a supervisor's decision)."""
+    ref = check_case_reference(reference)
+    authorize(node, actor, Action.CASE_ASSIGN, ref)
+    if not why.strip():
+        raise InvalidInput("say why this person needs to know", where="why")
+    with node.transaction() as session:
+        case = load_case(session, ref)
+        user = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+        if user is None or not user.active:
+            raise InvalidInput(f"no active user {username!r}", where="username")
+        if session.get(CaseMemberRow, (case.id, user.id)) is not None:
+            raise Conflict(f"{user.username} is already assigned to {ref}", where="username")
+        session.add(CaseMemberRow(case_id=case.id, user_id=user.id, added_by=actor.username))
+        record_event(
+            session,
+            actor=actor.username,
+            action="case.member-added",
+            why=why.strip(),
+            case_id=case.id,
+            details={"username": user.username},
+        )
+        session.flush()
+        session.refresh(case)
+        return case_view(case)
+
+
+def remove_member(node: Node, actor: Actor, reference: str, username: str, why: str) -> Case:
+    """Withdraw access; the person's next call on the case is refused."""
+    ref = check_case_reference(reference)
+    authorize(node, actor, Action.CASE_ASSIGN, ref)
+    if not why.strip():
+        raise InvalidInput("say why access is withdrawn", where="why")
+    with node.transaction() as session:
+        case = load_case(session, ref)
+        user = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+        member = session.get(CaseMemberRow, (case.id, user.id)) if user is not None else None
+        if user is None or member is None:
+            raise InvalidInput(f"{username!r} is not assigned to {ref}", where="username")
+        if len(case.members) == 1:
+            raise Conflict("the last member of a case cannot be removed", where="username")
+        session.delete(member)
+        record_event(
+            session,
+            actor=actor.username,
+            action="case.member-removed",
+            why=why.strip(),
+            case_id=case.id,
+            details={"username": user.username},
+        )
+        session.flush()
+        session.refresh(case)
+        return case_view(case)

@@ -1,0 +1,56 @@
+"""Settings of a node process, read once at the edge (CLI, web) and passed down.
+
+Every field is documented; ``docs/configuration.md`` lists them and a test
+checks that the two agree. The node's identity (jurisdiction, authority) is
+not a setting: it lives in ``node.json`` in the data directory, written by
+``repatria init``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REPATRIA_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("repatria-data"),
+        description="Directory holding node.json, the SQLite database, keys and files.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the node's database, e.g."
+            " postgresql+psycopg://user@host/db. Default: SQLite in the data directory."
+        ),
+    )
+    host: str = Field(default="127.0.0.1", description="Address `repatria serve` listens on.")
+    port: int = Field(default=8700, ge=1, le=65535, description="Port `repatria serve` uses.")
+    session_hours: int = Field(
+        default=8, ge=1, le=24, description="Lifetime of a web UI session, in hours."
+    )
+    token_days: int = Field(
+        default=30, ge=1, le=365, description="Lifetime of an API bearer token, in days."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body the API accepts; larger ones get 413.",
+    )
+    log_format: Literal["console", "json"] = Field(
+        default="console", description="Operator log format: console for people, json for tools."
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (set when the node is served over HTTPS).",
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'repatria.db').resolve()}"
