@@ -25,6 +25,7 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     CASE_CREATE = "case.create"
+    CASE_LIST = "case.list"
     CASE_READ = "case.read"
     CASE_ASSIGN = "case.assign"
     REQUEST_CREATE = "request.create"
@@ -49,6 +50,7 @@ CASE_SCOPED = frozenset(
 
 _WORK = {
     Action.CASE_CREATE,
+    Action.CASE_LIST,
     Action.CASE_READ,
     Action.REQUEST_CREATE,
     Action.REQUEST_TRANSITION,
@@ -59,8 +61,8 @@ _WORK = {
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.CASE_OFFICER: frozenset(_WORK),
     Role.SUPERVISOR: frozenset(_WORK | {Action.CASE_ASSIGN}),
-    Role.PRIVILEGE_REVIEWER: frozenset({Action.CASE_READ}),
-    Role.AUDITOR: frozenset({Action.CASE_READ, Action.AUDIT_READ}),
+    Role.PRIVILEGE_REVIEWER: frozenset({Action.CASE_LIST, Action.CASE_READ}),
+    Role.AUDITOR: frozenset({Action.CASE_LIST, Action.CASE_READ, Action.AUDIT_READ}),
     Role.NODE_ADMIN: frozenset({Action.USER_MANAGE, Action.AUTHORITY_MANAGE}),
 }
 

@@ -89,7 +89,7 @@ def open_case(node: Node, actor: Actor, data: dict[str, Any]) -> Case:
 
 def list_cases(node: Node, actor: Actor, *, status: str | None = None) -> list[Case]:
     """The cases the actor is assigned to (need-to-know), newest first."""
-    authorize(node, actor, Action.CASE_READ)
+    authorize(node, actor, Action.CASE_LIST)
     with node.transaction() as session:
         query = (
             select(CaseRow)

@@ -188,7 +188,7 @@ class RequestFilter:
 
 def list_requests(node: Node, actor: Actor, filters: RequestFilter) -> list[Request]:
     """Requests of the actor's cases, filtered; measures filter in Python (JSON column)."""
-    authorize(node, actor, Action.CASE_READ)
+    authorize(node, actor, Action.CASE_LIST)
     measure = parse_measure(filters.measure) if filters.measure else None
     query = (
         select(RequestRow)

@@ -1,0 +1,1 @@
+"""The HTTP shell: JSON API and server-rendered UI over the service layer."""

@@ -1,0 +1,92 @@
+"""The node's web application: JSON API, UI pages and static files in one process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from repatria import __version__
+from repatria.service.node import Node, open_node
+from repatria.settings import Settings
+from repatria.web import errors
+from repatria.web.api import auth, cases, directory, requests
+from repatria.web.limits import BodyLimit
+from repatria.web.ui import pages
+
+STATIC = Path(__file__).parent / "ui" / "static"
+
+PUBLIC_ROUTES = frozenset(
+    {
+        ("GET", "/api/health"),
+        ("GET", "/api/openapi.json"),
+        ("POST", "/api/auth/token"),
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("GET", "/"),
+    }
+)
+"""Routes that answer without credentials; every other route demands them.
+A test walks the whole route table against this set."""
+
+
+def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
+    """Build the app for the node in ``settings.data_dir`` (or an already opened node)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = node is None
+        app.state.node = node if node is not None else open_node(settings)
+        try:
+            yield
+        finally:
+            if opened:
+                app.state.node.close()
+
+    app = FastAPI(
+        title="repatria node API",
+        version=__version__,
+        summary="Mutual legal assistance for asset recovery: cases, requests, entities, events.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    if node is not None:
+        app.state.node = node
+
+    def render_html(request: Request, status: int, message: str) -> Response:
+        return pages.render_error(request, request.app.state.node, status, message)
+
+    errors.install(app, render_html)
+    for router in (
+        directory.health_router,
+        auth.router,
+        auth.me_router,
+        cases.router,
+        requests.router,
+        directory.router,
+        pages.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]  # starlette's middleware signature
+        response: Response = await call_next(request)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            " frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

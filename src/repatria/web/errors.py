@@ -1,0 +1,115 @@
+"""One table from exception class to HTTP status, and one error body.
+
+Every error the API returns has the shape
+``{"error": {"type": ..., "message": ..., "where": ..., "correlation_id": ...}}``;
+a test walks this table and checks each row (style.md principle 7).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from repatria.errors import (
+    AuthenticationRequired,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PeerUnavailable,
+    PermissionDenied,
+    RepatriaError,
+    VerificationFailed,
+)
+from repatria.logs import get_logger
+
+log = get_logger(__name__)
+
+STATUS: dict[type[RepatriaError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    InvalidTransition: 409,
+    Conflict: 409,
+    PermissionDenied: 403,
+    AuthenticationRequired: 401,
+    VerificationFailed: 422,
+    PeerUnavailable: 503,
+}
+
+
+def status_for(exc: RepatriaError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_body(kind: str, message: str, where: str | None = None) -> dict[str, Any]:
+    return {
+        "error": {
+            "type": kind,
+            "message": message,
+            "where": where,
+            "correlation_id": uuid.uuid4().hex,
+        }
+    }
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+HtmlRenderer = Callable[[Request, int, str], Response]
+
+
+def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
+    """Register the handlers; pages get an HTML error page, the API the JSON body."""
+
+    @app.exception_handler(RepatriaError)
+    async def repatria_error(request: Request, exc: RepatriaError) -> Response:
+        status = status_for(exc)
+        if status == 401 and _wants_html(request):
+            return RedirectResponse("/login", status_code=303)
+        if render_html is not None and _wants_html(request):
+            return render_html(request, status, str(exc))
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(
+            error_body(exc.kind, exc.message, exc.where), status_code=status, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ())]
+        where = ".".join(loc) or None
+        if first.get("type") == "json_invalid":
+            ctx = first.get("ctx", {}) or {}
+            message = f"malformed JSON: {ctx.get('error', 'cannot parse the body')}"
+            return JSONResponse(error_body("malformed_json", message, "body"), status_code=400)
+        message = str(first.get("msg", "invalid input"))
+        return JSONResponse(error_body("invalid_input", message, where), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        kinds = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        return JSONResponse(
+            error_body(kinds.get(exc.status_code, "http_error"), str(exc.detail)),
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        body = error_body("internal_error", "internal error; quote the correlation id")
+        # Only the class name is logged: exception text may carry case content.
+        log.error(
+            "unhandled", error=type(exc).__name__, correlation_id=body["error"]["correlation_id"]
+        )
+        return JSONResponse(body, status_code=500)

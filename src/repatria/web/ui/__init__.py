@@ -1,0 +1,1 @@
+"""Server-rendered pages for case officers (Jinja2 + htmx, no CDN)."""

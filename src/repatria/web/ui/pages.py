@@ -1,0 +1,222 @@
+"""UI pages: sign in, case list, case page with its timeline, request page.
+
+Every page goes through the same service calls as the API, so need-to-know
+is enforced below the templates; the templates only show what they are given.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from repatria.domain.access import Action, role_allows
+from repatria.domain.lifecycle import Direction, allowed_transitions
+from repatria.domain.refusal import RefusalGround
+from repatria.errors import RepatriaError
+from repatria.service import cases as case_service
+from repatria.service import entities as entity_service
+from repatria.service import requests as request_service
+from repatria.service.actor import Actor
+from repatria.service.users import (
+    authenticate_password,
+    issue_credential,
+    revoke_credential,
+)
+from repatria.web.deps import SESSION_COOKIE, NodeDep, UiSession, check_csrf
+from repatria.web.errors import status_for
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+router = APIRouter(include_in_schema=False)
+
+
+def _page(
+    request: Request,
+    name: str,
+    node: NodeDep,
+    actor: Actor | None,
+    csrf: str = "",
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    view = {
+        "node": node.config,
+        "actor": (
+            {"display_name": actor.display_name, "roles": sorted(r.value for r in actor.roles)}
+            if actor
+            else None
+        ),
+        "csrf": csrf,
+        "today": datetime.now(UTC).date(),
+        **context,
+    }
+    return TEMPLATES.TemplateResponse(request, name, view, status_code=status_code)
+
+
+def render_error(request: Request, node: NodeDep, status: int, message: str) -> HTMLResponse:
+    return _page(
+        request, "error.html", node, None, status_code=status, status=status, message=message
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, node: NodeDep) -> HTMLResponse:
+    return _page(request, "login.html", node, None)
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    node: NodeDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    try:
+        actor = authenticate_password(node, username, password)
+    except RepatriaError as exc:
+        return _page(request, "login.html", node, None, status_code=401, error=exc.message)
+    credential = issue_credential(
+        node, actor, kind="session", lifetime=timedelta(hours=node.settings.session_hours)
+    )
+    response = RedirectResponse("/cases", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        credential.secret,
+        max_age=node.settings.session_hours * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=node.settings.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, node: NodeDep, session: UiSession, csrf: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    check_csrf(session[1], csrf)
+    revoke_credential(node, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/cases", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def cases_page(request: Request, node: NodeDep, session: UiSession) -> HTMLResponse:
+    actor, csrf = session
+    return _page(
+        request,
+        "cases.html",
+        node,
+        actor,
+        csrf,
+        cases=case_service.list_cases(node, actor),
+        can_open=role_allows(actor.roles, Action.CASE_CREATE),
+    )
+
+
+@router.post("/cases")
+def open_case(
+    node: NodeDep,
+    session: UiSession,
+    title: Annotated[str, Form(max_length=300)],
+    summary: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    actor, expected = session
+    check_csrf(expected, csrf)
+    case = case_service.open_case(node, actor, {"title": title, "summary": summary})
+    return RedirectResponse(f"/cases/{case.reference}", status_code=303)
+
+
+@router.get("/cases/{reference}", response_class=HTMLResponse)
+def case_page(reference: str, request: Request, node: NodeDep, session: UiSession) -> HTMLResponse:
+    actor, csrf = session
+    case = case_service.get_case(node, actor, reference)
+    return _page(
+        request,
+        "case.html",
+        node,
+        actor,
+        csrf,
+        case=case,
+        requests=request_service.list_requests(
+            node, actor, request_service.RequestFilter(case=case.reference)
+        ),
+        entities=entity_service.list_entities(node, actor, case.reference),
+        events=case_service.case_timeline(node, actor, case.reference),
+    )
+
+
+def _state_context(node: NodeDep, actor: Actor, reference: str) -> dict[str, Any]:
+    req = request_service.get_request(node, actor, reference)
+    return {
+        "req": req,
+        "transitions": allowed_transitions(req.state, req.direction),
+        "own_side": req.direction.own_side.value,
+        "refusal_grounds": list(RefusalGround),
+        "direction": Direction,
+    }
+
+
+@router.get("/requests/{reference}", response_class=HTMLResponse)
+def request_page(
+    reference: str, request: Request, node: NodeDep, session: UiSession
+) -> HTMLResponse:
+    actor, csrf = session
+    return _page(
+        request, "request.html", node, actor, csrf, **_state_context(node, actor, reference)
+    )
+
+
+@router.post("/requests/{reference}/transition", response_class=HTMLResponse)
+def transition(
+    reference: str,
+    request: Request,
+    node: NodeDep,
+    session: UiSession,
+    transition: Annotated[str, Form(max_length=64)],
+    why: Annotated[str, Form(max_length=20_000)] = "",
+    grounds: Annotated[list[str] | None, Form()] = None,
+    expected_state: Annotated[str | None, Form(max_length=64)] = None,
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Apply a transition and return the refreshed state panel (htmx swaps it in)."""
+    actor, expected = session
+    check_csrf(expected, csrf)
+    error = None
+    status = 200
+    try:
+        request_service.apply_transition(
+            node,
+            actor,
+            reference,
+            transition,
+            why=why,
+            grounds=grounds or [],
+            expected_state=expected_state,
+        )
+    except RepatriaError as exc:
+        error, status = str(exc), status_for(exc)
+        if status in (401, 403, 404):
+            raise
+    return _page(
+        request,
+        "_state.html",
+        node,
+        actor,
+        expected,
+        status_code=status,
+        error=error,
+        **_state_context(node, actor, reference),
+    )
