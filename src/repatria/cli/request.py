@@ -1,0 +1,206 @@
+"""Request commands: open, list, show, move, deadlines, status inquiries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from repatria.cli import output
+from repatria.cli.context import current_actor, opened_node
+from repatria.cli.node import JsonFlag, _read_json
+from repatria.domain.request import Request
+from repatria.service import requests as request_service
+
+app = typer.Typer(
+    help="Requests: open, list, show, move through the lifecycle.", no_args_is_help=True
+)
+
+
+def _request_dict(r: Request) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    return {
+        "reference": r.reference,
+        "case": r.case_reference,
+        "direction": r.direction.value,
+        "requesting_state": r.requesting_state,
+        "requested_state": r.requested_state,
+        "measures": [m.value for m in r.measures],
+        "state": r.state.value,
+        "title": r.title,
+        "summary": r.summary,
+        "legal_basis": r.legal_basis,
+        "deadline": r.deadline.isoformat() if r.deadline else None,
+        "deadline_reason": r.deadline_reason,
+        "overdue": r.is_overdue(today),
+        "urgent": r.urgent,
+        "confidential": r.confidential,
+        "subjects": list(r.subjects),
+        "foreign_reference": r.foreign_reference,
+        "created_at": r.created_at.isoformat(),
+        "updated_at": r.updated_at.isoformat(),
+    }
+
+
+def _rows(found: list[Request]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            r.reference,
+            r.direction.value,
+            f"{r.requesting_state}→{r.requested_state}",
+            ", ".join(m.value for m in r.measures),
+            r.state.value,
+            r.deadline,
+            r.title,
+        )
+        for r in found
+    ]
+
+
+COLUMNS = ["reference", "direction", "states", "measures", "state", "deadline", "title"]
+
+
+@app.command("open")
+def open_request(
+    case: Annotated[str, typer.Argument(help="Case reference, e.g. NG-2026-0001.")],
+    file: Annotated[Path, typer.Argument(help="The request as JSON (see docs/cli.md).")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Open an outgoing request (a draft) or record an incoming one."""
+    data = _read_json(file)
+    with opened_node() as node:
+        request = request_service.open_request(node, current_actor(node), case, data)
+    if json_out:
+        output.emit_json(_request_dict(request))
+    else:
+        output.say(f"request [bold]{request.reference}[/] is {request.state.value}")
+
+
+@app.command("list")
+def list_requests(
+    case: Annotated[str | None, typer.Option()] = None,
+    state: Annotated[str | None, typer.Option()] = None,
+    direction: Annotated[str | None, typer.Option(help="outgoing or incoming")] = None,
+    measure: Annotated[str | None, typer.Option()] = None,
+    requested_state: Annotated[str | None, typer.Option()] = None,
+    requesting_state: Annotated[str | None, typer.Option()] = None,
+    overdue: Annotated[bool, typer.Option(help="Only requests past their deadline.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Requests of your cases, filtered."""
+    filters = request_service.RequestFilter(
+        case=case,
+        state=state,
+        direction=direction,
+        measure=measure,
+        requested_state=requested_state,
+        requesting_state=requesting_state,
+        overdue=overdue,
+    )
+    with opened_node() as node:
+        found = request_service.list_requests(node, current_actor(node), filters)
+    if json_out:
+        output.emit_json([_request_dict(r) for r in found])
+    else:
+        output.table("Requests", COLUMNS, _rows(found))
+
+
+@app.command("show")
+def show(reference: str, json_out: JsonFlag = False) -> None:
+    """One request, with the moves allowed now."""
+    with opened_node() as node:
+        actor = current_actor(node)
+        request = request_service.get_request(node, actor, reference)
+        moves = request_service.transitions_now(node, actor, reference)
+    allowed = [{"transition": t.name.value, "article": t.article} for t in moves]
+    if json_out:
+        output.emit_json(_request_dict(request) | {"allowed_transitions": allowed})
+        return
+    output.fields(request.reference, list(_request_dict(request).items()))
+    output.say("allowed now: " + (", ".join(t.name.value for t in moves) or "none"))
+
+
+@app.command("transition")
+def transition(
+    reference: str,
+    name: Annotated[str, typer.Argument(help="e.g. mark-ready, send, acknowledge, refuse")],
+    why: Annotated[str, typer.Option(help="Reasons; required where the article asks.")] = "",
+    ground: Annotated[
+        list[str] | None, typer.Option("--ground", help="Refusal ground of UNCAC 46(21) (repeat).")
+    ] = None,
+    expected_state: Annotated[
+        str | None, typer.Option(help="Refuse if the request is no longer in this state.")
+    ] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Move a request through its lifecycle."""
+    with opened_node() as node:
+        request = request_service.apply_transition(
+            node,
+            current_actor(node),
+            reference,
+            name,
+            why=why,
+            grounds=ground or [],
+            expected_state=expected_state,
+        )
+    if json_out:
+        output.emit_json(_request_dict(request))
+    else:
+        output.say(f"{request.reference} is now [bold]{request.state.value}[/]")
+
+
+@app.command("deadlines")
+def deadlines(json_out: JsonFlag = False) -> None:
+    """Open requests with a deadline, soonest first (UNCAC 46(24))."""
+    with opened_node() as node:
+        found = request_service.deadlines(node, current_actor(node))
+    if json_out:
+        output.emit_json([_request_dict(r) for r in found])
+    else:
+        output.table("Deadlines", COLUMNS, _rows(found))
+
+
+@app.command("inquire")
+def inquire(
+    reference: str, question: Annotated[str, typer.Option()], json_out: JsonFlag = False
+) -> None:
+    """Record a status inquiry (UNCAC 46(24))."""
+    with opened_node() as node:
+        inquiry = request_service.ask_status(node, current_actor(node), reference, question)
+    if json_out:
+        output.emit_json(_inq(inquiry))
+    else:
+        output.say(f"inquiry {inquiry.id} recorded on {reference}")
+
+
+@app.command("answer")
+def answer(
+    reference: str,
+    inquiry_id: int,
+    text: Annotated[str, typer.Option("--answer")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Record the answer to a status inquiry."""
+    with opened_node() as node:
+        inquiry = request_service.answer_status(
+            node, current_actor(node), reference, inquiry_id, text
+        )
+    if json_out:
+        output.emit_json(_inq(inquiry))
+    else:
+        output.say(f"inquiry {inquiry.id} answered")
+
+
+def _inq(inquiry: request_service.Inquiry) -> dict[str, Any]:
+    return {
+        "id": inquiry.id,
+        "asked_at": inquiry.asked_at,
+        "asked_by": inquiry.asked_by,
+        "question": inquiry.question,
+        "answered_at": inquiry.answered_at,
+        "answered_by": inquiry.answered_by,
+        "answer": inquiry.answer,
+    }

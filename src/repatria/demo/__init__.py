@@ -1,0 +1,1 @@
+"""The demo: two nodes (Nigeria, United Kingdom) and a fictional corruption case."""

@@ -1,0 +1,340 @@
+"""Play the demo: two central authorities, one fictional case, both nodes served.
+
+The story: Nigeria investigates bribes paid for oil licences; the money went
+through a UK shell company into a London flat. Nigeria's central authority
+drafts a request to the United Kingdom for bank records and a freezing order
+under UNCAC Arts. 46 and 54(2), a supervisor sends it, and the UK node records
+it as an incoming request and acknowledges it. Later issues extend this story
+(legal basis, the rendered request, sealed exchange, ledger, tracing).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from repatria.service import authorities, cases, entities, requests, users
+from repatria.service.actor import Actor
+from repatria.service.node import Node, init_node, open_node
+from repatria.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    username: str
+    password: str
+    roles: tuple[str, ...]
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoNode:
+    key: str
+    node_id: str
+    jurisdiction: str
+    authority: str
+    users: tuple[DemoUser, ...]
+
+
+def _users(suffix: str, country: str) -> tuple[DemoUser, ...]:
+    return (
+        DemoUser(f"admin.{suffix}", f"demo-admin-{suffix}-2026", ("node-admin",), f"Node administrator ({country})"),
+        DemoUser(f"officer.{suffix}", f"demo-officer-{suffix}-2026", ("case-officer",), f"Case officer ({country})"),
+        DemoUser(f"supervisor.{suffix}", f"demo-supervisor-{suffix}-2026", ("supervisor",), f"Supervisor ({country})"),
+        DemoUser(f"reviewer.{suffix}", f"demo-reviewer-{suffix}-2026", ("privilege-reviewer",), f"Privilege reviewer ({country})"),
+        DemoUser(f"auditor.{suffix}", f"demo-auditor-{suffix}-2026", ("auditor",), f"Auditor ({country})"),
+    )  # fmt: skip
+
+
+NIGERIA = DemoNode(
+    "ng",
+    "ng-fmoj",
+    "NG",
+    "Federal Ministry of Justice, Central Authority Unit (Nigeria)",
+    _users("ng", "Nigeria"),
+)
+UNITED_KINGDOM = DemoNode(
+    "gb",
+    "gb-ukca",
+    "GB",
+    "UK Central Authority (United Kingdom)",
+    _users("gb", "United Kingdom"),
+)
+
+CONTACT_POINTS: tuple[dict[str, Any], ...] = (
+    {
+        "key": "ng-central-authority",
+        "name": "Federal Ministry of Justice, Central Authority Unit",
+        "role": "central-authority",
+        "jurisdiction": "NG",
+        "languages": ["en"],
+        "channels": ["central-authority", "repatria"],
+        "email": "central.authority@demo.invalid",
+        "urgent_24_7": True,
+    },
+    {
+        "key": "gb-uk-central-authority",
+        "name": "UK Central Authority",
+        "role": "central-authority",
+        "jurisdiction": "GB",
+        "languages": ["en"],
+        "channels": ["central-authority", "repatria"],
+        "email": "ukca@demo.invalid",
+        "urgent_24_7": False,
+    },
+    {
+        "key": "gb-nca-iaru",
+        "name": "National Crime Agency, International Anti-Corruption Coordination Centre",
+        "role": "asset-recovery-office",
+        "jurisdiction": "GB",
+        "languages": ["en"],
+        "channels": ["direct", "interpol"],
+        "urgent_24_7": True,
+    },
+)
+
+CASE = {
+    "title": "Operation Delta Crude: bribes for oil block licences laundered through London",
+    "summary": (
+        "Between 2019 and 2020 Bonny Delta Petroleum Services Ltd paid USD 5.55 million to"
+        " Marlin Crest Holdings Ltd, a UK company beneficially owned by a former licensing"
+        " director, for 'consultancy' never performed. GBP 1.8 million then moved to the"
+        " director's personal UK account and a London flat was bought. All names are fictional."
+    ),
+    "offences": ["bribery of national public officials", "money laundering"],
+}
+
+REQUEST = {
+    "direction": "outgoing",
+    "requesting_state": "NG",
+    "requested_state": "GB",
+    "measures": ["records", "freezing"],
+    "title": "Bank records of Marlin Crest Holdings Ltd and freezing of the Kensington flat",
+    "summary": (
+        "The Economic and Financial Crimes Commission investigates bribery of a public official"
+        " (Criminal Code Act s. 98) and money laundering (Money Laundering (Prevention and"
+        " Prohibition) Act 2022 s. 18). Payments of USD 2,450,000 on 2019-06-12 and USD 3,100,000"
+        " on 2019-11-28 reached account GB29NWBK60161331926819; GBP 1,800,000 went on to"
+        " GB60BARC20000055779911 and a flat in London W8 was bought on 2020-03-17. We ask for the"
+        " account records 2019-01-01 to 2021-12-31 and the freezing of the flat pending"
+        " confiscation (UNCAC Art. 54(2)(b))."
+    ),
+    "legal_basis": "UNCAC",
+    "deadline": "2027-02-28",
+    "deadline_reason": "The suspect's trial opens in March 2027; the records are needed as evidence.",
+    "urgent": False,
+    "confidential": True,
+    "subjects": [
+        "person-okonkwo",
+        "company-marlin-crest",
+        "account-gb-marlin",
+        "realestate-kensington",
+    ],
+}
+
+
+def demo_entities() -> list[dict[str, Any]]:
+    text = resources.files("repatria.demo").joinpath("entities.json").read_text(encoding="utf-8")
+    data: list[dict[str, Any]] = json.loads(text)
+    return data
+
+
+def _setup_node(base: Path, spec: DemoNode) -> tuple[Settings, Node, dict[str, Actor]]:
+    settings = Settings(data_dir=base / spec.key)
+    init_node(
+        settings,
+        node_id=spec.node_id,
+        jurisdiction=spec.jurisdiction,
+        authority=spec.authority,
+        languages=["en"],
+    )
+    node = open_node(settings)
+    actors: dict[str, Actor] = {}
+    admin = None
+    for user in spec.users:
+        actor = users.create_user(
+            node,
+            admin,
+            username=user.username,
+            password=user.password,
+            roles=list(user.roles),
+            display_name=user.display_name,
+        )
+        admin = admin or actor
+        actors[user.roles[0]] = actor
+    for point in CONTACT_POINTS:
+        authorities.add_contact_point(node, actors["node-admin"], dict(point))
+    return settings, node, actors
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    ng_dir: Path
+    gb_dir: Path
+    ng_case: str
+    ng_request: str
+    gb_case: str
+    gb_request: str
+
+
+def load_scenario(base: Path) -> DemoResult:
+    """Create both nodes afresh and play the case up to the UK's acknowledgement."""
+    if base.exists():
+        shutil.rmtree(base)
+    base.mkdir(parents=True)
+    ng_settings, ng, ng_actors = _setup_node(base, NIGERIA)
+    gb_settings, gb, gb_actors = _setup_node(base, UNITED_KINGDOM)
+    try:
+        supervisor, officer = ng_actors["supervisor"], ng_actors["case-officer"]
+        case = cases.open_case(ng, supervisor, CASE)
+        for username, why in (
+            ("officer.ng", "lead case officer for Operation Delta Crude"),
+            ("reviewer.ng", "reviews privileged material seized in Lagos"),
+            ("auditor.ng", "case selected for the annual compliance audit"),
+        ):
+            cases.assign_member(ng, supervisor, case.reference, username, why)
+        for entity in demo_entities():
+            entities.put_entity(ng, officer, case.reference, entity)
+        request = requests.open_request(ng, officer, case.reference, REQUEST)
+        requests.apply_transition(
+            ng, officer, request.reference, "mark-ready", why="draft complete and checked"
+        )
+        requests.apply_transition(
+            ng, supervisor, request.reference, "send", why="approved for transmission to the UKCA"
+        )
+
+        gb_supervisor, gb_officer = gb_actors["supervisor"], gb_actors["case-officer"]
+        incoming_case = cases.open_case(
+            gb,
+            gb_supervisor,
+            {
+                "title": f"Incoming MLA request from Nigeria ({request.reference})",
+                "summary": "Records and freezing sought for Marlin Crest Holdings Ltd.",
+                "offences": ["bribery of national public officials", "money laundering"],
+            },
+        )
+        cases.assign_member(
+            gb, gb_supervisor, incoming_case.reference, "officer.gb", "allocated to execute"
+        )
+        incoming = requests.open_request(
+            gb,
+            gb_officer,
+            incoming_case.reference,
+            {
+                **{k: v for k, v in REQUEST.items() if k != "subjects"},
+                "direction": "incoming",
+                "foreign_reference": request.reference,
+            },
+        )
+        requests.apply_transition(
+            gb, gb_officer, incoming.reference, "acknowledge", why="received by the UKCA"
+        )
+        requests.apply_transition(
+            ng,
+            officer,
+            request.reference,
+            "acknowledge",
+            why=f"the UKCA acknowledged receipt under its reference {incoming.reference}",
+        )
+        return DemoResult(
+            ng_settings.data_dir,
+            gb_settings.data_dir,
+            case.reference,
+            request.reference,
+            incoming_case.reference,
+            incoming.reference,
+        )
+    finally:
+        ng.close()
+        gb.close()
+
+
+def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "repatria",
+            "--data-dir",
+            str(data_dir),
+            "serve",
+            "--port",
+            str(port),
+        ]
+    )
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the node behind {url} exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the node behind {url} did not answer within {timeout:.0f} s")
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_demo(base: Path, *, serve: bool, ng_port: int, gb_port: int) -> DemoResult:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]repatria demo[/]: setting up two nodes in {base.resolve()}")
+    result = load_scenario(base)
+    nodes = ((NIGERIA, result.ng_dir, ng_port), (UNITED_KINGDOM, result.gb_dir, gb_port))
+    console.print(
+        f"Nigeria: case {result.ng_case}, request {result.ng_request} (sent, acknowledged)\n"
+        f"United Kingdom: case {result.gb_case}, incoming request {result.gb_request}"
+        " (acknowledged)"
+    )
+    for spec, _dir, port in nodes:
+        table = Table(
+            title=f"{spec.authority}\nhttp://127.0.0.1:{port}/ : sign in with",
+            title_justify="left",
+        )
+        for column in ("username", "password", "role"):
+            table.add_column(column, no_wrap=True)
+        for user in spec.users:
+            table.add_row(user.username, user.password, user.roles[0])
+        console.print(table)
+    if not serve:
+        return result
+    processes = [_serve(d, port) for _spec, d, port in nodes]
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        for (spec, _d, port), process in zip(nodes, processes, strict=True):
+            _wait_healthy(f"http://127.0.0.1:{port}", process)
+            console.print(f"[green]serving[/] {spec.authority}: http://127.0.0.1:{port}/")
+        console.print("Press Ctrl-C to stop both nodes.")
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return result
