@@ -412,7 +412,7 @@ def detect(
     with target.open("w", encoding="utf-8", newline="") as out:
         out.write("id,score,flag\n")
         for tx_id, score, flag in zip(ids, scores.tolist(), flags.tolist(), strict=True):
-            out.write(f"{tx_id},{score:.6f},{int(flag)}\n")
+            out.write(f"{tx_id},{score!r},{int(flag)}\n")
     con.close()
     return DetectReport(
         output_path=target,
