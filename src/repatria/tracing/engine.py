@@ -140,7 +140,7 @@ class DuckDBSource:
             JOIN codes d ON d.account = t.to_account
             ORDER BY t.ts, t.id"""
         )
-        reader = self.con.execute(query).fetch_record_batch(batch_size)
+        reader = self.con.execute(query).to_arrow_reader(batch_size)
         for batch in reader:
             cols = batch.columns
             yield CodedBatch(
