@@ -15,7 +15,9 @@ gets, for its payer and its payee:
 * membership in the typology hits of :mod:`repatria.tracing.patterns` (cycle membership,
   fan hits, structuring, ...) and the size of the smallest hit it is in.
 
-Windows are centred on the transaction (the ``W`` before and after it): an investigator
+Sums are taken in exact decimals and only then turned into floats, so the features do not
+depend on the order in which DuckDB's threads add them up. Windows are centred on the
+transaction (the ``W`` before and after it): an investigator
 reading a seized statement sees the whole period, and a round trip closes after the transfer
 that opens it. Every feature is a number (no account ids, which mean nothing across datasets),
 and the SQL orders everything by ``ts, id`` so the features are deterministic.
@@ -122,15 +124,17 @@ def _window_sql(t: str, p: FeatureParameters) -> str:
             f"count(*) FILTER (WHERE side = 'out') OVER {frame} AS n_out_{lab}",
             f"count(DISTINCT other) FILTER (WHERE side = 'in') OVER {frame} AS fan_in_{lab}",
             f"count(DISTINCT other) FILTER (WHERE side = 'out') OVER {frame} AS fan_out_{lab}",
-            f"coalesce(sum(amt) FILTER (WHERE side = 'in') OVER {frame}, 0) AS sum_in_{lab}",
-            f"coalesce(sum(amt) FILTER (WHERE side = 'out') OVER {frame}, 0) AS sum_out_{lab}",
+            f"CAST(coalesce(sum(amt) FILTER (WHERE side = 'in') OVER {frame}, 0) AS DOUBLE) "
+            f"AS sum_in_{lab}",
+            f"CAST(coalesce(sum(amt) FILTER (WHERE side = 'out') OVER {frame}, 0) AS DOUBLE) "
+            f"AS sum_out_{lab}",
         ]
     return f"""
     SELECT id, account, side, {", ".join(aggs)} FROM (
       SELECT id, ts, to_account AS account, from_account AS other, 'in' AS side,
-        amount::DOUBLE AS amt FROM {t}
+        amount AS amt FROM {t}
       UNION ALL
-      SELECT id, ts, from_account, to_account, 'out', amount::DOUBLE FROM {t})
+      SELECT id, ts, from_account, to_account, 'out', amount FROM {t})
     """
 
 
@@ -153,16 +157,18 @@ def feature_table(
       CREATE OR REPLACE TEMP TABLE _acct AS
       WITH ev AS (
         SELECT to_account AS account, from_account AS other, 'in' AS side, ts,
-          amount::DOUBLE AS amt FROM {t}
-        UNION ALL SELECT from_account, to_account, 'out', ts, amount::DOUBLE FROM {t})
+          amount AS amt FROM {t}
+        UNION ALL SELECT from_account, to_account, 'out', ts, amount FROM {t})
       SELECT account,
         count(DISTINCT other) FILTER (WHERE side = 'in') AS deg_in_all,
         count(DISTINCT other) FILTER (WHERE side = 'out') AS deg_out_all,
         count(*) FILTER (WHERE side = 'in') AS n_in_all,
         count(*) FILTER (WHERE side = 'out') AS n_out_all,
         date_diff('second', min(ts), max(ts)) / 86400.0 AS active_days_all,
-        avg(amt) FILTER (WHERE side = 'in') AS mean_in,
-        avg(amt) FILTER (WHERE side = 'out') AS mean_out
+        CAST(sum(amt) FILTER (WHERE side = 'in') AS DOUBLE)
+          / count(*) FILTER (WHERE side = 'in') AS mean_in,
+        CAST(sum(amt) FILTER (WHERE side = 'out') AS DOUBLE)
+          / count(*) FILTER (WHERE side = 'out') AS mean_out
       FROM ev GROUP BY account""")
     hit_tables = []
     for pat in p.patterns:
