@@ -124,10 +124,14 @@ def _window_sql(t: str, p: FeatureParameters) -> str:
             f"count(*) FILTER (WHERE side = 'out') OVER {frame} AS n_out_{lab}",
             f"count(DISTINCT other) FILTER (WHERE side = 'in') OVER {frame} AS fan_in_{lab}",
             f"count(DISTINCT other) FILTER (WHERE side = 'out') OVER {frame} AS fan_out_{lab}",
-            f"CAST(coalesce(sum(amt) FILTER (WHERE side = 'in') OVER {frame}, 0) AS DOUBLE) "
-            f"AS sum_in_{lab}",
-            f"CAST(coalesce(sum(amt) FILTER (WHERE side = 'out') OVER {frame}, 0) AS DOUBLE) "
-            f"AS sum_out_{lab}",
+            (
+                f"CAST(coalesce(sum(amt) FILTER (WHERE side = 'in') OVER {frame}, 0) AS DOUBLE) "
+                f"AS sum_in_{lab}"
+            ),
+            (
+                f"CAST(coalesce(sum(amt) FILTER (WHERE side = 'out') OVER {frame}, 0) AS DOUBLE) "
+                f"AS sum_out_{lab}"
+            ),
         ]
     return f"""
     SELECT id, account, side, {", ".join(aggs)} FROM (
