@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-errors = Console(stderr=True)
 
 
 def _default(value: Any) -> Any:
@@ -53,4 +52,5 @@ def say(message: str) -> None:
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    """One line on stderr, never wrapped, so scripts can grep it."""
+    sys.stderr.write(f"error: {' '.join(message.split())}\n")

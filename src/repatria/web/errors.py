@@ -62,9 +62,9 @@ def error_body(kind: str, message: str, where: str | None = None) -> dict[str, A
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api") and "text/html" in request.headers.get(
-        "accept", ""
-    )
+    if request.url.path.startswith("/api"):
+        return False
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
 
 
 HtmlRenderer = Callable[[Request, int, str], Response]

@@ -208,7 +208,7 @@ def transition(
         )
     except RepatriaError as exc:
         error, status = str(exc), status_for(exc)
-        if status in (401, 403, 404):
+        if status in (401, 404):
             raise
     return _page(
         request,

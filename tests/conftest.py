@@ -1,0 +1,188 @@
+"""Shared fixtures: a node on SQLite or PostgreSQL, and the people who use it.
+
+Fixture strategy (pick the smallest that has what the test needs):
+- ``settings``: a data directory and a database, nothing in it;
+- ``node``: an initialised Nigerian node, no users;
+- ``people``: the node plus one user per role (and an ``outsider`` officer);
+- ``ng_case``: people plus a case (supervisor and officer assigned) with one
+  entity and one outgoing draft request.
+
+The database is SQLite unless ``REPATRIA_TEST_DATABASE_URL`` names a
+PostgreSQL database; ``.ci/run`` runs the whole suite both ways.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, text
+
+from repatria.service import cases, entities, requests, users
+from repatria.service.actor import Actor
+from repatria.service.node import Node, init_node, open_node
+from repatria.settings import Settings
+from repatria.store.base import Base
+from repatria.store.db import make_engine, migrate
+
+PG_URL = os.environ.get("REPATRIA_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with minimal cost parameters in tests only.
+
+    Production keeps argon2-cffi's RFC 9106 defaults; the tests create
+    hundreds of accounts, and the algorithm and checks are the same.
+    """
+    from argon2 import PasswordHasher
+
+    from repatria.service import users as user_module
+
+    saved = user_module._hasher
+    user_module._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    user_module._hasher = saved
+
+
+def backend() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test copies it instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "repatria.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Iterator[Engine | None]:
+    if not PG_URL:
+        yield None
+        return
+    engine = make_engine(PG_URL)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_template: Path, pg_engine: Engine | None) -> Settings:
+    data_dir = tmp_path / "node"
+    data_dir.mkdir()
+    if pg_engine is not None:
+        _truncate(pg_engine)
+        return Settings(data_dir=data_dir, database_url=PG_URL)
+    shutil.copy(sqlite_template, data_dir / "repatria.db")
+    return Settings(data_dir=data_dir)
+
+
+@pytest.fixture
+def node(settings: Settings) -> Iterator[Node]:
+    init_node(
+        settings,
+        node_id="ng-test",
+        jurisdiction="NG",
+        authority="Central Authority of Nigeria (test)",
+        languages=["en"],
+    )
+    opened = open_node(settings)
+    yield opened
+    opened.close()
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class People:
+    admin: Actor
+    supervisor: Actor
+    officer: Actor
+    reviewer: Actor
+    auditor: Actor
+    outsider: Actor
+
+    def by_name(self, name: str) -> Actor:
+        actor: Actor = getattr(self, name)
+        return actor
+
+
+@pytest.fixture
+def people(node: Node) -> People:
+    admin = users.create_user(node, None, username="admin", password=PASSWORD, roles=["node-admin"])
+
+    def make(name: str, role: str) -> Actor:
+        return users.create_user(node, admin, username=name, password=PASSWORD, roles=[role])
+
+    return People(
+        admin=admin,
+        supervisor=make("supervisor", "supervisor"),
+        officer=make("officer", "case-officer"),
+        reviewer=make("reviewer", "privilege-reviewer"),
+        auditor=make("auditor", "auditor"),
+        outsider=make("outsider", "case-officer"),
+    )
+
+
+@dataclass
+class CaseFixture:
+    case: str
+    request: str
+    entity: str
+
+
+REQUEST_BODY = {
+    "requesting_state": "NG",
+    "requested_state": "GB",
+    "measures": ["records"],
+    "title": "Records of account GB29NWBK60161331926819",
+    "summary": "Bribe payments reached this account in 2019.",
+    "legal_basis": "UNCAC",
+    "subjects": ["person-1"],
+}
+
+
+@pytest.fixture
+def ng_case(node: Node, people: People) -> CaseFixture:
+    case = cases.open_case(node, people.supervisor, {"title": "Delta bribes", "summary": "s"})
+    for name in ("officer", "reviewer", "auditor"):
+        cases.assign_member(node, people.supervisor, case.reference, name, "needs to know")
+    entities.put_entity(
+        node,
+        people.officer,
+        case.reference,
+        {"id": "person-1", "schema": "Person", "properties": {"name": ["Ada Obi"]}},
+    )
+    request = requests.open_request(node, people.officer, case.reference, REQUEST_BODY)
+    return CaseFixture(case.reference, request.reference, "person-1")
+
+
+def snapshot(node: Node, *, skip: tuple[str, ...] = ("access_decisions",)) -> str:
+    """A digest of every row of every table, to prove a failed call changed nothing.
+
+    Access decisions are left out: a refused call is recorded there on purpose.
+    """
+    digest = hashlib.sha256()
+    with node.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            if table.name in skip:
+                continue
+            rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
+            digest.update(f"{table.name}:{len(rows)}:{sorted(map(repr, rows))}".encode())
+    return digest.hexdigest()

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from repatria.demo.run import NIGERIA, UNITED_KINGDOM, load_scenario
+from repatria.domain.lifecycle import Direction, RequestState
+from repatria.service import cases, entities, requests, users
+from repatria.service.node import open_node
+from repatria.settings import Settings
+
+
+def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
+    result = load_scenario(tmp_path / "demo")
+    ng = open_node(Settings(data_dir=result.ng_dir))
+    gb = open_node(Settings(data_dir=result.gb_dir))
+    try:
+        officer = users.authenticate_password(ng, "officer.ng", NIGERIA.users[1].password)
+        outgoing = requests.get_request(ng, officer, result.ng_request)
+        assert outgoing.direction is Direction.OUTGOING
+        assert outgoing.state is RequestState.ACKNOWLEDGED
+        assert (outgoing.requesting_state, outgoing.requested_state) == ("NG", "GB")
+        schemas = {e["schema"] for e in entities.list_entities(ng, officer, result.ng_case)}
+        assert {"Person", "Company", "BankAccount", "Payment", "RealEstate", "Ownership"} <= schemas
+        actions = [e.action for e in cases.case_timeline(ng, officer, result.ng_case)]
+        assert actions[-3:] == ["request.mark-ready", "request.send", "request.acknowledge"]
+
+        gb_officer = users.authenticate_password(gb, "officer.gb", UNITED_KINGDOM.users[1].password)
+        incoming = requests.get_request(gb, gb_officer, result.gb_request)
+        assert incoming.direction is Direction.INCOMING
+        assert incoming.state is RequestState.ACKNOWLEDGED
+        assert incoming.foreign_reference == result.ng_request
+        # need-to-know holds in the demo too: the UK admin sees no case
+        gb_admin = users.authenticate_password(gb, "admin.gb", UNITED_KINGDOM.users[0].password)
+        assert users.list_users(gb, gb_admin)
+    finally:
+        ng.close()
+        gb.close()

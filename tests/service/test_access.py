@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from repatria.errors import AuthenticationRequired, Conflict, NotFound, PermissionDenied
+from repatria.service import audit, cases, entities, requests, users
+from repatria.service.node import Node
+from repatria.store.tables import AccessDecisionRow
+from tests.conftest import PASSWORD, CaseFixture, People
+
+
+def test_outsiders_cannot_tell_a_case_exists(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    with pytest.raises(NotFound) as hidden:
+        cases.get_case(node, people.outsider, ng_case.case)
+    with pytest.raises(NotFound) as absent:
+        cases.get_case(node, people.outsider, "NG-2026-9999")
+    assert str(hidden.value).replace(ng_case.case, "X") == str(absent.value).replace(
+        "NG-2026-9999", "X"
+    )
+
+
+def test_every_decision_is_recorded(node: Node, people: People, ng_case: CaseFixture) -> None:
+    cases.get_case(node, people.officer, ng_case.case)
+    with pytest.raises(NotFound):
+        cases.get_case(node, people.outsider, ng_case.case)
+    with node.transaction() as session:
+        rows = session.scalars(
+            select(AccessDecisionRow).order_by(AccessDecisionRow.id.desc()).limit(2)
+        ).all()
+    assert (rows[1].actor, rows[1].allowed, rows[1].case_reference) == (
+        "officer",
+        True,
+        ng_case.case,
+    )
+    assert (rows[0].actor, rows[0].allowed, rows[0].reason) == (
+        "outsider",
+        False,
+        "not assigned to the case",
+    )
+    log = audit.access_decisions(node, people.auditor, case=ng_case.case)
+    assert log[0]["actor"] == "auditor" or log[0]["actor"] == "outsider"
+    with pytest.raises(PermissionDenied):
+        audit.access_decisions(node, people.officer)
+
+
+def test_removal_takes_effect_on_the_next_call(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    assert requests.get_request(node, people.officer, ng_case.request)
+    cases.remove_member(node, people.supervisor, ng_case.case, "officer", "moved to another team")
+    with pytest.raises(NotFound):
+        requests.get_request(node, people.officer, ng_case.request)
+
+
+def test_admin_sees_no_case_content(node: Node, people: People, ng_case: CaseFixture) -> None:
+    with pytest.raises(PermissionDenied, match=r"node-admin\) does not allow case.read"):
+        cases.get_case(node, people.admin, ng_case.case)
+    with pytest.raises(PermissionDenied):
+        entities.list_entities(node, people.admin, ng_case.case)
+
+
+def test_reviewer_and_auditor_read_but_do_not_act(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    for reader in (people.reviewer, people.auditor):
+        assert cases.get_case(node, reader, ng_case.case).reference == ng_case.case
+        with pytest.raises(PermissionDenied):
+            requests.apply_transition(node, reader, ng_case.request, "mark-ready")
+
+
+def test_disabled_account_loses_its_credentials(node: Node, people: People) -> None:
+    from datetime import timedelta
+
+    token = users.issue_credential(node, people.officer, kind="api", lifetime=timedelta(days=1))
+    assert users.resolve_credential(node, token.secret, kind="api")[0].username == "officer"
+    users.set_user_active(node, people.admin, "officer", active=False, why="left the unit")
+    with pytest.raises(AuthenticationRequired):
+        users.resolve_credential(node, token.secret, kind="api")
+    with pytest.raises(AuthenticationRequired, match="wrong username or password"):
+        users.authenticate_password(node, "officer", PASSWORD)
+
+
+def test_passwords_and_tokens_are_never_stored_in_clear(node: Node, people: People) -> None:
+    from datetime import timedelta
+
+    token = users.issue_credential(node, people.officer, kind="api", lifetime=timedelta(days=1))
+    with node.engine.connect() as connection:
+        dump = "\n".join(str(r) for r in connection.exec_driver_sql("SELECT * FROM users").all())
+        dump += "\n".join(
+            str(r) for r in connection.exec_driver_sql("SELECT * FROM credentials").all()
+        )
+    assert PASSWORD not in dump and token.secret not in dump
+    assert "$argon2id$" in dump
+
+
+def test_last_member_stays(node: Node, people: People) -> None:
+    case = cases.open_case(node, people.supervisor, {"title": "solo"})
+    with pytest.raises(Conflict, match="last member"):
+        cases.remove_member(node, people.supervisor, case.reference, "supervisor", "x")
+
+
+def test_first_user_only_without_admin(node: Node, people: People) -> None:
+    with pytest.raises(PermissionDenied, match="only a node administrator"):
+        users.create_user(node, people.officer, username="x1", password=PASSWORD, roles=["auditor"])
+    with pytest.raises(PermissionDenied):
+        users.create_user(node, None, username="x2", password=PASSWORD, roles=["node-admin"])

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from repatria.domain.lifecycle import RequestState
+from repatria.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from repatria.service import cases, requests
+from repatria.service.node import Node
+from repatria.store.tables import EventRow
+from tests.conftest import REQUEST_BODY, CaseFixture, People, snapshot
+
+FULL_PATH = [
+    ("officer", "mark-ready", ""),
+    ("supervisor", "send", ""),
+    ("officer", "acknowledge", ""),
+    ("officer", "request-additional-information", "which period?"),
+    ("officer", "provide-additional-information", "2019-2021"),
+    ("officer", "start-execution", ""),
+    ("officer", "execute-partially", ""),
+    ("officer", "complete-execution", ""),
+]
+
+
+def test_full_lifecycle_writes_one_event_per_move(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    for who, move, why in FULL_PATH:
+        requests.apply_transition(node, people.by_name(who), ng_case.request, move, why=why)
+    final = requests.get_request(node, people.officer, ng_case.request)
+    assert final.state is RequestState.EXECUTED
+    timeline = cases.case_timeline(node, people.officer, ng_case.case)
+    moves = [e for e in timeline if e.request_reference == ng_case.request]
+    assert [e.action for e in moves[1:]] == [f"request.{m}" for _, m, _ in FULL_PATH]
+    acknowledged = next(e for e in moves if e.action == "request.acknowledge")
+    assert acknowledged.details["reported_by"] == "GB"
+    assert acknowledged.details["from"] == "sent" and acknowledged.details["to"] == "acknowledged"
+
+
+def test_refusal_needs_consultation_grounds_and_reasons(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    for who, move in [
+        ("officer", "mark-ready"),
+        ("supervisor", "send"),
+        ("officer", "acknowledge"),
+    ]:
+        requests.apply_transition(node, people.by_name(who), ng_case.request, move)
+    with pytest.raises(InvalidTransition, match="cannot refuse from 'acknowledged'"):
+        requests.apply_transition(node, people.supervisor, ng_case.request, "refuse", why="x")
+    requests.apply_transition(
+        node, people.officer, ng_case.request, "open-consultation", why="may refuse: sovereignty"
+    )
+    before = snapshot(node)
+    with pytest.raises(InvalidInput, match=r"46\(8\)"):
+        requests.apply_transition(
+            node, people.supervisor, ng_case.request, "refuse", why="x", grounds=["bank-secrecy"]
+        )
+    with pytest.raises(InvalidInput, match=r"refuse needs reasons"):
+        requests.apply_transition(
+            node, people.supervisor, ng_case.request, "refuse", grounds=["essential-interests"]
+        )
+    assert snapshot(node) == before
+    refused = requests.apply_transition(
+        node,
+        people.supervisor,
+        ng_case.request,
+        "refuse",
+        why="execution would prejudice an ongoing trial",
+        grounds=["essential-interests"],
+    )
+    assert refused.state is RequestState.REFUSED
+    event = cases.case_timeline(node, people.officer, ng_case.case)[-1]
+    assert event.details["grounds_articles"] == ["UNCAC 46(21)(b)"]
+
+
+def test_only_a_supervisor_sends(node: Node, people: People, ng_case: CaseFixture) -> None:
+    requests.apply_transition(node, people.officer, ng_case.request, "mark-ready")
+    with pytest.raises(PermissionDenied, match="only a supervisor may send a request"):
+        requests.apply_transition(node, people.officer, ng_case.request, "send")
+    assert requests.get_request(node, people.officer, ng_case.request).state is RequestState.READY
+
+
+def test_ready_needs_a_summary_of_facts(node: Node, people: People, ng_case: CaseFixture) -> None:
+    body = REQUEST_BODY | {"summary": ""}
+    draft = requests.open_request(node, people.officer, ng_case.case, body)
+    with pytest.raises(InvalidInput, match=r"46\(15\)\(c\)"):
+        requests.apply_transition(node, people.officer, draft.reference, "mark-ready")
+    service_only = requests.open_request(
+        node, people.officer, ng_case.case, body | {"measures": ["service-of-documents"]}
+    )
+    moved = requests.apply_transition(node, people.officer, service_only.reference, "mark-ready")
+    assert moved.state is RequestState.READY
+
+
+def test_stale_state_is_refused(node: Node, people: People, ng_case: CaseFixture) -> None:
+    requests.apply_transition(node, people.officer, ng_case.request, "mark-ready")
+    with pytest.raises(Conflict, match="is now 'ready', not 'draft'"):
+        requests.apply_transition(
+            node, people.officer, ng_case.request, "revise", expected_state="draft"
+        )
+
+
+def test_subjects_must_be_entities_of_the_case(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    before = snapshot(node)
+    with pytest.raises(InvalidInput, match="no entity 'ghost'") as info:
+        requests.open_request(
+            node, people.officer, ng_case.case, REQUEST_BODY | {"subjects": ["ghost"]}
+        )
+    assert info.value.where == "subjects[0]"
+    assert snapshot(node) == before
+
+
+def test_filters_and_deadlines(node: Node, people: People, ng_case: CaseFixture) -> None:
+    late = requests.open_request(
+        node,
+        people.officer,
+        ng_case.case,
+        REQUEST_BODY
+        | {
+            "requested_state": "CH",
+            "measures": ["freezing"],
+            "deadline": "2020-01-31",
+            "deadline_reason": "hearing",
+        },
+    )
+    soon = requests.open_request(
+        node,
+        people.officer,
+        ng_case.case,
+        REQUEST_BODY | {"deadline": "2999-01-01", "deadline_reason": "trial"},
+    )
+    f = requests.RequestFilter
+    assert [
+        r.reference for r in requests.list_requests(node, people.officer, f(measure="freezing"))
+    ] == [late.reference]
+    assert [
+        r.reference for r in requests.list_requests(node, people.officer, f(requested_state="ch"))
+    ] == [late.reference]
+    assert [r.reference for r in requests.list_requests(node, people.officer, f(overdue=True))] == [
+        late.reference
+    ]
+    assert [r.reference for r in requests.deadlines(node, people.officer)] == [
+        late.reference,
+        soon.reference,
+    ]
+    assert requests.list_requests(node, people.outsider, f()) == []
+    with pytest.raises(InvalidInput, match="unknown state 'lost'"):
+        requests.list_requests(node, people.officer, f(state="lost"))
+
+
+def test_status_inquiry_and_answer(node: Node, people: People, ng_case: CaseFixture) -> None:
+    asked = requests.ask_status(node, people.officer, ng_case.request, "Any progress?")
+    answered = requests.answer_status(
+        node, people.officer, ng_case.request, asked.id, "Records due next week"
+    )
+    assert answered.answer == "Records due next week" and answered.answered_by == "officer"
+    with pytest.raises(Conflict, match="answered already"):
+        requests.answer_status(node, people.officer, ng_case.request, asked.id, "again")
+    with pytest.raises(NotFound, match="no inquiry 999"):
+        requests.answer_status(node, people.officer, ng_case.request, 999, "x")
+    actions = [e.action for e in cases.case_timeline(node, people.officer, ng_case.case)]
+    assert actions[-2:] == ["request.status-inquiry", "request.status-answer"]
+
+
+def test_every_state_change_has_exactly_one_event(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    with node.transaction() as session:
+        before = len(session.scalars(select(EventRow)).all())
+    requests.apply_transition(node, people.officer, ng_case.request, "mark-ready")
+    with pytest.raises(InvalidTransition):
+        requests.apply_transition(node, people.officer, ng_case.request, "acknowledge")
+    with node.transaction() as session:
+        after = session.scalars(select(EventRow).order_by(EventRow.id)).all()
+    assert len(after) == before + 1
+    assert after[-1].action == "request.mark-ready" and after[-1].actor == "officer"

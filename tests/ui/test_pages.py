@@ -1,0 +1,73 @@
+"""The case officer's pages in a real browser (R16's UI half, and the UI shell itself)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from repatria.service.node import Node
+from tests.conftest import PASSWORD, CaseFixture, People
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(browser: Browser, url: str, username: str):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{url}/cases")
+    expect(page).to_have_url(f"{url}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    expect(page).to_have_url(f"{url}/cases")
+    return page
+
+
+def test_officer_moves_a_request_from_the_request_page(
+    browser: Browser,
+    live_url: str,
+    node: Node,
+    people: People,
+    ng_case: CaseFixture,
+    artifacts: Path,
+) -> None:
+    page = sign_in(browser, live_url, "officer")
+    expect(page.locator("#case-list")).to_contain_text(ng_case.case)
+    page.click(f"text={ng_case.case}")
+    expect(page.locator("#case-reference")).to_have_text(ng_case.case)
+    expect(page.locator("#timeline li")).to_have_count(6)
+    page.click(f"text={ng_case.request}")
+    expect(page.locator("#request-state")).to_have_text("draft")
+    page.locator('form[data-transition="mark-ready"] button').click()
+    expect(page.locator("#request-state")).to_have_text("ready")
+    # An officer may not send: the refusal comes back into the panel, the state stays.
+    page.locator('form[data-transition="send"] button').click()
+    expect(page.locator("#transition-error")).to_contain_text("only a supervisor may send")
+    expect(page.locator("#request-state")).to_have_text("ready")
+    page.screenshot(path=str(artifacts / "request-page.png"), full_page=True)
+    page.goto(f"{live_url}/cases/{ng_case.case}")
+    expect(page.locator("#timeline")).to_contain_text("request.mark-ready")
+    page.screenshot(path=str(artifacts / "case-page.png"), full_page=True)
+    assert (artifacts / "request-page.png").stat().st_size > 10_000
+
+
+def test_outsider_cannot_open_the_case_page(
+    browser: Browser, live_url: str, people: People, ng_case: CaseFixture
+) -> None:
+    page = sign_in(browser, live_url, "outsider")
+    expect(page.locator("#case-list")).not_to_contain_text(ng_case.case)
+    response = page.goto(f"{live_url}/cases/{ng_case.case}")
+    assert response is not None and response.status == 404
+    expect(page.locator("#error-message")).to_contain_text("not assigned to it")
+
+
+def test_wrong_password_stays_on_the_sign_in_page(
+    browser: Browser, live_url: str, people: People
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_url}/login")
+    page.fill("#username", "officer")
+    page.fill("#password", "not the password")
+    page.click("#sign-in")
+    expect(page.locator("#login-error")).to_have_text("wrong username or password")

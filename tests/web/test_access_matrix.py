@@ -1,0 +1,371 @@
+"""R16: the need-to-know matrix over every route and every role.
+
+Each row says, for one route, what each kind of caller must get. The table is
+code and is reviewed like code; a route the app serves that is missing here
+fails the test, and so does any unexpected 2xx.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from starlette.routing import Mount
+
+from repatria.service import cases, requests
+from repatria.service.node import Node
+from repatria.store.tables import AccessDecisionRow
+from repatria.web.app import create_app
+from repatria.web.deps import SESSION_COOKIE
+from tests.conftest import PASSWORD, REQUEST_BODY, CaseFixture, People
+from tests.web.conftest import Credentials
+
+ROLES = ("supervisor", "officer", "reviewer", "auditor", "outsider", "admin", "anonymous")
+_counter = itertools.count()
+
+
+def row(sup: int, off: int, rev: int, aud: int, out: int, adm: int, anon: int) -> dict[str, int]:
+    return dict(zip(ROLES, (sup, off, rev, aud, out, adm, anon), strict=True))
+
+
+MEMBER_READ = row(200, 200, 200, 200, 404, 403, 401)
+WORKER_WRITE = row(201, 201, 403, 403, 404, 403, 401)
+LISTING = row(200, 200, 200, 200, 200, 403, 401)
+ANYONE_SIGNED_IN = row(200, 200, 200, 200, 200, 200, 401)
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
+ADMIN_ONLY = row(403, 403, 403, 403, 403, 200, 401)
+# UI pages: anonymous callers are sent to the sign-in page (303).
+PAGE_READ = row(200, 200, 200, 200, 404, 403, 303)
+PAGE_ACT = row(200, 200, 403, 403, 404, 403, 303)
+
+
+@dataclass
+class Ctx:
+    node: Node
+    people: People
+    case: CaseFixture
+    role: str
+    creds: Credentials | None
+
+    def fresh_request(self) -> str:
+        return requests.open_request(
+            self.node, self.people.officer, self.case.case, REQUEST_BODY
+        ).reference
+
+    def unique(self, prefix: str) -> str:
+        return f"{prefix}{next(_counter)}"
+
+
+Call = tuple[str, str, dict[str, Any]]
+Maker = Callable[[Ctx], Call]
+
+
+def _r(ctx: Ctx) -> str:
+    return ctx.case.request
+
+
+ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
+    ("GET", "/api/health"): (lambda c: ("GET", "/api/health", {}), PUBLIC),
+    ("GET", "/api/openapi.json"): (lambda c: ("GET", "/api/openapi.json", {}), PUBLIC),
+    ("POST", "/api/auth/token"): (
+        lambda c: (
+            "POST",
+            "/api/auth/token",
+            {
+                "json": {
+                    "username": c.role if c.role != "anonymous" else "nobody",
+                    "password": PASSWORD,
+                }
+            },
+        ),
+        row(201, 201, 201, 201, 201, 201, 401),
+    ),
+    ("DELETE", "/api/auth/token"): (
+        lambda c: ("DELETE", "/api/auth/token", {}),
+        row(204, 204, 204, 204, 204, 204, 401),
+    ),
+    ("GET", "/api/me"): (lambda c: ("GET", "/api/me", {}), ANYONE_SIGNED_IN),
+    ("GET", "/api/cases"): (lambda c: ("GET", "/api/cases", {}), LISTING),
+    ("POST", "/api/cases"): (
+        lambda c: ("POST", "/api/cases", {"json": {"title": "new"}}),
+        row(201, 201, 403, 403, 201, 403, 401),
+    ),
+    ("GET", "/api/cases/{reference}"): (
+        lambda c: ("GET", f"/api/cases/{c.case.case}", {}),
+        MEMBER_READ,
+    ),
+    ("POST", "/api/cases/{reference}/members"): (
+        lambda c: (
+            "POST",
+            f"/api/cases/{c.case.case}/members",
+            {"json": {"username": "outsider", "why": "joins"}},
+        ),
+        row(201, 403, 403, 403, 403, 403, 401),
+    ),
+    ("DELETE", "/api/cases/{reference}/members/{username}"): (
+        lambda c: (
+            "DELETE",
+            f"/api/cases/{c.case.case}/members/reviewer",
+            {"params": {"why": "done"}},
+        ),
+        row(200, 403, 403, 403, 403, 403, 401),
+    ),
+    ("GET", "/api/cases/{reference}/events"): (
+        lambda c: ("GET", f"/api/cases/{c.case.case}/events", {}),
+        MEMBER_READ,
+    ),
+    ("GET", "/api/cases/{reference}/entities"): (
+        lambda c: ("GET", f"/api/cases/{c.case.case}/entities", {}),
+        MEMBER_READ,
+    ),
+    ("POST", "/api/cases/{reference}/entities"): (
+        lambda c: (
+            "POST",
+            f"/api/cases/{c.case.case}/entities",
+            {"json": {"id": c.unique("p"), "schema": "Person", "properties": {"name": ["X"]}}},
+        ),
+        WORKER_WRITE,
+    ),
+    ("GET", "/api/cases/{reference}/entities/{entity_id}"): (
+        lambda c: ("GET", f"/api/cases/{c.case.case}/entities/{c.case.entity}", {}),
+        MEMBER_READ,
+    ),
+    ("POST", "/api/cases/{reference}/requests"): (
+        lambda c: ("POST", f"/api/cases/{c.case.case}/requests", {"json": REQUEST_BODY}),
+        WORKER_WRITE,
+    ),
+    ("GET", "/api/requests"): (lambda c: ("GET", "/api/requests", {}), LISTING),
+    ("GET", "/api/deadlines"): (lambda c: ("GET", "/api/deadlines", {}), LISTING),
+    ("GET", "/api/requests/{reference}"): (
+        lambda c: ("GET", f"/api/requests/{_r(c)}", {}),
+        MEMBER_READ,
+    ),
+    ("GET", "/api/requests/{reference}/transitions"): (
+        lambda c: ("GET", f"/api/requests/{_r(c)}/transitions", {}),
+        MEMBER_READ,
+    ),
+    ("POST", "/api/requests/{reference}/transitions"): (
+        lambda c: (
+            "POST",
+            f"/api/requests/{c.fresh_request()}/transitions",
+            {"json": {"transition": "mark-ready"}},
+        ),
+        row(200, 200, 403, 403, 404, 403, 401),
+    ),
+    ("GET", "/api/requests/{reference}/inquiries"): (
+        lambda c: ("GET", f"/api/requests/{_r(c)}/inquiries", {}),
+        MEMBER_READ,
+    ),
+    ("POST", "/api/requests/{reference}/inquiries"): (
+        lambda c: ("POST", f"/api/requests/{_r(c)}/inquiries", {"json": {"question": "news?"}}),
+        WORKER_WRITE,
+    ),
+    ("POST", "/api/requests/{reference}/inquiries/{inquiry_id}/answer"): (
+        lambda c: (
+            "POST",
+            (
+                f"/api/requests/{_r(c)}/inquiries/"
+                f"{requests.ask_status(c.node, c.people.officer, _r(c), 'q').id}/answer"
+            ),
+            {"json": {"answer": "soon"}},
+        ),
+        row(200, 200, 403, 403, 404, 403, 401),
+    ),
+    ("GET", "/api/authorities"): (lambda c: ("GET", "/api/authorities", {}), ANYONE_SIGNED_IN),
+    ("POST", "/api/authorities"): (
+        lambda c: (
+            "POST",
+            "/api/authorities",
+            {
+                "json": {
+                    "key": c.unique("ca-"),
+                    "name": "Central Authority",
+                    "role": "central-authority",
+                    "jurisdiction": "GB",
+                    "languages": ["en"],
+                }
+            },
+        ),
+        row(403, 403, 403, 403, 403, 201, 401),
+    ),
+    ("GET", "/api/users"): (lambda c: ("GET", "/api/users", {}), ADMIN_ONLY),
+    ("POST", "/api/users"): (
+        lambda c: (
+            "POST",
+            "/api/users",
+            {"json": {"username": c.unique("u"), "password": PASSWORD, "roles": ["auditor"]}},
+        ),
+        row(403, 403, 403, 403, 403, 201, 401),
+    ),
+    ("GET", "/api/audit/access"): (
+        lambda c: ("GET", "/api/audit/access", {}),
+        row(403, 403, 403, 200, 403, 403, 401),
+    ),
+    ("GET", "/login"): (lambda c: ("GET", "/login", {}), PUBLIC),
+    ("POST", "/login"): (
+        lambda c: (
+            "POST",
+            "/login",
+            {
+                "data": {
+                    "username": c.role if c.role != "anonymous" else "nobody",
+                    "password": PASSWORD,
+                }
+            },
+        ),
+        row(303, 303, 303, 303, 303, 303, 401),
+    ),
+    ("POST", "/logout"): (
+        lambda c: ("POST", "/logout", {"data": {}}),
+        row(303, 303, 303, 303, 303, 303, 303),
+    ),
+    ("GET", "/"): (lambda c: ("GET", "/", {}), row(303, 303, 303, 303, 303, 303, 303)),
+    ("GET", "/cases"): (lambda c: ("GET", "/cases", {}), row(200, 200, 200, 200, 200, 403, 303)),
+    ("POST", "/cases"): (
+        lambda c: ("POST", "/cases", {"data": {"title": "from the UI"}}),
+        row(303, 303, 403, 403, 303, 403, 303),
+    ),
+    ("GET", "/cases/{reference}"): (lambda c: ("GET", f"/cases/{c.case.case}", {}), PAGE_READ),
+    ("GET", "/requests/{reference}"): (lambda c: ("GET", f"/requests/{_r(c)}", {}), PAGE_READ),
+    ("POST", "/requests/{reference}/transition"): (
+        lambda c: (
+            "POST",
+            f"/requests/{c.fresh_request()}/transition",
+            {"data": {"transition": "mark-ready"}},
+        ),
+        PAGE_ACT,
+    ),
+}
+
+PUBLIC_MOUNTS = {"/static"}
+
+
+def _flatten(routes: list[Any]) -> list[Any]:
+    """Every route, looking inside included routers (FastAPI keeps them nested)."""
+    flat: list[Any] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            flat.extend(_flatten(list(inner.routes)))
+        else:
+            flat.append(route)
+    return flat
+
+
+def served_routes(node: Node) -> set[tuple[str, str]]:
+    app = create_app(node.settings, node)
+    found = set()
+    for route in _flatten(list(app.routes)):
+        if isinstance(route, Mount):
+            assert route.path in PUBLIC_MOUNTS, f"mount {route.path} is not in the matrix"
+            continue
+        methods = getattr(route, "methods", None) or set()
+        for method in methods - {"HEAD", "OPTIONS"}:
+            found.add((method, route.path))  # type: ignore[attr-defined]
+    return found
+
+
+def test_every_served_route_is_in_the_matrix(node: Node) -> None:
+    served = served_routes(node)
+    assert served - set(ROUTES) == set(), "routes missing from the access matrix"
+    assert set(ROUTES) - served == set(), "matrix rows for routes that no longer exist"
+
+
+def test_the_matrix_covers_every_api_route_of_the_openapi_schema(node: Node) -> None:
+    app = create_app(node.settings, node)
+    schema = app.openapi()
+    api = {(m.upper(), path) for path, item in schema["paths"].items() for m in item}
+    assert api, "the OpenAPI document lists no operation"
+    assert api <= set(ROUTES)
+    routes = [r for r in _flatten(list(app.routes)) if isinstance(r, APIRoute)]
+    assert {(m, r.path) for r in routes for m in r.methods} <= set(ROUTES)
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_decisions(
+    route: tuple[str, str],
+    node: Node,
+    people: People,
+    ng_case: CaseFixture,
+    creds: dict[str, Credentials],
+    client: TestClient,
+) -> None:
+    maker, expected = ROUTES[route]
+    unexpected = []
+    for role in ROLES:
+        cred = creds.get(role)
+        if route == ("DELETE", "/api/auth/token") and cred is not None:
+            from tests.web.conftest import credentials_for
+
+            cred = credentials_for(node, people, role)  # a token of its own to revoke
+        ctx = Ctx(node, people, ng_case, role, cred)
+        method, path, kwargs = maker(ctx)
+        headers: dict[str, str] = {}
+        client.cookies.clear()
+        if path.startswith("/api"):
+            if cred is not None:
+                headers.update(cred.bearer)
+        else:
+            headers["accept"] = "text/html"
+            if cred is not None:
+                if route[1] == "/logout":
+                    from tests.web.conftest import credentials_for
+
+                    cred = credentials_for(node, people, role)
+                client.cookies.set(SESSION_COOKIE, cred.session)
+                if method == "POST" and "data" in kwargs:
+                    kwargs["data"] = kwargs["data"] | {"csrf": cred.csrf}
+        response = client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
+        if response.status_code != expected[role]:
+            unexpected.append((role, expected[role], response.status_code, response.text[:200]))
+        if expected[role] == 303 and role == "anonymous" and path not in ("/", "/logout"):
+            assert response.headers["location"] == "/login"
+    assert unexpected == [], f"{route}: (role, expected, got, body) {unexpected}"
+
+
+def test_denials_on_a_case_are_recorded_with_who_and_why(
+    node: Node,
+    people: People,
+    ng_case: CaseFixture,
+    creds: dict[str, Credentials],
+    client: TestClient,
+) -> None:
+    client.get(f"/api/cases/{ng_case.case}", headers=creds["outsider"].bearer)
+    client.get(f"/api/cases/{ng_case.case}", headers=creds["admin"].bearer)
+    with node.transaction() as session:
+        rows = session.scalars(
+            select(AccessDecisionRow).where(AccessDecisionRow.allowed.is_(False))
+        ).all()
+    reasons = {(r.actor, r.case_reference if r.case_reference else None, r.reason) for r in rows}
+    assert ("outsider", ng_case.case, "not assigned to the case") in reasons
+    assert any(a == "admin" and "does not grant case.read" in why for a, _c, why in reasons)
+
+
+def test_removed_member_is_denied_at_once(
+    node: Node,
+    people: People,
+    ng_case: CaseFixture,
+    creds: dict[str, Credentials],
+    client: TestClient,
+) -> None:
+    url = f"/api/requests/{ng_case.request}"
+    assert client.get(url, headers=creds["reviewer"].bearer).status_code == 200
+    cases.remove_member(node, people.supervisor, ng_case.case, "reviewer", "no longer needed")
+    assert client.get(url, headers=creds["reviewer"].bearer).status_code == 404
+
+
+def test_csrf_is_required_on_ui_posts(
+    node: Node, ng_case: CaseFixture, creds: dict[str, Credentials], client: TestClient
+) -> None:
+    client.cookies.set(SESSION_COOKIE, creds["officer"].session)
+    response = client.post(
+        "/cases", data={"title": "forged"}, headers={"accept": "text/html"}, follow_redirects=False
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.text
