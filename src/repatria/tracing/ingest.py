@@ -1,0 +1,608 @@
+"""Bank data into the canonical transaction table, all rows checked, nothing half-loaded.
+
+Every format ends in one *raw* relation of text columns (``_row`` plus the canonical
+columns, see ``schema.py``); one set of SQL checks then reports every offending row (row
+number, column, value, reason), up to a cap, in a single :class:`IngestError`. Only when
+no row is wrong is the table written, as Parquet to a temporary file in the target folder,
+then renamed over the target (an atomic rename on POSIX), so a reader sees either the old
+file or the whole new one.
+
+Formats (``formats/`` holds the parsers for the non-CSV ones):
+
+* ``canonical``: CSV ``id,timestamp,from_account,to_account,amount,currency`` with optional
+  ``from_bank,to_bank,from_country,to_country,is_laundering``; other columns are ignored.
+* ``amlworld``: the IBM synthetic AML data sets (Altman et al., 2023, "Realistic Synthetic
+  Financial Transactions for Anti-Money Laundering Models", NeurIPS Datasets and Benchmarks).
+* ``camt053``: ISO 20022 ``BkToCstmrStmt`` bank statements (camt.053.001.02 to .08).
+* ``mt940``: SWIFT MT940 customer statements.
+* ``ftm``: FollowTheMoney ``Payment`` entities as JSON lines.
+
+DuckDB does the bulk work for the CSV layouts (``read_csv`` with every column as text, then
+SQL). A Rich progress bar shows the stages when the output is a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from repatria.domain.jurisdiction import all_jurisdictions, parse_jurisdiction
+from repatria.errors import InvalidInput
+from repatria.tracing.formats.currencies import AMLWORLD_CURRENCIES, KNOWN
+from repatria.tracing.schema import AMOUNT_TYPE, LABEL_COLUMN, column_names
+
+__all__ = [
+    "FORMATS",
+    "IngestError",
+    "IngestReport",
+    "RowError",
+    "detect_format",
+    "ingest",
+    "ingest_amlworld",
+    "ingest_csv",
+    "ingest_records",
+]
+
+FORMATS = ("canonical", "amlworld", "camt053", "mt940", "ftm")
+REQUIRED_CSV = ("id", "timestamp", "from_account", "to_account", "amount", "currency")
+OPTIONAL_CSV = ("from_bank", "to_bank", "from_country", "to_country", "is_laundering")
+RAW_COLUMNS = (*REQUIRED_CSV, *OPTIONAL_CSV)
+AMLWORLD_HEADER = (
+    "Timestamp",
+    "From Bank",
+    "Account",
+    "To Bank",
+    "Account",
+    "Amount Received",
+    "Receiving Currency",
+    "Amount Paid",
+    "Payment Currency",
+    "Payment Format",
+    "Is Laundering",
+)
+_MAX_AMOUNT = 10**18  # DECIMAL(20,2) holds 18 digits before the point
+_TRUE = ("1", "true", "t", "yes", "y")
+_FALSE = ("0", "false", "f", "no", "n")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem in one cell: which row (1 = first data row), which column, and why."""
+
+    row: int
+    column: str
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" {self.value!r}"
+        return f"row {self.row}, {self.column}{shown}: {self.reason}"
+
+
+class IngestError(InvalidInput):
+    """The input has rows that cannot be loaded; ``errors`` lists them (up to the cap)."""
+
+    def __init__(self, source: str, errors: Sequence[RowError], total: int) -> None:
+        shown = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {total - 5} more)" if total > 5 else ""
+        super().__init__(f"{total} problem(s), nothing was loaded: {shown}{more}", where=source)
+        self.errors = list(errors)
+        self.total = total
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What was loaded: where, how many rows, whether labelled, and how long it took."""
+
+    path: Path
+    format: str
+    rows: int
+    labelled: bool
+    seconds: float
+    dropped: int = 0
+    """Rows left out on purpose (AMLworld amounts that round to zero cents)."""
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("inf")
+
+
+# ---- progress ---------------------------------------------------------------------------
+
+
+class _Stages:
+    """A Rich progress bar over the ingest stages, shown only on a terminal."""
+
+    def __init__(self, label: str, total: int, show: bool | None) -> None:
+        self.show = sys.stderr.isatty() if show is None else show
+        self.total = total
+        self.label = label
+        self._progress: object | None = None
+        self._task: object | None = None
+
+    @contextmanager
+    def running(self) -> Iterator[_Stages]:
+        if not self.show:
+            yield self
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as progress:
+            self._progress = progress
+            self._task = progress.add_task(self.label, total=self.total)
+            yield self
+
+    def step(self, what: str, advance: int = 1) -> None:
+        if self._progress is not None:
+            from rich.progress import Progress, TaskID
+
+            assert isinstance(self._progress, Progress)
+            task = self._task
+            assert isinstance(task, int)
+            self._progress.update(
+                TaskID(task), advance=advance, description=f"{self.label}: {what}"
+            )
+
+
+# ---- the shared checks ------------------------------------------------------------------
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _values_table(con: duckdb.DuckDBPyConnection, name: str, values: Sequence[str]) -> None:
+    con.execute(f"CREATE TEMP TABLE {name} (code VARCHAR PRIMARY KEY)")
+    con.executemany(f"INSERT INTO {name} VALUES (?)", [[v] for v in sorted(set(values))])
+
+
+_TYPED_SQL = """
+CREATE TEMP TABLE typed AS
+SELECT
+    _row,
+    NULLIF(trim(id), '') AS id,
+    NULLIF(trim("timestamp"), '') AS ts_text,
+    {ts_expr} AS ts,
+    NULLIF(trim(from_account), '') AS from_account,
+    NULLIF(trim(to_account), '') AS to_account,
+    NULLIF(trim(amount), '') AS amount_text,
+    {amount_expr} AS amount_num,
+    NULLIF(upper(trim(currency)), '') AS currency,
+    NULLIF(trim(from_bank), '') AS from_bank,
+    NULLIF(trim(to_bank), '') AS to_bank,
+    NULLIF(upper(trim(from_country)), '') AS from_country,
+    NULLIF(upper(trim(to_country)), '') AS to_country,
+    NULLIF(lower(trim(is_laundering)), '') AS label_text
+FROM raw
+"""
+
+_ERRORS_SQL = """
+SELECT _row, 'id', NULL, 'missing transaction id' FROM typed WHERE id IS NULL
+UNION ALL
+SELECT _row, 'id', id, 'id repeats; first on row ' || first_row
+FROM (SELECT _row, id, min(_row) OVER (PARTITION BY id) AS first_row
+      FROM typed WHERE id IS NOT NULL)
+WHERE _row > first_row
+UNION ALL
+SELECT _row, 'timestamp', ts_text,
+       CASE WHEN ts_text IS NULL THEN 'missing timestamp'
+            ELSE 'not a date-time; expected {ts_expected}' END
+FROM typed WHERE ts IS NULL
+UNION ALL
+SELECT _row, 'from_account', NULL, 'missing payer account'
+FROM typed WHERE from_account IS NULL
+UNION ALL
+SELECT _row, 'to_account', NULL, 'missing payee account' FROM typed WHERE to_account IS NULL
+UNION ALL
+SELECT _row, 'amount', amount_text,
+       CASE WHEN amount_text IS NULL THEN 'missing amount'
+            WHEN amount_num IS NULL THEN 'not a decimal number (expected e.g. 1234.56)'
+            WHEN amount_num <= 0 THEN 'not positive; amounts must be greater than zero'
+            WHEN amount_num >= {max_amount} THEN 'too large for DECIMAL(20,2)'
+            ELSE 'more than two decimals; the canonical table keeps cents' END
+FROM typed
+WHERE amount_num IS NULL OR amount_num <= 0 OR amount_num >= {max_amount}
+   OR amount_num <> round(amount_num, 2)
+UNION ALL
+SELECT _row, 'currency', currency,
+       CASE WHEN currency IS NULL THEN 'missing currency'
+            ELSE 'not an ISO 4217 currency code (expected e.g. EUR, USD, GBP)' END
+FROM typed WHERE currency IS NULL OR currency NOT IN (SELECT code FROM known_currencies)
+UNION ALL
+SELECT _row, 'from_country', from_country, 'country' FROM typed
+WHERE from_country IS NOT NULL AND from_country NOT IN (SELECT code FROM known_countries)
+UNION ALL
+SELECT _row, 'to_country', to_country, 'country' FROM typed
+WHERE to_country IS NOT NULL AND to_country NOT IN (SELECT code FROM known_countries)
+UNION ALL
+SELECT _row, 'is_laundering', label_text, 'not a boolean; expected 0, 1, true or false'
+FROM typed WHERE label_text IS NOT NULL AND label_text NOT IN ({booleans})
+"""
+
+
+def _country_reason(value: str | None) -> str:
+    try:
+        parse_jurisdiction(value)
+    except InvalidInput as exc:
+        return exc.message
+    return "not an ISO 3166-1 alpha-2 country code"
+
+
+def _check_and_write(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    *,
+    source: str,
+    fmt: str,
+    labelled: bool,
+    max_errors: int,
+    stages: _Stages,
+    started: float,
+    ts_expr: str = "timezone('UTC', TRY_CAST(trim(\"timestamp\") AS TIMESTAMPTZ))",
+    ts_expected: str = "ISO 8601, e.g. 2024-01-31T09:30:00Z",
+    amount_expr: str = "TRY_CAST(trim(amount) AS DECIMAL(38,10))",
+    dropped: int = 0,
+) -> IngestReport:
+    """Check the text relation ``raw`` and, if every row is good, write ``out`` atomically."""
+    _values_table(con, "known_currencies", sorted(KNOWN))
+    _values_table(con, "known_countries", [j.code for j in all_jurisdictions()])
+    con.execute(_TYPED_SQL.format(ts_expr=ts_expr, amount_expr=amount_expr))
+    booleans = ", ".join(_literal(b) for b in (*_TRUE, *_FALSE))
+    errors_sql = _ERRORS_SQL.format(
+        ts_expected=ts_expected.replace("'", "''"), max_amount=_MAX_AMOUNT, booleans=booleans
+    )
+    total = con.execute(f"SELECT count(*) FROM ({errors_sql})").fetchone()
+    n_errors = int(total[0]) if total else 0
+    stages.step("checked")
+    if n_errors:
+        rows = con.execute(
+            f"SELECT * FROM ({errors_sql}) ORDER BY 1, 2 LIMIT {int(max_errors)}"
+        ).fetchall()
+        found = [
+            RowError(
+                int(r[0]),
+                str(r[1]),
+                None if r[2] is None else str(r[2]),
+                _country_reason(r[2]) if r[3] == "country" else str(r[3]),
+            )
+            for r in rows
+        ]
+        raise IngestError(source, found, n_errors)
+    label = (
+        f", (label_text IN ({', '.join(_literal(b) for b in _TRUE)})) AS {LABEL_COLUMN.name}"
+        if labelled
+        else ""
+    )
+    select = f"""
+        SELECT id, ts, from_account, to_account, CAST(amount_num AS {AMOUNT_TYPE}) AS amount,
+               currency, from_bank, to_bank, from_country, to_country{label}
+        FROM typed ORDER BY ts, id
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        con.execute(f"COPY ({select}) TO {_literal(str(tmp))} (FORMAT parquet)")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    stages.step("written")
+    count = con.execute("SELECT count(*) FROM typed").fetchone()
+    return IngestReport(
+        path=out,
+        format=fmt,
+        rows=int(count[0]) if count else 0,
+        labelled=labelled,
+        seconds=time.perf_counter() - started,
+        dropped=dropped,
+    )
+
+
+# ---- CSV layouts --------------------------------------------------------------------------
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    opener = _open_text(path)
+    with opener as fh:
+        reader = csv.reader(fh)
+        try:
+            return [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise InvalidInput(
+                "the file is empty; expected a header row", where=str(path)
+            ) from None
+
+
+def _open_text(path: Path):  # type: ignore[no-untyped-def]
+    if path.suffix == ".gz":
+        import gzip
+
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return path.open("r", encoding="utf-8", newline="")
+
+
+def _require_file(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInput(f"no file at {str(p)!r}", where="path")
+    return p
+
+
+def ingest_csv(
+    path: str | Path,
+    out: str | Path,
+    *,
+    max_errors: int = 100,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Load a canonical CSV (optionally gzip) into canonical Parquet at ``out``."""
+    started = time.perf_counter()
+    src = _require_file(path)
+    header = _csv_header(src)
+    missing = [c for c in REQUIRED_CSV if c not in header]
+    if missing:
+        raise InvalidInput(
+            f"missing column(s) {', '.join(missing)}; a canonical CSV needs "
+            f"{','.join(REQUIRED_CSV)} (optional: {','.join(OPTIONAL_CSV)}); found "
+            f"{','.join(header)}",
+            where=str(src),
+        )
+    dupes = sorted({h for h in header if header.count(h) > 1 and h in RAW_COLUMNS})
+    if dupes:
+        raise InvalidInput(f"column(s) {', '.join(dupes)} appear twice", where=str(src))
+    labelled = "is_laundering" in header
+    stages = _Stages(f"ingest {src.name}", 3, progress)
+    con = _connection()
+    with stages.running():
+        con.execute(
+            f"""CREATE TEMP TABLE csv AS SELECT * FROM read_csv({_literal(str(src))},
+                header = true, all_varchar = true, auto_detect = false,
+                columns = {{{", ".join(f"{_literal(h)}: 'VARCHAR'" for h in header)}}},
+                delim = ',', quote = '"', escape = '"', strict_mode = true)"""
+        )
+        cols = ", ".join(
+            f'csv."{c}" AS "{c}"' if c in header else f'NULL::VARCHAR AS "{c}"' for c in RAW_COLUMNS
+        )
+        # rowid follows insertion order, so _row is the data row number (header excluded).
+        con.execute(f"CREATE TEMP VIEW raw AS SELECT csv.rowid + 1 AS _row, {cols} FROM csv")
+        stages.step("read")
+        return _check_and_write(
+            con,
+            Path(out),
+            source=str(src),
+            fmt="canonical",
+            labelled=labelled,
+            max_errors=max_errors,
+            stages=stages,
+            started=started,
+        )
+
+
+def ingest_amlworld(
+    path: str | Path,
+    out: str | Path,
+    *,
+    max_errors: int = 100,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Load an IBM AMLworld CSV (``HI-Small_Trans.csv`` and the like).
+
+    Mapping: id = data row number (1 = first row after the header); ts = ``Timestamp``
+    (``2022/09/01 00:20``, read as UTC); payer = first ``Account`` at ``From Bank``; payee =
+    second ``Account`` at ``To Bank``; amount and currency = ``Amount Paid`` and ``Payment
+    Currency`` (what left the payer's account; ``Amount Received`` differs only for payments
+    across currencies), rounded half up to the cent; currency names map to ISO codes
+    (``formats.currencies.AMLWORLD_CURRENCIES``); ``Is Laundering`` is the label;
+    ``Payment Format`` is not kept. Rows whose amount rounds to 0.00 (bitcoin dust) are
+    left out and counted in ``IngestReport.dropped``.
+    """
+    started = time.perf_counter()
+    src = _require_file(path)
+    header = tuple(_csv_header(src))
+    if header != AMLWORLD_HEADER:
+        raise InvalidInput(
+            f"not the AMLworld layout; expected header {','.join(AMLWORLD_HEADER)}, found "
+            f"{','.join(header)}",
+            where=str(src),
+        )
+    names = [f"c{i}" for i in range(len(AMLWORLD_HEADER))]
+    stages = _Stages(f"ingest {src.name}", 3, progress)
+    con = _connection()
+    with stages.running():
+        con.execute(
+            f"""CREATE TEMP TABLE csv AS SELECT * FROM read_csv({_literal(str(src))},
+                header = false, skip = 1, all_varchar = true, auto_detect = false,
+                columns = {{{", ".join(f"'{n}': 'VARCHAR'" for n in names)}}},
+                delim = ',', quote = '"', strict_mode = true)"""
+        )
+        _amlworld_names(con)
+        amount = "round(TRY_CAST(trim(c7) AS DECIMAL(38,10)), 2)"
+        dropped_row = con.execute(
+            f"SELECT count(*) FROM csv WHERE TRY_CAST(trim(c7) AS DECIMAL(38,10)) > 0 "
+            f"AND {amount} = 0"
+        ).fetchone()
+        dropped = int(dropped_row[0]) if dropped_row else 0
+        con.execute(
+            f"""CREATE TEMP VIEW raw AS
+            SELECT _row, CAST(_row AS VARCHAR) AS id, c0 AS "timestamp",
+                   c2 AS from_account, c4 AS to_account, CAST({amount} AS VARCHAR) AS amount,
+                   coalesce(m.code, c8) AS currency, c1 AS from_bank, c3 AS to_bank,
+                   NULL::VARCHAR AS from_country, NULL::VARCHAR AS to_country,
+                   c10 AS is_laundering
+            FROM (SELECT rowid + 1 AS _row, * FROM csv) t
+            LEFT JOIN amlworld_currency m ON m.name = trim(t.c8)
+            WHERE NOT (TRY_CAST(trim(c7) AS DECIMAL(38,10)) > 0 AND {amount} = 0)"""
+        )
+        stages.step("read")
+        return _check_and_write(
+            con,
+            Path(out),
+            source=str(src),
+            fmt="amlworld",
+            labelled=True,
+            max_errors=max_errors,
+            stages=stages,
+            started=started,
+            ts_expr="TRY_STRPTIME(trim(\"timestamp\"), '%Y/%m/%d %H:%M')",
+            ts_expected="YYYY/MM/DD HH:MM as AMLworld writes it, e.g. 2022/09/01 00:20",
+            dropped=dropped,
+        )
+
+
+def _amlworld_names(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TEMP TABLE amlworld_currency (name VARCHAR, code VARCHAR)")
+    con.executemany(
+        "INSERT INTO amlworld_currency VALUES (?, ?)",
+        [[k, v] for k, v in AMLWORLD_CURRENCIES.items()],
+    )
+
+
+# ---- parsed formats -------------------------------------------------------------------------
+
+
+def ingest_records(
+    records: Sequence[Mapping[str, str | None]],
+    out: str | Path,
+    *,
+    source: str,
+    fmt: str,
+    max_errors: int = 100,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Load records made by a parser (``formats/``): text values under the raw column names.
+
+    Each record may carry ``_row`` (its number in the source: entry, line or entity); by
+    default it is its position, from 1. The same checks as for CSV apply.
+    """
+    import pyarrow as pa
+
+    started = time.perf_counter()
+    stages = _Stages(f"ingest {Path(source).name}", 3, progress)
+    labelled = any(r.get("is_laundering") is not None for r in records)
+    table = pa.table(
+        {
+            "_row": pa.array(
+                [int(r.get("_row") or i + 1) for i, r in enumerate(records)], pa.int64()
+            ),
+            **{c: pa.array([r.get(c) for r in records], pa.string()) for c in RAW_COLUMNS},
+        }
+    )
+    con = _connection()
+    with stages.running():
+        con.register("raw_arrow", table)
+        con.execute("CREATE TEMP TABLE raw AS SELECT * FROM raw_arrow")
+        stages.step("read")
+        return _check_and_write(
+            con,
+            Path(out),
+            source=source,
+            fmt=fmt,
+            labelled=labelled,
+            max_errors=max_errors,
+            stages=stages,
+            started=started,
+        )
+
+
+# ---- dispatch ----------------------------------------------------------------------------------
+
+
+def detect_format(path: str | Path) -> str:
+    """Guess the format from the file's first bytes (and name), or say what was expected."""
+    p = _require_file(path)
+    opener = _open_text(p)
+    with opener as fh:
+        head = fh.read(4096)
+    stripped = head.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("<"):
+        return "camt053"
+    if stripped.startswith("{"):
+        return "ftm"
+    if stripped.startswith((":20:", "{1:")) or ":60F:" in head:
+        return "mt940"
+    first = stripped.splitlines()[0] if stripped else ""
+    if first.startswith("Timestamp,From Bank,Account"):
+        return "amlworld"
+    if set(REQUIRED_CSV) <= {c.strip() for c in first.split(",")}:
+        return "canonical"
+    raise InvalidInput(
+        "cannot tell the format: expected a canonical CSV header ("
+        + ",".join(REQUIRED_CSV)
+        + "), an AMLworld header, camt.053 XML, an MT940 statement or FtM JSON lines; "
+        + f"file starts with {first[:60]!r}",
+        where=str(p),
+    )
+
+
+def ingest(
+    path: str | Path,
+    out: str | Path,
+    *,
+    format: str | None = None,
+    max_errors: int = 100,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Load any supported format into canonical Parquet at ``out`` (format guessed if None)."""
+    fmt = detect_format(path) if format is None else format
+    if fmt not in FORMATS:
+        raise InvalidInput(
+            f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where="format"
+        )
+    if fmt == "canonical":
+        return ingest_csv(path, out, max_errors=max_errors, progress=progress)
+    if fmt == "amlworld":
+        return ingest_amlworld(path, out, max_errors=max_errors, progress=progress)
+    src = _require_file(path)
+    if fmt == "camt053":
+        from repatria.tracing.formats.camt053 import parse_camt053
+
+        records = parse_camt053(src)
+    elif fmt == "mt940":
+        from repatria.tracing.formats.mt940 import parse_mt940
+
+        records = parse_mt940(src)
+    else:
+        from repatria.tracing.formats.ftm import parse_ftm_payments
+
+        records = parse_ftm_payments(src)
+    return ingest_records(
+        records, out, source=str(src), fmt=fmt, max_errors=max_errors, progress=progress
+    )
+
+
+def load(con: duckdb.DuckDBPyConnection, path: str | Path, relation: str = "transactions") -> None:
+    """Make canonical Parquet at ``path`` visible on ``con`` as the view ``relation``."""
+    p = _require_file(path)
+    con.execute(
+        f'CREATE OR REPLACE VIEW "{relation}" AS SELECT * FROM read_parquet({_literal(str(p))})'
+    )
+
+
+def labelled_columns() -> list[str]:
+    """The columns a labelled file carries (for callers checking a Parquet file)."""
+    return column_names(labelled=True)
+
+
+_ = tempfile  # the temporary file lives beside the target, see _check_and_write
