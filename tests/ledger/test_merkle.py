@@ -1,0 +1,215 @@
+"""Merkle hashing and proofs against the RFC reference, with Hypothesis invariants."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from repatria.errors import InvalidInput, VerificationFailed
+from repatria.ledger import merkle
+from tests.ledger import merkle_reference as ref
+
+leaf_lists = st.lists(st.binary(max_size=8), min_size=1, max_size=40)
+
+
+@st.composite
+def tree_and_index(draw: st.DrawFn) -> tuple[list[bytes], int]:
+    leaves = draw(leaf_lists)
+    return leaves, draw(st.integers(0, len(leaves) - 1))
+
+
+@st.composite
+def tree_and_old_size(draw: st.DrawFn) -> tuple[list[bytes], int]:
+    leaves = draw(leaf_lists)
+    return leaves, draw(st.integers(1, len(leaves)))
+
+
+def _flip(value: bytes, bit: int) -> bytes:
+    data = bytearray(value)
+    data[bit // 8] ^= 1 << (bit % 8)
+    return bytes(data)
+
+
+def test_hashes_use_the_rfc_prefixes() -> None:
+    assert merkle.leaf_hash(b"abc") == hashlib.sha256(b"\x00abc").digest()
+    assert (
+        merkle.node_hash(b"L" * 32, b"R" * 32)
+        == hashlib.sha256(b"\x01" + b"L" * 32 + b"R" * 32).digest()
+    )
+    assert merkle.root_hash([]) == hashlib.sha256(b"").digest()
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 8, 9, 1000, 1024, 1025])
+def test_split_point_is_largest_power_of_two_below(n: int) -> None:
+    k = merkle.split_point(n)
+    assert k & (k - 1) == 0
+    assert k < n <= 2 * k
+
+
+@given(st.lists(st.binary(max_size=8), max_size=70))
+def test_root_matches_reference(leaves: list[bytes]) -> None:
+    assert merkle.root_hash(leaves) == ref.mth(leaves)
+
+
+@given(leaf_lists)
+def test_every_inclusion_proof_verifies(leaves: list[bytes]) -> None:
+    root = ref.mth(leaves)
+    for index, data in enumerate(leaves):
+        proof = merkle.inclusion_proof(index, leaves)
+        assert proof == ref.path(index, leaves)
+        assert len(proof) == merkle.inclusion_proof_size(index, len(leaves))
+        merkle.verify_inclusion(data, index, len(leaves), proof, root)
+        assert (
+            merkle.root_from_inclusion_proof(merkle.leaf_hash(data), index, len(leaves), proof)
+            == root
+        )
+
+
+@given(leaf_lists)
+def test_every_consistency_proof_verifies(leaves: list[bytes]) -> None:
+    n = len(leaves)
+    new_root = ref.mth(leaves)
+    for m in range(1, n + 1):
+        proof = merkle.consistency_proof(m, leaves)
+        assert proof == ref.proof(m, leaves)
+        if m < n:
+            assert len(proof) == merkle.consistency_proof_size(m, n)
+        merkle.verify_consistency(m, n, proof, ref.mth(leaves[:m]), new_root)
+
+
+@given(tree_and_index(), st.data())
+def test_flipping_any_bit_breaks_an_inclusion_proof(
+    case: tuple[list[bytes], int], data: st.DataObject
+) -> None:
+    leaves, index = case
+    size, root = len(leaves), ref.mth(leaves)
+    proof = merkle.inclusion_proof(index, leaves)
+    leaf = leaves[index]
+    targets = ["root", "leaf"] + [f"proof{i}" for i in range(len(proof))]
+    target = data.draw(st.sampled_from(targets))
+    if target == "leaf":
+        # An empty leaf has no bit to flip; appending one byte is the smallest change.
+        bad_leaf = _flip(leaf, data.draw(st.integers(0, 8 * len(leaf) - 1))) if leaf else b"\x00"
+        with pytest.raises(VerificationFailed, match="root mismatch"):
+            merkle.verify_inclusion(bad_leaf, index, size, proof, root)
+        return
+    bit = data.draw(st.integers(0, 255))
+    if target == "root":
+        with pytest.raises(VerificationFailed, match="root mismatch"):
+            merkle.verify_inclusion(leaf, index, size, proof, _flip(root, bit))
+        return
+    i = int(target.removeprefix("proof"))
+    bad = [*proof[:i], _flip(proof[i], bit), *proof[i + 1 :]]
+    with pytest.raises(VerificationFailed, match="root mismatch"):
+        merkle.verify_inclusion(leaf, index, size, bad, root)
+
+
+@given(tree_and_old_size(), st.data())
+def test_flipping_any_bit_breaks_a_consistency_proof(
+    case: tuple[list[bytes], int], data: st.DataObject
+) -> None:
+    leaves, m = case
+    n = len(leaves)
+    old_root, new_root = ref.mth(leaves[:m]), ref.mth(leaves)
+    proof = merkle.consistency_proof(m, leaves)
+    targets = ["old", "new"] + [f"proof{i}" for i in range(len(proof))]
+    target = data.draw(st.sampled_from(targets))
+    bit = data.draw(st.integers(0, 255))
+    args = [m, n, proof, old_root, new_root]
+    if target == "old":
+        args[3] = _flip(old_root, bit)
+    elif target == "new":
+        args[4] = _flip(new_root, bit)
+    else:
+        i = int(target.removeprefix("proof"))
+        args[2] = [*proof[:i], _flip(proof[i], bit), *proof[i + 1 :]]
+    with pytest.raises(VerificationFailed, match="mismatch|differs"):
+        merkle.verify_consistency(*args)  # type: ignore[arg-type]  # heterogeneous list
+
+
+def test_consistency_from_empty_tree() -> None:
+    leaves = [b"a", b"b", b"c"]
+    assert merkle.consistency_proof(0, leaves) == []
+    merkle.verify_consistency(0, 3, [], merkle.EMPTY_ROOT, merkle.root_hash(leaves))
+    with pytest.raises(VerificationFailed, match="wrong proof size 1, want 0"):
+        merkle.verify_consistency(
+            0, 3, [merkle.EMPTY_ROOT], merkle.EMPTY_ROOT, merkle.root_hash(leaves)
+        )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: merkle.inclusion_proof(3, [b"a", b"b", b"c"]),
+            r"leaf index 3 is outside the tree: want 0 <= index < 3",
+        ),
+        (lambda: merkle.inclusion_proof(-1, [b"a"]), r"leaf index -1 is outside"),
+        (lambda: merkle.inclusion_proof(0, []), r"want 0 <= index < 0"),
+        (
+            lambda: merkle.consistency_proof(4, [b"a", b"b", b"c"]),
+            r"old size 4 is outside the tree",
+        ),
+        (lambda: merkle.consistency_proof(-1, [b"a"]), r"old size -1 is outside the tree"),
+    ],
+)
+def test_proofs_refuse_bad_arguments(call: object, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        call()  # type: ignore[operator]  # parametrized callables
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((b"x" * 32, 0, 0, [], b"r" * 32), "leaf index 0 is not below tree size 0"),
+        ((b"x" * 32, 5, 5, [], b"r" * 32), "leaf index 5 is not below tree size 5"),
+        ((b"x" * 31, 0, 1, [], b"r" * 32), "leaf hash has 31 bytes, want 32"),
+        ((b"x" * 32, 0, 1, [], b"r" * 33), "root has 33 bytes, want 32"),
+        ((b"x" * 32, 0, 4, [b"p" * 32] * 3, b"r" * 32), "wrong proof size 3, want 2"),
+        ((b"x" * 32, 0, 4, [b"p" * 32, b"p"], b"r" * 32), "proof element 1 has 1 bytes, want 32"),
+    ],
+)
+def test_inclusion_verification_messages(
+    args: tuple[bytes, int, int, list[bytes], bytes], message: str
+) -> None:
+    with pytest.raises(VerificationFailed, match=message):
+        merkle.verify_leaf_hash_inclusion(*args)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((5, 3, [], b"o" * 32, b"n" * 32), "old size 5 is larger than new size 3"),
+        ((-1, 3, [], b"o" * 32, b"n" * 32), "must not be negative"),
+        ((3, 3, [], b"o" * 32, b"n" * 32), "old root 6f6f.* at size 3 differs from 6e6e"),
+        ((1, 2, [], b"o" * 32, b"n" * 32), "wrong proof size 0, want 1"),
+        ((1, 2, [b"p" * 32], b"o" * 31, b"n" * 32), "old root has 31 bytes, want 32"),
+        ((3, 4, [b"p" * 32] * 3, b"o" * 32, b"n" * 32), "old root mismatch: calculated"),
+    ],
+)
+def test_consistency_verification_messages(
+    args: tuple[int, int, list[bytes], bytes, bytes], message: str
+) -> None:
+    with pytest.raises(VerificationFailed, match=message):
+        merkle.verify_consistency(*args)
+
+
+@pytest.mark.parametrize(
+    ("index", "size", "want"),
+    [
+        (0, 1, 0),
+        (0, 2, 1),
+        (2, 3, 1),
+        (1, 5, 3),
+        (4, 5, 1),
+        (5, 8, 3),
+        (1000, 1001, 6),
+        (999, 1001, 9),
+        (0, 1 << 40, 40),
+    ],
+)
+def test_inclusion_proof_size(index: int, size: int, want: int) -> None:
+    assert merkle.inclusion_proof_size(index, size) == want
