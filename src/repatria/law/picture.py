@@ -36,8 +36,7 @@ def draw_coverage(matrix: BasisMatrix, measure: Measure, stem: Path) -> dict[str
     np.fill_diagonal(grid, np.nan)
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(15, 7), width_ratios=(1.15, 1))
-    cmap = ListedColormap(_COLOURS)
-    cmap.set_bad("white")
+    cmap = ListedColormap(_COLOURS).with_extremes(bad="white")
     norm = BoundaryNorm(np.arange(-0.5, len(Kind) + 0.5), cmap.N)
     image = left.imshow(grid, cmap=cmap, norm=norm, interpolation="nearest")
     bounds = _region_bounds([region[k] for k in order])
