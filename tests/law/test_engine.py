@@ -54,7 +54,9 @@ def test_no_basis_from_an_instrument_before_a_state_became_bound() -> None:
 
 
 def test_nigeria_united_kingdom_uncac_untoc_and_the_harare_scheme() -> None:
-    result = find_bases("NG", "GB", "confiscation", offence="embezzlement-public-funds", on="2024-01-01")
+    result = find_bases(
+        "NG", "GB", "confiscation", offence="embezzlement-public-funds", on="2024-01-01"
+    )
     found = ids(result)
     assert {"UNCAC", "UNTOC", "HARARE_SCHEME", "BILATERAL:GB-NG"} <= set(found)
     assert found.index("UNCAC") < found.index("HARARE_SCHEME") < found.index("RECIPROCITY")
@@ -90,7 +92,9 @@ def test_eu_instruments_apply_only_from_their_dates() -> None:
     assert "EU_2018_1805" in ids(find_bases("FR", "DE", "freezing", on="2020-12-19"))
     # The United Kingdom used the EIO until the end of the transition period.
     assert "EU_EIO" in ids(find_bases("GB", "FR", "records", on="2019-06-01"))
-    assert "no longer bound" in excluded(find_bases("GB", "FR", "records", on="2021-06-01"), "EU_EIO")
+    assert "no longer bound" in excluded(
+        find_bases("GB", "FR", "records", on="2021-06-01"), "EU_EIO"
+    )
 
 
 def test_ireland_is_outside_the_eio_so_the_mla_conventions_remain() -> None:
@@ -149,11 +153,15 @@ def test_json_has_exactly_the_documented_shape() -> None:
     )  # fmt: skip
     for basis in data["bases"]:
         assert {"instrument", "title", "kind", "why", "requires", "articles"} <= set(basis)
-        assert all(isinstance(v, list) for v in (basis["why"], basis["requires"], basis["articles"]))
+        assert all(
+            isinstance(v, list) for v in (basis["why"], basis["requires"], basis["articles"])
+        )
     for item in data["not_applicable"]:
         assert isinstance(item["instrument"], str) and isinstance(item["why"], str)
     assert "findings" not in data["bases"][0]
-    explained = json.loads(find_bases("US", "CH", "records", on="2024-01-01", explain=True).to_json())
+    explained = json.loads(
+        find_bases("US", "CH", "records", on="2024-01-01", explain=True).to_json()
+    )
     assert explained["bases"][0]["findings"][0]["citation"]
 
 

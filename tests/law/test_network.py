@@ -27,7 +27,11 @@ def test_the_full_matrix_fits_the_two_second_budget() -> None:
     started = time.perf_counter()
     matrix = basis_matrix(CATALOGUE, on=date(2024, 1, 1))
     elapsed = time.perf_counter() - started
-    assert matrix.best_rank.shape == (len(Measure), len(CATALOGUE.states()), len(CATALOGUE.states()))
+    assert matrix.best_rank.shape == (
+        len(Measure),
+        len(CATALOGUE.states()),
+        len(CATALOGUE.states()),
+    )
     assert elapsed < 2.0, f"all-pairs matrix took {elapsed:.2f} s"
 
 
@@ -83,7 +87,10 @@ def test_steps_are_ranked_and_each_closes_what_it_claims() -> None:
     # A state already bound is never told to join.
     for step in joins:
         party = CATALOGUE.party(step.instrument, step.states[0])
-        assert party is None or party.standing(matrix.on, CATALOGUE.instrument(step.instrument)).level == 0
+        assert (
+            party is None
+            or party.standing(matrix.on, CATALOGUE.instrument(step.instrument)).level == 0
+        )
     # Recount the first step by hand: gap cells with the joined state on either side
     # whose other state is bound by the instrument.
     first = joins[0]
