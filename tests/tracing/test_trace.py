@@ -153,7 +153,7 @@ def _check_conservation(rows: Sequence[Row], result: TraceResult) -> None:
     assert sum(map(_cents, result.accounts.values())) == sum(map(_cents, result.injected.values()))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(tables())
 def test_every_conserving_rule_keeps_every_cent(case: tuple[list[Row], list[str]]) -> None:
     rows, seeds = case
@@ -168,7 +168,7 @@ def test_every_conserving_rule_keeps_every_cent(case: tuple[list[Row], list[str]
                 assert D(0) < result.transactions[r.id] <= r.amount
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(tables())
 def test_poison_reaches_at_least_what_every_rule_reaches(
     case: tuple[list[Row], list[str]],
@@ -186,7 +186,7 @@ def test_poison_reaches_at_least_what_every_rule_reaches(
             assert poison.accounts[account] >= amount
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(tables(single_deposit=True))
 def test_fifo_lifo_and_pro_rata_agree_when_each_account_has_one_deposit(
     case: tuple[list[Row], list[str]],
@@ -200,7 +200,7 @@ def test_fifo_lifo_and_pro_rata_agree_when_each_account_has_one_deposit(
         assert other.accounts == fifo.accounts
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(tables(), st.randoms(use_true_random=False))
 def test_results_do_not_depend_on_row_order(
     case: tuple[list[Row], list[str]], rnd: random.Random

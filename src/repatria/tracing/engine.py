@@ -21,7 +21,7 @@ caller's relation; Spark: a temporary view).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -63,8 +63,14 @@ class CodedBatch:
 class TransactionSource(Protocol):
     """What the tracing engine needs from a data backend."""
 
-    def sql(self, query: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        """Run a set-based query over the relation ``transactions`` and return its rows."""
+    def sql(
+        self, query: str, lists: Mapping[str, Sequence[str]] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run a set-based query over the relation ``transactions`` and return its rows.
+
+        Each entry of ``lists`` is visible to the query as a relation of that name with one
+        text column ``value`` (seed ids, account names): a join, not a long literal.
+        """
         ...
 
     def accounts(self) -> list[str]:
@@ -106,6 +112,7 @@ class DuckDBSource:
         if not p.exists():
             raise InvalidInput(f"no Parquet file at {str(p)!r}", where="path")
         con = duckdb.connect()
+        con.execute("SET python_enable_replacements = false")
         literal = str(p).replace("'", "''")
         con.execute(f"CREATE VIEW {relation} AS SELECT * FROM read_parquet('{literal}')")
         return cls(con, relation)
@@ -117,8 +124,24 @@ class DuckDBSource:
             return f"{head}, {body[5:]}"
         return f"{head} {body}"
 
-    def sql(self, query: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self.con.execute(self._wrap(query), list(params)).fetchall()
+    def sql(
+        self, query: str, lists: Mapping[str, Sequence[str]] | None = None
+    ) -> list[tuple[Any, ...]]:
+        import pyarrow as pa
+
+        # Lists go in as Arrow tables: DuckDB binds a long Python list parameter one value
+        # at a time, which costs seconds for 100,000 account names.
+        names = list(lists or {})
+        for name in names:
+            if not _IDENT.match(name):
+                raise InvalidInput(f"list name {name!r} is not an identifier", where="lists")
+            values = list((lists or {})[name])
+            self.con.register(name, pa.table({"value": pa.array(values, pa.string())}))
+        try:
+            return self.con.execute(self._wrap(query)).fetchall()
+        finally:
+            for name in names:
+                self.con.unregister(name)
 
     def accounts(self) -> list[str]:
         if self._accounts is None:
@@ -179,33 +202,30 @@ class MemorySource:
 
     def _duckdb(self) -> DuckDBSource:
         if self._duck is None:
-            from repatria.tracing.schema import create_table
+            import pyarrow as pa
+
+            from repatria.tracing.schema import COLUMNS, create_table
 
             con = duckdb.connect()
+            con.execute("SET python_enable_replacements = false")
             create_table(con, "transactions")
-            con.executemany(
-                "INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        r.id,
-                        r.ts,
-                        r.from_account,
-                        r.to_account,
-                        r.amount,
-                        r.currency,
-                        r.from_bank,
-                        r.to_bank,
-                        r.from_country,
-                        r.to_country,
-                    ]
-                    for r in self.rows
-                ],
-            )
+            data = {
+                c.name: [getattr(r, c.name) for r in self.rows]
+                for c in COLUMNS
+                if c.name != "amount"
+            }
+            data["amount"] = [str(r.amount) for r in self.rows]
+            con.register("memory_rows", pa.table(data))
+            names = ", ".join(c.name for c in COLUMNS)
+            con.execute(f"INSERT INTO transactions SELECT {names} FROM memory_rows")
+            con.unregister("memory_rows")
             self._duck = DuckDBSource(con, "transactions")
         return self._duck
 
-    def sql(self, query: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self._duckdb().sql(query, params)
+    def sql(
+        self, query: str, lists: Mapping[str, Sequence[str]] | None = None
+    ) -> list[tuple[Any, ...]]:
+        return self._duckdb().sql(query, lists)
 
     def accounts(self) -> list[str]:
         return self._accounts

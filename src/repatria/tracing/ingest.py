@@ -165,6 +165,8 @@ class _Stages:
 def _connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    # No lookups of Python variables as tables: every relation here is named on purpose.
+    con.execute("SET python_enable_replacements = false")
     return con
 
 
@@ -173,8 +175,11 @@ def _literal(text: str) -> str:
 
 
 def _values_table(con: duckdb.DuckDBPyConnection, name: str, values: Sequence[str]) -> None:
-    con.execute(f"CREATE TEMP TABLE {name} (code VARCHAR PRIMARY KEY)")
-    con.executemany(f"INSERT INTO {name} VALUES (?)", [[v] for v in sorted(set(values))])
+    import pyarrow as pa
+
+    # An Arrow table, not a list parameter: DuckDB binds list parameters value by value.
+    con.register(f"{name}_arrow", pa.table({"code": pa.array(sorted(set(values)), pa.string())}))
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT code FROM {name}_arrow")
 
 
 _TYPED_SQL = """
@@ -472,11 +477,16 @@ def ingest_amlworld(
 
 
 def _amlworld_names(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TEMP TABLE amlworld_currency (name VARCHAR, code VARCHAR)")
-    con.executemany(
-        "INSERT INTO amlworld_currency VALUES (?, ?)",
-        [[k, v] for k, v in AMLWORLD_CURRENCIES.items()],
+    import pyarrow as pa
+
+    names = pa.table(
+        {
+            "name": pa.array(list(AMLWORLD_CURRENCIES), pa.string()),
+            "code": pa.array(list(AMLWORLD_CURRENCIES.values()), pa.string()),
+        }
     )
+    con.register("amlworld_currency_arrow", names)
+    con.execute("CREATE TEMP TABLE amlworld_currency AS SELECT * FROM amlworld_currency_arrow")
 
 
 # ---- parsed formats -------------------------------------------------------------------------

@@ -170,8 +170,8 @@ def _check_seeds(source: TransactionSource, seeds: Sequence[str]) -> tuple[str, 
     found = {
         r[0]
         for r in source.sql(
-            "SELECT id FROM transactions WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-            [list(wanted)],
+            "SELECT id FROM transactions WHERE id IN (SELECT value FROM seed_ids)",
+            {"seed_ids": wanted},
         )
     }
     missing = [s for s in wanted if s not in found]
@@ -216,10 +216,10 @@ def account_places(source: TransactionSource, accounts: Iterable[str]) -> dict[s
                arg_max(country, k) FILTER (WHERE country IS NOT NULL),
                arg_max(bank, k) FILTER (WHERE bank IS NOT NULL)
         FROM sides
-        WHERE account IN (SELECT unnest(?::VARCHAR[]))
+        WHERE account IN (SELECT value FROM wanted_accounts)
         GROUP BY account
         """,
-        [wanted],
+        {"wanted_accounts": wanted},
     )
     return {r[0]: AccountPlace(r[1], r[2]) for r in rows}
 

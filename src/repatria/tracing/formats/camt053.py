@@ -87,9 +87,7 @@ def _detail_amount(detail: _Element) -> _Element | None:
     return found if found is not None else _child(detail, "Amt")
 
 
-def _counterparty(
-    detail: _Element | None, credit: bool
-) -> tuple[str | None, str | None]:
+def _counterparty(detail: _Element | None, credit: bool) -> tuple[str | None, str | None]:
     side, agent = ("Dbtr", "DbtrAgt") if credit else ("Cdtr", "CdtrAgt")
     parties = _child(detail, "RltdPties")
     account = _account_id(_child(parties, f"{side}Acct"))

@@ -104,8 +104,7 @@ def parse_mt940(path: str | Path) -> list[Record]:
         mark = str(data.get("status") or "")
         if mark not in ("C", "D", "RC", "RD"):
             raise InvalidInput(
-                f"statement line {position}: debit/credit mark {mark!r}, expected C, D, RC "
-                "or RD",
+                f"statement line {position}: debit/credit mark {mark!r}, expected C, D, RC or RD",
                 where=str(p),
             )
         money_in = mark in ("C", "RD")
