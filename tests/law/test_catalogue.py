@@ -97,3 +97,12 @@ def test_scope_of_the_vienna_and_oecd_conventions_is_limited() -> None:
     assert set(catalogue.instrument("OECD_ABC").scope.offences) == {"bribery-foreign-official"}
     assert not catalogue.instrument("EU_EIO").covers(Measure.FREEZING)
     assert catalogue.instrument("EU_2018_1805").covers(Measure.FREEZING)
+
+
+def test_a_malformed_instrument_file_is_refused_naming_the_file() -> None:
+    from repatria.law.catalogue import _instrument
+
+    raw = {"id": "BROKEN", "kind": "treaty-ish", "title": "x"}
+    with pytest.raises(InvalidInput, match="invalid instrument file") as error:
+        _instrument("broken.toml", raw, {})
+    assert error.value.where == "broken.toml"

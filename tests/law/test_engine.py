@@ -255,3 +255,22 @@ def test_every_instrument_is_either_a_basis_or_explained(
     assert general <= judged
     assert all(e.why for e in result.not_applicable)
     assert result.on == on
+
+
+def test_asean_members_are_bound_by_the_end_of_2013_at_the_latest() -> None:
+    # ASEAN Secretariat: in force in 2013 after all members completed their procedures.
+    later = next(b for b in find_bases("SG", "MY", "freezing", on="2024-01-01").bases
+                 if b.instrument == "ASEAN_MLAT")  # fmt: skip
+    assert later.certain
+    earlier = next(b for b in find_bases("SG", "MY", "freezing", on="2010-01-01").bases
+                   if b.instrument == "ASEAN_MLAT")  # fmt: skip
+    assert not earlier.certain
+    assert "ASEAN_MLAT" not in ids(find_bases("SG", "MY", "freezing", on="2004-11-28"))
+
+
+def test_inter_american_convention_applies_between_its_parties() -> None:
+    result = find_bases("US", "MX", "freezing", on="2024-01-01")
+    oas = next(b for b in result.bases if b.instrument == "OAS_A55")
+    assert oas.kind is Kind.REGIONAL and oas.certain
+    assert any(line.startswith("caveat:") for line in oas.requires)
+    assert "OAS_A55" not in ids(find_bases("US", "FR", "freezing", on="2024-01-01"))

@@ -68,7 +68,10 @@ def _designations(question: Question, catalogue: Catalogue) -> list[tuple[str, s
             ),
             "Art. 46(13)",
         ),
-        (f"language accepted by {code}: {declaration.languages}", "Art. 46(14)"),
+        (
+            f"language accepted by {code}: {declaration.languages} (same source)",
+            "Art. 46(14)",
+        ),
     ]
 
 
