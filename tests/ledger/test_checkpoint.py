@@ -31,7 +31,7 @@ KEY = Ed25519PrivateKey.from_private_bytes(b"\x11" * 32)
 VERIFIER = Ed25519Verifier.from_private_key(ORIGIN, KEY)
 
 line_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), min_codepoint=0x20),
+    alphabet=st.characters(exclude_categories=["Cs"], min_codepoint=0x20),
     min_size=1,
     max_size=20,
 )

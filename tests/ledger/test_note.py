@@ -120,7 +120,7 @@ def test_key_id_is_the_truncated_hash_of_name_type_and_key() -> None:
 @given(
     st.lists(
         st.text(
-            alphabet=st.characters(blacklist_categories=("Cs",), min_codepoint=0x20),
+            alphabet=st.characters(exclude_categories=["Cs"], min_codepoint=0x20),
             max_size=30,
         ),
         min_size=1,
