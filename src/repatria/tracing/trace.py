@@ -60,7 +60,9 @@ class TraceResult:
     """The tainted part of each payment and the tainted balance of each account.
 
     Only amounts above zero are listed. ``injected`` gives, per seed, the taint the seed
-    introduced (its amount less any taint the rule found in the payer's pool).
+    introduced (its amount less any taint the rule found in the payer's pool). ``flows``
+    sums the tainted amounts per (payer, payee) pair: the edges of the money-flow graph.
+    ``places`` gives country and bank for every account in ``accounts`` or ``flows``.
     """
 
     rule: Rule
@@ -69,6 +71,7 @@ class TraceResult:
     transactions: Mapping[str, Decimal]
     accounts: Mapping[str, Decimal]
     injected: Mapping[str, Decimal]
+    flows: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
     places: Mapping[str, AccountPlace] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
@@ -109,6 +112,7 @@ class TraceResult:
 @dataclass(frozen=True, slots=True)
 class _Replay:
     tx_taint: dict[str, int]
+    flows: dict[tuple[int, int], int]
     pools: dict[int, Pool]
     injected: dict[str, int]
     balances: list[int]
@@ -126,6 +130,7 @@ def _replay(
     bal = [0] * n_accounts
     pools: list[Pool | None] = [None] * n_accounts
     tx_taint: dict[str, int] = {}
+    flows: dict[tuple[int, int], int] = {}
     injected: dict[str, int] = {}
     for batch in batches:
         for tid, s, d, x in zip(batch.ids, batch.src, batch.dst, batch.cents, strict=True):
@@ -150,6 +155,7 @@ def _replay(
                 taint = taken
             if taint:
                 tx_taint[tid] = taint
+                flows[s, d] = flows.get((s, d), 0) + taint
             if pd is None:
                 if not taint:
                     bal[d] += x
@@ -160,7 +166,7 @@ def _replay(
     live = {code: pool for code, pool in enumerate(pools) if pool is not None}
     for code, pool in live.items():
         bal[code] = pool.balance
-    return _Replay(tx_taint, live, injected, bal)
+    return _Replay(tx_taint, flows, live, injected, bal)
 
 
 def _check_seeds(source: TransactionSource, seeds: Sequence[str]) -> tuple[str, ...]:
@@ -247,6 +253,7 @@ def trace(
         for code, pool in replay.pools.items()
         if pool.tainted > 0
     }
+    flows = {(accounts[s], accounts[d]): _money(v) for (s, d), v in sorted(replay.flows.items())}
     return TraceResult(
         rule=chosen,
         seeds=seed_ids,
@@ -254,7 +261,8 @@ def trace(
         transactions={k: _money(v) for k, v in replay.tx_taint.items()},
         accounts=balances,
         injected={k: _money(v) for k, v in replay.injected.items()},
-        places=account_places(source, balances),
+        flows=flows,
+        places=account_places(source, set(balances) | {a for edge in flows for a in edge}),
     )
 
 
