@@ -71,3 +71,27 @@ def test_wrong_password_stays_on_the_sign_in_page(
     page.fill("#password", "not the password")
     page.click("#sign-in")
     expect(page.locator("#login-error")).to_have_text("wrong username or password")
+
+
+def test_basis_finder_answers_as_the_form_changes(
+    browser: Browser, live_url: str, people: People, artifacts: Path
+) -> None:
+    page = sign_in(browser, live_url, "officer")
+    page.click("text=Legal basis")
+    page.select_option("#requested", "GB")
+    expect(page.locator("#bases")).to_contain_text("UNCAC")
+    page.select_option("#measure", "freezing")
+    expect(page.locator("#basis-question")).to_contain_text("NG asks GB for freezing")
+    page.screenshot(path=str(artifacts / "basis-page.png"), full_page=True)
+
+
+def test_network_page_shows_the_coverage_map(
+    browser: Browser, live_url: str, people: People, artifacts: Path
+) -> None:
+    page = sign_in(browser, live_url, "auditor")
+    page.goto(f"{live_url}/network")
+    expect(page.locator("#gaps")).to_contain_text("records")
+    image = page.locator("#coverage")
+    expect(image).to_be_visible()
+    assert page.evaluate("document.getElementById('coverage').naturalWidth") > 100
+    page.screenshot(path=str(artifacts / "network-page.png"), full_page=True)

@@ -43,6 +43,7 @@ ADMIN_ONLY = row(403, 403, 403, 403, 403, 200, 401)
 # UI pages: anonymous callers are sent to the sign-in page (303).
 PAGE_READ = row(200, 200, 200, 200, 404, 403, 303)
 PAGE_ACT = row(200, 200, 403, 403, 404, 403, 303)
+PAGE_ANYONE = row(200, 200, 200, 200, 200, 200, 303)
 
 
 @dataclass
@@ -206,6 +207,24 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
     ("GET", "/api/audit/access"): (
         lambda c: ("GET", "/api/audit/access", {}),
         row(403, 403, 403, 200, 403, 403, 401),
+    ),
+    ("GET", "/api/basis"): (
+        lambda c: (
+            "GET",
+            "/api/basis",
+            {"params": {"requesting": "NG", "requested": "GB", "measure": "freezing"}},
+        ),
+        ANYONE_SIGNED_IN,
+    ),
+    ("GET", "/api/network"): (lambda c: ("GET", "/api/network", {}), ANYONE_SIGNED_IN),
+    ("GET", "/basis"): (
+        lambda c: ("GET", "/basis", {"params": {"requested": "GB", "measure": "records"}}),
+        PAGE_ANYONE,
+    ),
+    ("GET", "/network"): (lambda c: ("GET", "/network", {}), PAGE_ANYONE),
+    ("GET", "/network/coverage.svg"): (
+        lambda c: ("GET", "/network/coverage.svg", {}),
+        PAGE_ANYONE,
     ),
     ("GET", "/login"): (lambda c: ("GET", "/login", {}), PUBLIC),
     ("POST", "/login"): (

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from repatria.cli import case, node, output, request
+from repatria.cli import case, law, node, output, request
 from repatria.cli.context import STATE
 from repatria.errors import (
     AuthenticationRequired,
@@ -60,6 +60,8 @@ def root(
 
 app.command("init")(node.init)
 app.command("serve")(node.serve)
+app.command("basis")(law.basis)
+app.command("network")(law.network)
 app.add_typer(node.user_app, name="user")
 app.add_typer(node.authority_app, name="authority")
 app.add_typer(case.app, name="case")

@@ -14,9 +14,9 @@ from repatria import __version__
 from repatria.service.node import Node, open_node
 from repatria.settings import Settings
 from repatria.web import errors
-from repatria.web.api import auth, cases, directory, requests
+from repatria.web.api import auth, cases, directory, law, requests
 from repatria.web.limits import BodyLimit
-from repatria.web.ui import pages
+from repatria.web.ui import law_pages, pages
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -70,7 +70,9 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
         cases.router,
         requests.router,
         directory.router,
+        law.router,
         pages.router,
+        law_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

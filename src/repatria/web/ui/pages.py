@@ -34,7 +34,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates"))
 router = APIRouter(include_in_schema=False)
 
 
-def _page(
+def render_page(
     request: Request,
     name: str,
     node: NodeDep,
@@ -58,14 +58,14 @@ def _page(
 
 
 def render_error(request: Request, node: NodeDep, status: int, message: str) -> HTMLResponse:
-    return _page(
+    return render_page(
         request, "error.html", node, None, status_code=status, status=status, message=message
     )
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, node: NodeDep) -> HTMLResponse:
-    return _page(request, "login.html", node, None)
+    return render_page(request, "login.html", node, None)
 
 
 @router.post("/login", response_model=None)
@@ -78,7 +78,7 @@ def login(
     try:
         actor = authenticate_password(node, username, password)
     except RepatriaError as exc:
-        return _page(request, "login.html", node, None, status_code=401, error=exc.message)
+        return render_page(request, "login.html", node, None, status_code=401, error=exc.message)
     credential = issue_credential(
         node, actor, kind="session", lifetime=timedelta(hours=node.settings.session_hours)
     )
@@ -114,7 +114,7 @@ def home() -> RedirectResponse:
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(request: Request, node: NodeDep, session: UiSession) -> HTMLResponse:
     actor, csrf = session
-    return _page(
+    return render_page(
         request,
         "cases.html",
         node,
@@ -143,7 +143,7 @@ def open_case(
 def case_page(reference: str, request: Request, node: NodeDep, session: UiSession) -> HTMLResponse:
     actor, csrf = session
     case = case_service.get_case(node, actor, reference)
-    return _page(
+    return render_page(
         request,
         "case.html",
         node,
@@ -174,7 +174,7 @@ def request_page(
     reference: str, request: Request, node: NodeDep, session: UiSession
 ) -> HTMLResponse:
     actor, csrf = session
-    return _page(
+    return render_page(
         request, "request.html", node, actor, csrf, **_state_context(node, actor, reference)
     )
 
@@ -210,7 +210,7 @@ def transition(
         error, status = str(exc), status_for(exc)
         if status in (401, 404):
             raise
-    return _page(
+    return render_page(
         request,
         "_state.html",
         node,
