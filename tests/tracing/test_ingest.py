@@ -288,3 +288,31 @@ def test_valid_rows_survive_the_round_trip_exactly(tmp_path: Path, rows: list[tu
         assert got[1] == datetime(2020, 1, 1) + timedelta(minutes=minute)
         assert got[2:6] == (payer, payee, D(cents) / 100, ccy.upper())
         assert got[9] == (country.upper() or None)
+
+
+def test_amount_text_is_read_exactly_into_cents(tmp_path: Path) -> None:
+    src = tmp_path / "amounts.csv"
+    lines = ["id,timestamp,from_account,to_account,amount,currency"]
+    good = {"g1": ("1.500", D("1.50")), "g2": (".5", D("0.50")), "g3": ("007", D("7.00"))}
+    good["g4"] = ("999999999999999999.99", D("999999999999999999.99"))
+    for tid, (text, _) in good.items():
+        lines.append(f"{tid},2024-01-01T00:00:00Z,A,B,{text},EUR")
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "t.parquet"
+    ingest_csv(src, out)
+    assert {k: v[4] for k, v in rows_of(out).items()} == {k: v[1] for k, v in good.items()}
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,timestamp,from_account,to_account,amount,currency\n"
+        "b1,2024-01-01,A,B,1e3,EUR\n"
+        "b2,2024-01-01,A,B,1000000000000000000,EUR\n"
+        "b3,2024-01-01,A,B,0.00,EUR\n"
+        "b4,2024-01-01,A,B,,EUR\n"
+    )
+    with pytest.raises(IngestError) as err:
+        ingest_csv(bad, tmp_path / "b.parquet")
+    reasons = {e.row: e.reason for e in err.value.errors}
+    assert "not a decimal" in reasons[1]
+    assert "too large" in reasons[2]
+    assert "not positive" in reasons[3]
+    assert "missing amount" in reasons[4]
