@@ -294,7 +294,7 @@ def test_amount_text_is_read_exactly_into_cents(tmp_path: Path) -> None:
     src = tmp_path / "amounts.csv"
     lines = ["id,timestamp,from_account,to_account,amount,currency"]
     good = {"g1": ("1.500", D("1.50")), "g2": (".5", D("0.50")), "g3": ("007", D("7.00"))}
-    good["g4"] = ("999999999999999999.99", D("999999999999999999.99"))
+    good["g4"] = ("9999999999999999.99", D("9999999999999999.99"))
     for tid, (text, _) in good.items():
         lines.append(f"{tid},2024-01-01T00:00:00Z,A,B,{text},EUR")
     src.write_text("\n".join(lines) + "\n")
@@ -305,7 +305,7 @@ def test_amount_text_is_read_exactly_into_cents(tmp_path: Path) -> None:
     bad.write_text(
         "id,timestamp,from_account,to_account,amount,currency\n"
         "b1,2024-01-01,A,B,1e3,EUR\n"
-        "b2,2024-01-01,A,B,1000000000000000000,EUR\n"
+        "b2,2024-01-01,A,B,10000000000000000,EUR\n"
         "b3,2024-01-01,A,B,0.00,EUR\n"
         "b4,2024-01-01,A,B,,EUR\n"
     )
