@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from repatria.domain.jurisdiction import parse_jurisdiction
-from repatria.domain.lifecycle import Direction, RequestState
+from repatria.domain.lifecycle import TERMINAL_STATES, Direction, RequestState
 from repatria.domain.measure import Measure, parse_measure
 from repatria.errors import InvalidInput
 
@@ -141,8 +141,7 @@ class Request:
     updated_at: datetime
 
     def is_overdue(self, today: date) -> bool:
-        from repatria.domain.lifecycle import TERMINAL_STATES
-
+        """Past the deadline the requesting state asked for (46(24)) and still open."""
         return (
             self.deadline is not None
             and self.deadline < today
