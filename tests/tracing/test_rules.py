@@ -122,3 +122,21 @@ def test_pools_conserve_money_and_taint(
         assert pool.balance == balance
         assert 0 <= pool.tainted <= pool.balance
         assert tainted_in == tainted_out + pool.tainted
+
+
+@given(opening=st.integers(0, 20_000), ops=operations)
+def test_clean_first_never_leaves_less_taint_in_a_pool_than_taint_first(
+    opening: int, ops: list[tuple[str, int, float]]
+) -> None:
+    # Re Hallett's presumption keeps the proceeds in the mixed account; taint-first lets them out.
+    clean, taint = new_pool(Rule.CLEAN_FIRST, opening), new_pool(Rule.TAINT_FIRST, opening)
+    out_clean = out_taint = 0
+    for kind, cents, fraction in ops:
+        if kind == "in":
+            clean.deposit(cents, int(cents * fraction))
+            taint.deposit(cents, int(cents * fraction))
+        else:
+            out_clean += clean.withdraw(cents)
+            out_taint += taint.withdraw(cents)
+        assert clean.tainted >= taint.tainted
+        assert out_clean <= out_taint

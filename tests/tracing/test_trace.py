@@ -151,6 +151,8 @@ def _check_conservation(rows: Sequence[Row], result: TraceResult) -> None:
         balance = _cents(result.accounts.get(account, D(0)))
         assert taint_in.get(account, 0) == taint_out.get(account, 0) + balance, account
     assert sum(map(_cents, result.accounts.values())) == sum(map(_cents, result.injected.values()))
+    # The flow edges carry exactly the tainted amounts of the payments.
+    assert sum(result.flows.values(), D(0)) == sum(result.transactions.values(), D(0))
 
 
 @settings(max_examples=30, deadline=None)
