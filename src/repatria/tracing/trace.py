@@ -44,7 +44,8 @@ _CENT = Decimal("0.01")
 
 
 def _money(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(_CENT)
+    """Cents as an exact Decimal with two places (``scaleb`` shifts the exponent, no rounding)."""
+    return Decimal(cents).scaleb(-2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +254,7 @@ def trace(
         for code, pool in replay.pools.items()
         if pool.tainted > 0
     }
-    flows = {(accounts[s], accounts[d]): _money(v) for (s, d), v in sorted(replay.flows.items())}
+    flows = {(accounts[s], accounts[d]): _money(v) for (s, d), v in replay.flows.items()}
     return TraceResult(
         rule=chosen,
         seeds=seed_ids,

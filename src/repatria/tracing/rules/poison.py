@@ -34,5 +34,6 @@ class PoisonPool:
         self._balance += cents
 
     def withdraw(self, cents: int) -> int:
-        self._balance = max(self._balance - cents, 0)
+        held = self._balance
+        self._balance = held - cents if held > cents else 0
         return cents
