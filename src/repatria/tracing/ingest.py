@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,7 +37,7 @@ import duckdb
 from repatria.domain.jurisdiction import all_jurisdictions, parse_jurisdiction
 from repatria.errors import InvalidInput
 from repatria.tracing.formats.currencies import AMLWORLD_CURRENCIES, KNOWN
-from repatria.tracing.schema import AMOUNT_TYPE, LABEL_COLUMN, column_names
+from repatria.tracing.schema import AMOUNT_TYPE, LABEL_COLUMN
 
 __all__ = [
     "FORMATS",
@@ -50,6 +49,7 @@ __all__ = [
     "ingest_amlworld",
     "ingest_csv",
     "ingest_records",
+    "load",
 ]
 
 FORMATS = ("canonical", "amlworld", "camt053", "mt940", "ftm")
@@ -629,14 +629,11 @@ def ingest(
 def load(con: duckdb.DuckDBPyConnection, path: str | Path, relation: str = "transactions") -> None:
     """Make canonical Parquet at ``path`` visible on ``con`` as the view ``relation``."""
     p = _require_file(path)
+    if not relation.isidentifier():
+        raise InvalidInput(
+            f"relation name {relation!r} must be a plain identifier (letters, digits, _)",
+            where="relation",
+        )
     con.execute(
         f'CREATE OR REPLACE VIEW "{relation}" AS SELECT * FROM read_parquet({_literal(str(p))})'
     )
-
-
-def labelled_columns() -> list[str]:
-    """The columns a labelled file carries (for callers checking a Parquet file)."""
-    return column_names(labelled=True)
-
-
-_ = tempfile  # the temporary file lives beside the target, see _check_and_write

@@ -40,8 +40,6 @@ __all__ = [
     "trace_back",
 ]
 
-_CENT = Decimal("0.01")
-
 
 def _money(cents: int) -> Decimal:
     """Cents as an exact Decimal with two places (``scaleb`` shifts the exponent, no rounding)."""
