@@ -95,3 +95,29 @@ def test_network_page_shows_the_coverage_map(
     expect(image).to_be_visible()
     assert page.evaluate("document.getElementById('coverage').naturalWidth") > 100
     page.screenshot(path=str(artifacts / "network-page.png"), full_page=True)
+
+
+def test_case_trace_shows_the_flow_and_drafts_requests(
+    browser: Browser,
+    live_url: str,
+    node: Node,
+    people: People,
+    ng_case: CaseFixture,
+    artifacts: Path,
+) -> None:
+    from repatria.service import tracing
+
+    records = Path(__file__).resolve().parents[1] / "fixtures" / "delta_transactions.csv"
+    tracing.trace_case(node, people.officer, ng_case.case, records, ["t1"], "fifo")
+    page = sign_in(browser, live_url, "officer")
+    page.goto(f"{live_url}/cases/{ng_case.case}")
+    flow = page.locator("img.flow")
+    expect(flow).to_be_visible()
+    assert page.evaluate("document.querySelector('img.flow').naturalWidth") > 200
+    expect(page.locator(".asks")).to_contain_text("United Kingdom")
+    page.screenshot(path=str(artifacts / "case-trace.png"), full_page=True)
+    page.click("button.draft-from-trace")
+    expect(page.locator("#requests")).to_contain_text(
+        "Freezing of accounts holding traced proceeds in Switzerland"
+    )
+    expect(page.locator("#requests")).to_contain_text("NG → GB")

@@ -8,6 +8,7 @@ fails the test, and so does any unexpected 2xx.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from repatria.web.deps import SESSION_COOKIE
 from tests.conftest import PASSWORD, REQUEST_BODY, CaseFixture, People
 from tests.web.conftest import Credentials
 
+RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "delta_transactions.csv"
 ROLES = ("supervisor", "officer", "reviewer", "auditor", "outsider", "admin", "anonymous")
 _counter = itertools.count()
 
@@ -58,6 +60,14 @@ class Ctx:
         return requests.open_request(
             self.node, self.people.officer, self.case.case, REQUEST_BODY
         ).reference
+
+    def trace(self) -> str:
+        from repatria.service import tracing
+
+        summary = tracing.trace_case(
+            self.node, self.people.officer, self.case.case, RECORDS, ["t1"], "fifo"
+        )
+        return str(summary["trace"])
 
     def unique(self, prefix: str) -> str:
         return f"{prefix}{next(_counter)}"
@@ -225,6 +235,26 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
     ("GET", "/network/coverage.svg"): (
         lambda c: ("GET", "/network/coverage.svg", {}),
         PAGE_ANYONE,
+    ),
+    ("GET", "/api/cases/{reference}/traces"): (
+        lambda c: ("GET", f"/api/cases/{c.case.case}/traces", {}),
+        MEMBER_READ,
+    ),
+    ("GET", "/api/cases/{reference}/traces/{trace_id}"): (
+        lambda c: ("GET", f"/api/cases/{c.case.case}/traces/{c.trace()}", {}),
+        MEMBER_READ,
+    ),
+    ("POST", "/api/cases/{reference}/traces/{trace_id}/draft-requests"): (
+        lambda c: ("POST", f"/api/cases/{c.case.case}/traces/{c.trace()}/draft-requests", {}),
+        WORKER_WRITE,
+    ),
+    ("GET", "/cases/{reference}/traces/{trace_id}/flow.svg"): (
+        lambda c: ("GET", f"/cases/{c.case.case}/traces/{c.trace()}/flow.svg", {}),
+        PAGE_READ,
+    ),
+    ("POST", "/cases/{reference}/traces/{trace_id}/draft"): (
+        lambda c: ("POST", f"/cases/{c.case.case}/traces/{c.trace()}/draft", {"data": {}}),
+        row(303, 303, 403, 403, 404, 403, 303),
     ),
     ("GET", "/login"): (lambda c: ("GET", "/login", {}), PUBLIC),
     ("POST", "/login"): (

@@ -13,6 +13,7 @@ from repatria.cli.node import JsonFlag, _read_json
 from repatria.domain.case import Case
 from repatria.service import cases as case_service
 from repatria.service import entities as entity_service
+from repatria.service import tracing as tracing_service
 
 app = typer.Typer(
     help="Cases: open, list, show, timeline, members, entities.", no_args_is_help=True
@@ -176,3 +177,71 @@ def entities(
             for e in found
         ],
     )
+
+
+@app.command("trace")
+def trace(
+    reference: str,
+    file: Annotated[Path, typer.Argument(help="Bank records of the case (any ingest format).")],
+    seed: Annotated[
+        list[str], typer.Option("--seed", help="Id of a payment of proceeds (repeat).")
+    ],
+    rule: Annotated[str, typer.Option(help="Tracing rule, e.g. fifo or clean-first.")] = "fifo",
+    json_out: JsonFlag = False,
+) -> None:
+    """Trace the proceeds for the case; the result and its picture are kept in the node."""
+    with opened_node() as node:
+        summary = tracing_service.trace_case(node, current_actor(node), reference, file, seed, rule)
+    if json_out:
+        output.emit_json(summary)
+        return
+    output.say(f"trace {summary['trace']} kept in {reference}: {summary['total_tainted']} tainted")
+    output.table(
+        "Jurisdictions to ask",
+        ["state", "name", "amount", "accounts"],
+        [
+            (j["code"], j["name"], j["amount"], ", ".join(j["accounts"]))
+            for j in summary["jurisdictions_to_ask"]
+        ],
+    )
+
+
+@app.command("traces")
+def traces(reference: str, json_out: JsonFlag = False) -> None:
+    """The traces run for the case."""
+    with opened_node() as node:
+        found = tracing_service.list_traces(node, current_actor(node), reference)
+    if json_out:
+        output.emit_json(found)
+        return
+    output.table(
+        f"Traces of {reference}",
+        ["trace", "when", "by", "rule", "tainted", "jurisdictions"],
+        [
+            (
+                t["trace"],
+                t["at"],
+                t["by"],
+                t["rule"],
+                t["total_tainted"],
+                ", ".join(t["jurisdictions"]),
+            )
+            for t in found
+        ],
+    )
+
+
+@app.command("draft-from-trace")
+def draft_from_trace(reference: str, trace_id: str, json_out: JsonFlag = False) -> None:
+    """Draft a freezing request to every state holding traced proceeds."""
+    with opened_node() as node:
+        drafted = tracing_service.draft_freezing_requests(
+            node, current_actor(node), reference, trace_id
+        )
+    if json_out:
+        output.emit_json(
+            [{"reference": r.reference, "requested_state": r.requested_state} for r in drafted]
+        )
+        return
+    for r in drafted:
+        output.say(f"draft {r.reference} to {r.requested_state}: {r.title}")

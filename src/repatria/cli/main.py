@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from repatria.cli import case, law, node, output, request
+from repatria.cli import case, law, node, output, request, tracing
 from repatria.cli.context import STATE
 from repatria.errors import (
     AuthenticationRequired,
@@ -62,6 +62,11 @@ app.command("init")(node.init)
 app.command("serve")(node.serve)
 app.command("basis")(law.basis)
 app.command("network")(law.network)
+app.command("ingest")(tracing.ingest_command)
+app.command("trace")(tracing.trace_command)
+app.command("patterns")(tracing.patterns_command)
+app.command("train")(tracing.train_command)
+app.command("detect")(tracing.detect_command)
 app.add_typer(node.user_app, name="user")
 app.add_typer(node.authority_app, name="authority")
 app.add_typer(case.app, name="case")

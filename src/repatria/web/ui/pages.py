@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from repatria.domain.access import Action, role_allows
@@ -21,6 +21,7 @@ from repatria.errors import RepatriaError
 from repatria.service import cases as case_service
 from repatria.service import entities as entity_service
 from repatria.service import requests as request_service
+from repatria.service import tracing as tracing_service
 from repatria.service.actor import Actor
 from repatria.service.users import (
     authenticate_password,
@@ -155,7 +156,32 @@ def case_page(reference: str, request: Request, node: NodeDep, session: UiSessio
         ),
         entities=entity_service.list_entities(node, actor, case.reference),
         events=case_service.case_timeline(node, actor, case.reference),
+        traces=[
+            tracing_service.get_trace(node, actor, case.reference, t["trace"])
+            for t in tracing_service.list_traces(node, actor, case.reference)
+        ],
     )
+
+
+@router.get("/cases/{reference}/traces/{trace_id}/flow.svg")
+def trace_flow(reference: str, trace_id: str, node: NodeDep, session: UiSession) -> FileResponse:
+    """The money-flow graph of a trace: accounts grouped by country, width = tainted amount."""
+    path = tracing_service.trace_picture(node, session[0], reference, trace_id)
+    return FileResponse(path, media_type="image/svg+xml")
+
+
+@router.post("/cases/{reference}/traces/{trace_id}/draft")
+def draft_from_trace(
+    reference: str,
+    trace_id: str,
+    node: NodeDep,
+    session: UiSession,
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    actor, expected = session
+    check_csrf(expected, csrf)
+    tracing_service.draft_freezing_requests(node, actor, reference, trace_id)
+    return RedirectResponse(f"/cases/{reference}#requests", status_code=303)
 
 
 def _state_context(node: NodeDep, actor: Actor, reference: str) -> dict[str, Any]:
