@@ -8,9 +8,9 @@ fails the test, and so does any unexpected 2xx.
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
