@@ -21,6 +21,12 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
         assert (outgoing.requesting_state, outgoing.requested_state) == ("NG", "GB")
         schemas = {e["schema"] for e in entities.list_entities(ng, officer, result.ng_case)}
         assert {"Person", "Company", "BankAccount", "Payment", "RealEstate", "Ownership"} <= schemas
+        from repatria.service import tracing
+
+        trace = tracing.get_trace(ng, officer, result.ng_case, result.ng_trace)
+        # FIFO (Clayton's case) carries the diverted fees through London to Dubai and Zurich.
+        assert {j["code"] for j in trace["jurisdictions_to_ask"]} == {"NG", "GB", "AE", "CH"}
+        assert trace["rule"] == "fifo" and trace["seeds"] == ["DC-001"]
         actions = [e.action for e in cases.case_timeline(ng, officer, result.ng_case)]
         assert actions[-3:] == ["request.mark-ready", "request.send", "request.acknowledge"]
 

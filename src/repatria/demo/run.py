@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from repatria.service import authorities, cases, entities, requests, users
+from repatria.service import authorities, cases, entities, requests, tracing, users
 from repatria.service.actor import Actor
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
@@ -179,6 +179,7 @@ def _setup_node(base: Path, spec: DemoNode) -> tuple[Settings, Node, dict[str, A
 
 @dataclass(frozen=True, slots=True)
 class DemoResult:
+    ng_trace: str
     ng_dir: Path
     gb_dir: Path
     ng_case: str
@@ -205,6 +206,12 @@ def load_scenario(base: Path) -> DemoResult:
             cases.assign_member(ng, supervisor, case.reference, username, why)
         for entity in demo_entities():
             entities.put_entity(ng, officer, case.reference, entity)
+        with resources.as_file(
+            resources.files("repatria.demo").joinpath("transactions.csv")
+        ) as records:
+            trace = tracing.trace_case(
+                ng, officer, case.reference, Path(records), ["DC-001"], "fifo"
+            )
         request = requests.open_request(ng, officer, case.reference, REQUEST)
         requests.apply_transition(
             ng, officer, request.reference, "mark-ready", why="draft complete and checked"
@@ -247,6 +254,7 @@ def load_scenario(base: Path) -> DemoResult:
             why=f"the UKCA acknowledged receipt under its reference {incoming.reference}",
         )
         return DemoResult(
+            str(trace["trace"]),
             ng_settings.data_dir,
             gb_settings.data_dir,
             case.reference,
@@ -303,7 +311,9 @@ def run_demo(base: Path, *, serve: bool, ng_port: int, gb_port: int) -> DemoResu
     console.print(
         f"Nigeria: case {result.ng_case}, request {result.ng_request} (sent, acknowledged)\n"
         f"United Kingdom: case {result.gb_case}, incoming request {result.gb_request}"
-        " (acknowledged)"
+        " (acknowledged)\n"
+        f"The Nigerian case holds trace {result.ng_trace} of the diverted licence fees: open the"
+        " case page to see the money flow and draft freezing requests to the states holding it."
     )
     for spec, _dir, port in nodes:
         table = Table(
