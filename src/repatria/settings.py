@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False,
         description="Mark the session cookie Secure (set when the node is served over HTTPS).",
+    )
+    key_passphrase: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Passphrase that encrypts the node's private keys at rest (16 characters or more)."
+            " Absent: one is generated into keys/passphrase (mode 0600) with a warning."
+        ),
+    )
+    peer_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long a ledger call to a peer node (witnessing) may take, in seconds.",
     )
 
     def resolved_database_url(self) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repatria.domain.event import Event
+from repatria.service.ledger import stage_event
 from repatria.store.base import utcnow
 from repatria.store.tables import CaseRow, EventRow, RequestRow
 
@@ -39,6 +40,7 @@ def record_event(
     )
     session.add(row)
     session.flush()
+    stage_event(session, row)
     return row
 
 

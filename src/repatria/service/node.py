@@ -120,6 +120,9 @@ def init_node(
         migrate(engine)
     finally:
         engine.dispose()
+    from repatria.service.keys import create_node_keys  # keys -> node: import late
+
+    create_node_keys(settings)
     tmp = config_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
     tmp.replace(config_path)

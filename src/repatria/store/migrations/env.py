@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from repatria.store import tables  # noqa: F401  (registers every table on the metadata)
+from repatria.store import ledger_tables  # noqa: F401  (the ledger's tables)
 from repatria.store.base import Base
 
 config = context.config

@@ -1,0 +1,127 @@
+"""The node's keys as use cases: create at init, sign with the current key, rotate.
+
+Names follow C2SP: the checkpoint-signing key is named like the log's origin
+(tlog-checkpoint: the key name SHOULD be the origin), the witness key
+``<origin>/witness``. Verifiers are built from every key of a purpose, current and
+retired, so a checkpoint signed before a rotation still verifies (signed-note verifiers
+ignore keys they do not know, which is what makes rotation possible; reliability.md R15).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from repatria.crypto.keystore import KeyPurpose, KeyRecord, KeyRing, KeyStore, read_keyring
+from repatria.crypto.passphrase import resolve_passphrase
+from repatria.domain.access import Role
+from repatria.errors import InvalidInput, PermissionDenied
+from repatria.ledger.cosignature import CosignatureVerifier
+from repatria.ledger.note import Ed25519Verifier
+from repatria.service.actor import Actor
+from repatria.service.node import Node
+from repatria.settings import Settings
+from repatria.store.base import utcnow
+
+KEYS_DIR = "keys"
+
+
+def origin_of(node_id: str) -> str:
+    """The log's origin (C2SP tlog-checkpoint): unique, no spaces, no '+'."""
+    return f"repatria/{node_id}"
+
+
+def witness_name_of(node_id: str) -> str:
+    return f"{origin_of(node_id)}/witness"
+
+
+def key_store(settings: Settings) -> KeyStore:
+    directory = settings.data_dir / KEYS_DIR
+    configured = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    return KeyStore(directory, resolve_passphrase(configured, directory))
+
+
+def create_node_keys(settings: Settings) -> KeyRing:
+    """Make the node's signing, witness and HPKE keys (``repatria init``)."""
+    return key_store(settings).create(utcnow())
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """A key name and its private key, ready to sign notes."""
+
+    name: str
+    key: Ed25519PrivateKey
+    record: KeyRecord
+
+
+def log_signer(node: Node) -> Signer:
+    store = key_store(node.settings)
+    record = store.keyring().current(KeyPurpose.SIGNING)
+    return Signer(origin_of(node.config.node_id), store.signing_key(record), record)
+
+
+def witness_signer(node: Node) -> Signer:
+    store = key_store(node.settings)
+    record = store.keyring().current(KeyPurpose.WITNESS)
+    return Signer(witness_name_of(node.config.node_id), store.signing_key(record), record)
+
+
+def log_verifiers(node: Node) -> list[Ed25519Verifier]:
+    """Every signing key this node ever had, as note verifiers."""
+    ring = read_keyring(node.settings.data_dir / KEYS_DIR)
+    name = origin_of(node.config.node_id)
+    return [Ed25519Verifier(name, r.public_key) for r in ring.of(KeyPurpose.SIGNING)]
+
+
+def public_keys(node: Node) -> dict[str, Any]:
+    """The node's public keys with validity periods; vkeys for the log and witness keys."""
+    ring = read_keyring(node.settings.data_dir / KEYS_DIR)
+    origin = origin_of(node.config.node_id)
+    witness = witness_name_of(node.config.node_id)
+    keys = []
+    for record in ring.records:
+        entry = record.to_dict()
+        if record.purpose is KeyPurpose.SIGNING:
+            entry["vkey"] = Ed25519Verifier(origin, record.public_key).to_vkey()
+        elif record.purpose is KeyPurpose.WITNESS:
+            entry["vkey"] = CosignatureVerifier(witness, record.public_key).to_vkey()
+        keys.append(entry)
+    return {"origin": origin, "witness": witness, "keys": keys}
+
+
+def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> dict[str, Any]:
+    """Retire the current key of ``purpose`` and make its successor; a node admin's act."""
+    if not actor.has(Role.NODE_ADMIN):
+        raise PermissionDenied("only a node-admin may rotate the node's keys")
+    try:
+        chosen = KeyPurpose(purpose)
+    except ValueError:
+        accepted = ", ".join(p.value for p in KeyPurpose)
+        raise InvalidInput(f"unknown key purpose {purpose!r}; accepted: {accepted}") from None
+    if not why.strip():
+        raise InvalidInput("say why the key is rotated", where="why")
+    from repatria.service.events import record_event  # events -> ledger -> keys: import late
+
+    store = key_store(node.settings)
+    old = store.keyring().current(chosen)
+    now: datetime = utcnow()
+    ring = store.rotate(chosen, now)
+    new = ring.current(chosen)
+    with node.transaction() as session:
+        record_event(
+            session,
+            actor=actor.username,
+            action="keys.rotated",
+            why=why.strip(),
+            details={
+                "purpose": chosen.value,
+                "retired": old.fingerprint,
+                "current": new.fingerprint,
+                "public_key": new.to_dict()["public_key"],
+            },
+        )
+    return new.to_dict()

@@ -1,0 +1,294 @@
+"""Tables of the ledger (docs/ledger.md) and the one SQL adapter the log runs on.
+
+The log never rewrites a leaf: leaves and subtree hashes are only ever INSERTed, under a
+primary key on the leaf index and on (level, position), so a second writer that lost a race
+fails on the key instead of forking the log (reliability.md R8). The head row is the one
+row that changes; appenders lock it first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+already holds the write lock from ``BEGIN IMMEDIATE``). Every column of the log's tables
+is checked by ``repatria ledger verify`` (R2): none is free-form.
+
+Checkpoints are keyed by the SHA-256 of their signed note, so a stored checkpoint's identity
+is its content. Witness tables keep what this node saw of its peers' logs and the alarms
+raised about them; alarms are never deleted, only marked cleared by an operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from repatria.errors import NotFound
+from repatria.ledger.log import LogHead, StoredLeaf
+from repatria.ledger.merkle import EMPTY_ROOT
+from repatria.ledger.subtree import Subtree, SubtreeHash
+from repatria.store.base import Base, JSONDocument, utcnow
+
+HEAD_ID = 1
+
+
+class LedgerHeadRow(Base):
+    """The log's size and root after the last committed batch: the row appenders lock."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerLeafRow(Base):
+    """One leaf: the RFC 8785 canonical record of one event (hashes and ids only)."""
+
+    __tablename__ = "ledger_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id"), nullable=True, unique=True
+    )
+
+
+class LedgerHashRow(Base):
+    """The hash of the complete subtree of 2^level leaves starting at position * 2^level."""
+
+    __tablename__ = "ledger_hashes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerNonceRow(Base):
+    """The random nonce of an event's commitment, kept out of the leaf (docs/ledger.md)."""
+
+    __tablename__ = "ledger_nonces"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class CheckpointRow(Base):
+    """A checkpoint this node signed, as the signed note (C2SP tlog-checkpoint)."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    note_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+
+
+class CosignatureRow(Base):
+    """A peer witness's cosignature of one of our checkpoints (C2SP tlog-cosignature)."""
+
+    __tablename__ = "ledger_cosignatures"
+
+    note_hash: Mapped[str] = mapped_column(
+        ForeignKey("ledger_checkpoints.note_hash"), primary_key=True
+    )
+    key_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class PeerRow(Base):
+    """A peer node whose log we witness and whose witness cosigns ours."""
+
+    __tablename__ = "ledger_peers"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    origin: Mapped[str] = mapped_column(String(200), unique=True)
+    log_vkey: Mapped[str] = mapped_column(Text)
+    witness_vkey: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by: Mapped[str] = mapped_column(String(64))
+
+
+class WitnessStateRow(Base):
+    """The latest checkpoint this node cosigned for a peer's origin (C2SP tlog-witness)."""
+
+    __tablename__ = "witness_state"
+
+    origin: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SeenCheckpointRow(Base):
+    """Every distinct signed checkpoint seen from a peer, kept as evidence."""
+
+    __tablename__ = "witness_seen"
+    __table_args__ = (
+        UniqueConstraint("origin", "note_hash", name="uq_witness_seen_origin_note_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(200), index=True)
+    note_hash: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlarmRow(Base):
+    """A fork, rollback or failed self-audit; open until an operator clears it."""
+
+    __tablename__ = "ledger_alarms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    previous_note: Mapped[str] = mapped_column(Text, default="")
+    new_note: Mapped[str] = mapped_column(Text, default="")
+    proof: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    cleared_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    clear_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SqlLogStorage:
+    """``repatria.ledger.log.LogStorage`` on one SQLAlchemy session (SQLite or PostgreSQL)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock_head(self) -> LogHead:
+        """Lock the head row (creating it at size 0 the first time) and return it."""
+        dialect = self.session.get_bind().dialect.name
+        values = {"id": HEAD_ID, "size": 0, "root": EMPTY_ROOT}
+        if dialect == "postgresql":
+            self.session.execute(
+                postgresql.insert(LedgerHeadRow).values(values).on_conflict_do_nothing()
+            )
+        else:
+            self.session.execute(
+                sqlite.insert(LedgerHeadRow).values(values).on_conflict_do_nothing()
+            )
+        row = self.session.execute(
+            select(LedgerHeadRow.size, LedgerHeadRow.root)
+            .where(LedgerHeadRow.id == HEAD_ID)
+            .with_for_update()
+        ).one()
+        return LogHead(row.size, row.root)
+
+    def read_head(self) -> LogHead:
+        row = self.session.execute(
+            select(LedgerHeadRow.size, LedgerHeadRow.root).where(LedgerHeadRow.id == HEAD_ID)
+        ).one_or_none()
+        return LogHead(0, EMPTY_ROOT) if row is None else LogHead(row.size, row.root)
+
+    def write_head(self, head: LogHead) -> None:
+        self.session.execute(
+            LedgerHeadRow.__table__.update()
+            .where(LedgerHeadRow.id == HEAD_ID)
+            .values(size=head.size, root=head.root)
+        )
+
+    def insert(self, leaves: Sequence[StoredLeaf], hashes: Sequence[SubtreeHash]) -> None:
+        if leaves:
+            self.session.execute(
+                LedgerLeafRow.__table__.insert(),
+                [{"leaf_index": x.index, "data": x.data, "event_id": x.event_id} for x in leaves],
+            )
+        if hashes:
+            self.session.execute(
+                LedgerHashRow.__table__.insert(),
+                [{"level": h.level, "position": h.index, "hash": h.hash} for h in hashes],
+            )
+
+    def subtree_hashes(self, subtrees: Sequence[Subtree]) -> list[bytes]:
+        """One query for all asked subtrees (``TreeHashSource``); ``NotFound`` if one is absent."""
+        if not subtrees:
+            return []
+        keys = sorted({(s.level, s.index) for s in subtrees})
+        found: dict[tuple[int, int], bytes] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = self.session.execute(
+                select(LedgerHashRow.level, LedgerHashRow.position, LedgerHashRow.hash).where(
+                    tuple_(LedgerHashRow.level, LedgerHashRow.position).in_(chunk)
+                )
+            ).all()
+            found.update({(r.level, r.position): r.hash for r in rows})
+        result = []
+        for s in subtrees:
+            value = found.get((s.level, s.index))
+            if value is None:
+                raise NotFound(
+                    f"stored hash of subtree ({s.level}, {s.index}) covering leaves "
+                    f"[{s.start}, {s.end}) is missing",
+                    where="ledger_hashes",
+                )
+            result.append(value)
+        return result
+
+    def leaves(self, start: int, end: int) -> list[StoredLeaf]:
+        rows = self.session.execute(
+            select(LedgerLeafRow.leaf_index, LedgerLeafRow.data, LedgerLeafRow.event_id)
+            .where(LedgerLeafRow.leaf_index >= start, LedgerLeafRow.leaf_index < end)
+            .order_by(LedgerLeafRow.leaf_index)
+        ).all()
+        return [StoredLeaf(r.leaf_index, r.data, r.event_id) for r in rows]
+
+    def hashes_completed_in(self, start: int, end: int) -> list[SubtreeHash]:
+        """Stored rows whose subtree's last leaf is in [start, end): what leaves start..end-1 completed."""
+        conditions = []
+        for level in range(max(end, 1).bit_length() + 1):
+            low = (start + 1 + (1 << level) - 1) >> level  # ceil((start + 1) / 2^level)
+            high = end >> level  # floor(end / 2^level)
+            if low <= high:
+                conditions.append(
+                    (LedgerHashRow.level == level)
+                    & (LedgerHashRow.position >= low - 1)
+                    & (LedgerHashRow.position <= high - 1)
+                )
+        if not conditions:
+            return []
+        rows = self.session.execute(
+            select(LedgerHashRow.level, LedgerHashRow.position, LedgerHashRow.hash).where(
+                or_(*conditions)
+            )
+        ).all()
+        return [SubtreeHash(r.level, r.position, r.hash) for r in rows]
+
+    def counts(self) -> tuple[int, int, int, int]:
+        """Leaf rows, smallest and largest leaf index, and subtree hash rows."""
+        leaves = self.session.execute(
+            select(
+                func.count(),
+                func.min(LedgerLeafRow.leaf_index),
+                func.max(LedgerLeafRow.leaf_index),
+            ).select_from(LedgerLeafRow)
+        ).one()
+        hashes = self.session.scalar(select(func.count()).select_from(LedgerHashRow)) or 0
+        return (
+            int(leaves[0]),
+            -1 if leaves[1] is None else int(leaves[1]),
+            -1 if leaves[2] is None else int(leaves[2]),
+            int(hashes),
+        )
