@@ -69,6 +69,9 @@ class Ctx:
         )
         return str(summary["trace"])
 
+    def event(self) -> int:
+        return cases.case_timeline(self.node, self.people.supervisor, self.case.case)[0].id
+
     def unique(self, prefix: str) -> str:
         return f"{prefix}{next(_counter)}"
 
@@ -255,6 +258,33 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
     ("POST", "/cases/{reference}/traces/{trace_id}/draft"): (
         lambda c: ("POST", f"/cases/{c.case.case}/traces/{c.trace()}/draft", {"data": {}}),
         row(303, 303, 403, 403, 404, 403, 303),
+    ),
+    ("GET", "/api/ledger/checkpoint"): (lambda c: ("GET", "/api/ledger/checkpoint", {}), PUBLIC),
+    ("GET", "/api/ledger/consistency"): (
+        lambda c: ("GET", "/api/ledger/consistency", {"params": {"old": 1, "new": 2}}),
+        PUBLIC,
+    ),
+    ("GET", "/api/ledger/keys"): (lambda c: ("GET", "/api/ledger/keys", {}), PUBLIC),
+    # Peers push signed payloads without credentials; garbage is refused the same for all.
+    ("POST", "/api/ledger/add-checkpoint"): (
+        lambda c: ("POST", "/api/ledger/add-checkpoint", {"content": "old 0\n\nnot a note"}),
+        row(400, 400, 400, 400, 400, 400, 400),
+    ),
+    ("POST", "/api/ledger/cosignatures"): (
+        lambda c: ("POST", "/api/ledger/cosignatures", {"content": "not a note"}),
+        row(404, 404, 404, 404, 404, 404, 404),
+    ),
+    ("GET", "/api/ledger/alarms"): (
+        lambda c: ("GET", "/api/ledger/alarms", {}),
+        row(403, 403, 403, 200, 403, 200, 401),
+    ),
+    ("GET", "/api/cases/{reference}/events/{event_id}/proof"): (
+        lambda c: ("GET", f"/api/cases/{c.case.case}/events/{c.event()}/proof", {}),
+        MEMBER_READ,
+    ),
+    ("GET", "/cases/{reference}/events/{event_id}/proof.json"): (
+        lambda c: ("GET", f"/cases/{c.case.case}/events/{c.event()}/proof.json", {}),
+        PAGE_READ,
     ),
     ("GET", "/login"): (lambda c: ("GET", "/login", {}), PUBLIC),
     ("POST", "/login"): (

@@ -17,7 +17,9 @@ current key (C2SP tlog-checkpoint; the Yeti 2022 lesson). The exchange issue wil
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,16 +28,30 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from repatria.domain.access import Role
-from repatria.errors import InvalidInput, NotFound, PermissionDenied, VerificationFailed
+from repatria.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PeerUnavailable,
+    PermissionDenied,
+    VerificationFailed,
+)
 from repatria.ledger import log
 from repatria.ledger.bundle import Bundle, BundleReport, check_checkpoints
-from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
+from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint, verify_note
 from repatria.ledger.cosignature import Cosignature, CosignatureVerifier
 from repatria.ledger.entry import EventRecord, canonical_json, commitment
-from repatria.ledger.note import SignedNote, open_note
+from repatria.ledger.note import Ed25519Verifier, SignedNote, open_note
+from repatria.ledger.peer_client import PeerClient
 from repatria.ledger.subtree import root_from
+from repatria.ledger.witnessing import (
+    Refusal,
+    add_checkpoint,
+    format_add_checkpoint,
+    parse_add_checkpoint,
+)
 from repatria.service.actor import Actor
-from repatria.service.keys import log_signer, log_verifiers, origin_of
+from repatria.service.keys import log_signer, log_verifiers, origin_of, witness_signer
 from repatria.service.node import Node
 from repatria.store.base import utcnow
 from repatria.store.ledger_tables import (
@@ -46,6 +62,8 @@ from repatria.store.ledger_tables import (
     LedgerNonceRow,
     PeerRow,
     SqlLogStorage,
+    SqlWitnessStore,
+    WitnessStateRow,
 )
 from repatria.store.tables import EventRow
 
@@ -167,8 +185,6 @@ def checkpoint_now(node: Node) -> SignedCheckpoint:
 
 
 def signer_key_id(signer: Any) -> int:
-    from repatria.ledger.note import Ed25519Verifier
-
     return Ed25519Verifier(signer.name, signer.record.public_key).key_id
 
 
@@ -571,3 +587,210 @@ def export_bundle(node: Node) -> Bundle:
         ),
         witnesses=witnesses,
     )
+
+
+# --- peers and witnessing ---------------------------------------------------------------
+
+_PEER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def add_peer(
+    node: Node, actor: Actor, name: str, url: str, log_vkey: str, witness_vkey: str
+) -> dict[str, Any]:
+    """Configure a peer whose log we witness and whose witness cosigns ours (node admin)."""
+    if not actor.has(Role.NODE_ADMIN):
+        raise PermissionDenied("only a node-admin may configure ledger peers")
+    if not _PEER_NAME.match(name):
+        raise InvalidInput(
+            f"peer name {name!r} must be 2-63 lower-case letters, digits or '-'", where="name"
+        )
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"peer URL {url!r} must start with http:// or https://", where="url")
+    log_key = Ed25519Verifier.from_vkey(log_vkey.strip())
+    witness_key = CosignatureVerifier.from_vkey(witness_vkey.strip())
+    with node.transaction() as session:
+        if session.get(PeerRow, name) is not None:
+            raise Conflict(f"peer {name} is already configured", where="name")
+        if session.scalar(select(PeerRow.name).where(PeerRow.origin == log_key.name)):
+            raise Conflict(f"a peer with origin {log_key.name} is already configured")
+        row = PeerRow(
+            name=name,
+            url=url.rstrip("/"),
+            origin=log_key.name,
+            log_vkey=log_key.to_vkey(),
+            witness_vkey=witness_key.to_vkey(),
+            added_by=actor.username,
+        )
+        session.add(row)
+        from repatria.service.events import record_event
+
+        record_event(
+            session,
+            actor=actor.username,
+            action="ledger.peer-added",
+            why=f"witness peer {name}",
+            details={"peer": name, "url": row.url, "origin": row.origin},
+        )
+        session.flush()
+        return _peer_view(row, None)
+
+
+def peers(node: Node) -> list[dict[str, Any]]:
+    with node.transaction() as session:
+        states = {s.origin: s for s in session.scalars(select(WitnessStateRow))}
+        return [
+            _peer_view(p, states.get(p.origin))
+            for p in session.scalars(select(PeerRow).order_by(PeerRow.name))
+        ]
+
+
+def _peer_view(row: PeerRow, state: WitnessStateRow | None) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "url": row.url,
+        "origin": row.origin,
+        "log_vkey": row.log_vkey,
+        "witness_vkey": row.witness_vkey,
+        "witnessed_size": state.size if state else None,
+        "witnessed_at": state.updated_at.isoformat() if state else None,
+    }
+
+
+def witness_add_checkpoint(node: Node, body: str) -> Cosignature | Refusal:
+    """Handle a peer's pushed checkpoint (tlog-witness add-checkpoint); commits, then answers."""
+    try:
+        old_size, proof, note = parse_add_checkpoint(body)
+        origin = Checkpoint.from_text(SignedNote.from_text(note).text).origin
+    except InvalidInput as exc:
+        return Refusal(400, exc.message)
+    return _witness(node, origin, old_size, proof, note, pulled=False)
+
+
+def _witness(
+    node: Node, origin: str, old_size: int, proof: list[bytes], note: str, *, pulled: bool
+) -> Cosignature | Refusal:
+    with node.transaction() as session:
+        peer = session.scalar(select(PeerRow.log_vkey).where(PeerRow.origin == origin))
+    if peer is None:
+        return Refusal(404, f"this node does not witness origin {origin!r}")
+    signer = witness_signer(node)
+    with node.transaction() as session:
+        # The peer row is the per-origin lock: it exists before any state row does.
+        session.execute(select(PeerRow.name).where(PeerRow.origin == origin).with_for_update())
+        return add_checkpoint(
+            SqlWitnessStore(session),
+            [Ed25519Verifier.from_vkey(peer)],
+            old_size,
+            proof,
+            note,
+            witness_name=signer.name,
+            witness_key=signer.key,
+            now=int(time.time()),
+            pulled=pulled,
+        )
+
+
+def witness_peer(node: Node, name: str) -> dict[str, Any]:
+    """Pull a peer's latest checkpoint and proof, check, persist, cosign, push it back."""
+    with node.transaction() as session:
+        peer = session.get(PeerRow, name)
+        if peer is None:
+            raise NotFound(f"no ledger peer {name!r}; see `repatria ledger peer list`")
+        state = session.get(WitnessStateRow, peer.origin)
+        stored = state.size if state is not None else 0
+        url, origin, vkey = peer.url, peer.origin, peer.log_vkey
+    client = PeerClient(url, timeout=node.settings.peer_timeout_seconds)
+    try:
+        note = client.checkpoint()
+        checkpoint = verify_note(note, [Ed25519Verifier.from_vkey(vkey)])
+        proof = client.consistency(stored, checkpoint.size) if 0 < stored < checkpoint.size else []
+        outcome = _witness(node, origin, stored, proof, note, pulled=True)
+        result: dict[str, Any] = {"peer": name, "origin": origin, "size": checkpoint.size}
+        if isinstance(outcome, Refusal):
+            return result | {
+                "cosigned": False,
+                "status": outcome.status,
+                "reason": outcome.message,
+                "alarm": outcome.alarm_id,
+            }
+        opened = open_note(note, [Ed25519Verifier.from_vkey(vkey)])
+        cosigned = SignedNote(opened.note.text, opened.verified).with_signatures(
+            outcome.to_note_signature()
+        )
+        answer = client.push_cosignatures(cosigned.to_text())
+        return result | {
+            "cosigned": True,
+            "pushed": answer.status == 200,
+            "push_status": answer.status,
+        }
+    finally:
+        client.close()
+
+
+def publish_checkpoint(node: Node) -> list[dict[str, Any]]:
+    """Sign the current checkpoint and ask every peer to witness it (push, tlog-witness)."""
+    signed = checkpoint_now(node)
+    results = []
+    with node.transaction() as session:
+        targets = [(p.name, p.url) for p in session.scalars(select(PeerRow).order_by(PeerRow.name))]
+    for name, url in targets:
+        client = PeerClient(url, timeout=node.settings.peer_timeout_seconds)
+        try:
+            old = 0
+            for _ in range(2):
+                proof = consistency_proof(node, old, signed.checkpoint.size) if old else []
+                answer = client.add_checkpoint(format_add_checkpoint(old, proof, signed.note))
+                if answer.status == 409 and answer.text.strip().isdigit():
+                    old = int(answer.text.strip())
+                    continue
+                break
+            kept = 0
+            if answer.status == 200:
+                cosigned = SignedNote.from_text(signed.note).with_signatures(
+                    *SignedNote.from_text(signed.note.rstrip("\n") + "\n" + answer.text).signatures
+                )
+                kept = accept_cosignatures(node, cosigned.to_text())
+            results.append(
+                {
+                    "peer": name,
+                    "status": answer.status,
+                    "cosignatures": kept,
+                    "reason": "" if answer.status == 200 else answer.text[:300],
+                }
+            )
+        except PeerUnavailable as exc:
+            results.append({"peer": name, "status": None, "cosignatures": 0, "reason": exc.message})
+        finally:
+            client.close()
+    return results
+
+
+# --- what people see: marks on a case's timeline, proofs to download ----------------------
+
+
+def case_event_marks(node: Node, actor: Actor, reference: str) -> dict[int, dict[str, Any]]:
+    """Leaf index and witnessed flag of each event of a case the actor may read."""
+    from repatria.service.cases import case_timeline
+
+    return event_marks(node, [e.id for e in case_timeline(node, actor, reference)])
+
+
+def case_event_proof(node: Node, actor: Actor, reference: str, event_id: int) -> InclusionProof:
+    """The inclusion proof of one event of a case the actor may read (need-to-know first)."""
+    from repatria.service.cases import case_timeline
+
+    if event_id not in {e.id for e in case_timeline(node, actor, reference)}:
+        raise NotFound(f"event {event_id} is not on the timeline of {reference}", where="event")
+    return prove_inclusion(node, event_id)
+
+
+def served_checkpoint(node: Node) -> SignedCheckpoint:
+    """The checkpoint a node serves its peers: the latest, signed anew if the log grew."""
+    with node.transaction() as session:
+        head = SqlLogStorage(session).read_head()
+        latest = _latest_row(session)
+    if latest is None or latest.size < head.size:
+        checkpoint_now(node)
+    signed = latest_checkpoint(node)
+    assert signed is not None  # checkpoint_now stored one or raised
+    return signed

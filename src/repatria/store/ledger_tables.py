@@ -14,6 +14,7 @@ raised about them; alarms are never deleted, only marked cleared by an operator.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -36,9 +37,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from repatria.errors import NotFound
+from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint
 from repatria.ledger.log import LogHead, StoredLeaf
 from repatria.ledger.merkle import EMPTY_ROOT
+from repatria.ledger.note import SignedNote
 from repatria.ledger.subtree import Subtree, SubtreeHash
+from repatria.ledger.witness import Alarm
 from repatria.store.base import Base, JSONDocument, utcnow
 
 HEAD_ID = 1
@@ -292,3 +296,75 @@ class SqlLogStorage:
             -1 if leaves[2] is None else int(leaves[2]),
             int(hashes),
         )
+
+
+class SqlWitnessStore:
+    """``repatria.ledger.witnessing.WitnessStore`` on one session: one locked row per origin."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock_state(self, origin: str) -> SignedCheckpoint | None:
+        row = self.session.scalar(
+            select(WitnessStateRow).where(WitnessStateRow.origin == origin).with_for_update()
+        )
+        if row is None:
+            return None
+        return SignedCheckpoint(Checkpoint.from_text(SignedNote.from_text(row.note).text), row.note)
+
+    def save_state(self, signed: SignedCheckpoint) -> None:
+        cp = signed.checkpoint
+        row = self.session.get(WitnessStateRow, cp.origin)
+        if row is None:
+            self.session.add(
+                WitnessStateRow(origin=cp.origin, size=cp.size, root=cp.root_hash, note=signed.note)
+            )
+        else:
+            row.size, row.root, row.note, row.updated_at = (
+                cp.size,
+                cp.root_hash,
+                signed.note,
+                utcnow(),
+            )
+        self.session.flush()
+
+    def record_seen(self, signed: SignedCheckpoint) -> None:
+        cp = signed.checkpoint
+        digest = hashlib.sha256(signed.note.encode("utf-8")).hexdigest()
+        exists = self.session.scalar(
+            select(SeenCheckpointRow.id).where(
+                SeenCheckpointRow.origin == cp.origin, SeenCheckpointRow.note_hash == digest
+            )
+        )
+        if exists is None:
+            self.session.add(
+                SeenCheckpointRow(
+                    origin=cp.origin,
+                    note_hash=digest,
+                    size=cp.size,
+                    root=cp.root_hash,
+                    note=signed.note,
+                )
+            )
+            self.session.flush()
+
+    def open_alarm(self, origin: str) -> int | None:
+        return self.session.scalar(
+            select(AlarmRow.id)
+            .where(AlarmRow.origin == origin, AlarmRow.cleared_at.is_(None))
+            .order_by(AlarmRow.id)
+            .limit(1)
+        )
+
+    def add_alarm(self, alarm: Alarm) -> int:
+        row = AlarmRow(
+            origin=alarm.origin,
+            kind=alarm.kind.value,
+            reason=alarm.reason,
+            previous_note=alarm.previous_note,
+            new_note=alarm.new_note,
+            proof={"hashes": [h.hex() for h in alarm.proof]},
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id

@@ -14,7 +14,7 @@ from repatria import __version__
 from repatria.service.node import Node, open_node
 from repatria.settings import Settings
 from repatria.web import errors
-from repatria.web.api import auth, cases, directory, law, requests, tracing
+from repatria.web.api import auth, cases, directory, law, ledger, requests, tracing
 from repatria.web.limits import BodyLimit
 from repatria.web.ui import law_pages, pages
 
@@ -72,6 +72,7 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
         directory.router,
         law.router,
         tracing.router,
+        ledger.router,
         pages.router,
         law_pages.router,
     ):

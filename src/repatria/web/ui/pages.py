@@ -6,6 +6,7 @@ is enforced below the templates; the templates only show what they are given.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from repatria.domain.refusal import RefusalGround
 from repatria.errors import RepatriaError
 from repatria.service import cases as case_service
 from repatria.service import entities as entity_service
+from repatria.service import ledger as ledger_service
 from repatria.service import requests as request_service
 from repatria.service import tracing as tracing_service
 from repatria.service.actor import Actor
@@ -156,10 +158,25 @@ def case_page(reference: str, request: Request, node: NodeDep, session: UiSessio
         ),
         entities=entity_service.list_entities(node, actor, case.reference),
         events=case_service.case_timeline(node, actor, case.reference),
+        marks=ledger_service.case_event_marks(node, actor, case.reference),
         traces=[
             tracing_service.get_trace(node, actor, case.reference, t["trace"])
             for t in tracing_service.list_traces(node, actor, case.reference)
         ],
+    )
+
+
+@router.get("/cases/{reference}/events/{event_id}/proof.json")
+def event_proof(reference: str, event_id: int, node: NodeDep, session: UiSession) -> Response:
+    """Download the inclusion proof of a timeline event (check it with `repatria ledger
+    check-proof`)."""
+    proof = ledger_service.case_event_proof(node, session[0], reference, event_id)
+    return Response(
+        json.dumps(proof.to_dict(), indent=2),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{reference}-event-{event_id}-proof.json"'
+        },
     )
 
 

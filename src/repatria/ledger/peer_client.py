@@ -1,0 +1,88 @@
+"""HTTP calls from one node's ledger to a peer's: fetch its checkpoint and proofs, push back.
+
+The peer's routes are ``repatria.web.api.ledger``'s: ``GET /api/ledger/checkpoint`` (the
+signed note, text/plain), ``GET /api/ledger/consistency?old=&new=`` (JSON list of base64
+hashes), ``POST /api/ledger/add-checkpoint`` (the C2SP tlog-witness request body; answers
+with cosignature lines) and ``POST /api/ledger/cosignatures`` (a cosigned note). No call
+carries credentials: every payload is signed, and the receiver checks the signatures.
+Network failures become ``PeerUnavailable``; a peer's refusal keeps its status and message.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import httpx
+
+from repatria.errors import InvalidInput, PeerUnavailable
+
+PROOF_LIMIT = 64
+"""Most hashes accepted in a consistency proof from a peer (a proof has ≤ 2·64)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeerAnswer:
+    status: int
+    text: str
+
+
+class PeerClient:
+    """Calls to one peer node at ``base_url``."""
+
+    def __init__(self, base_url: str, *, timeout: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def checkpoint(self) -> str:
+        answer = self._call("GET", "/api/ledger/checkpoint")
+        self._expect(answer, 200, "its checkpoint")
+        return answer.text
+
+    def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        answer = self._call(
+            "GET", "/api/ledger/consistency", params={"old": old_size, "new": new_size}
+        )
+        self._expect(answer, 200, f"a consistency proof from {old_size} to {new_size}")
+        import json
+
+        try:
+            hashes = json.loads(answer.text)["proof"]
+            if not isinstance(hashes, list) or len(hashes) > 2 * PROOF_LIMIT:
+                raise ValueError("proof is not a short list")
+            return [base64.b64decode(h, validate=True) for h in hashes]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidInput(
+                f"peer {self.base_url} sent a malformed consistency proof: {exc}", where="peer"
+            ) from None
+
+    def add_checkpoint(self, body: str) -> PeerAnswer:
+        return self._call("POST", "/api/ledger/add-checkpoint", content=body)
+
+    def push_cosignatures(self, note: str) -> PeerAnswer:
+        return self._call("POST", "/api/ledger/cosignatures", content=note)
+
+    def _call(self, method: str, path: str, **kwargs: object) -> PeerAnswer:
+        try:
+            response = self._client.request(
+                method,
+                self.base_url + path,
+                headers={"content-type": "text/plain; charset=utf-8"},
+                **kwargs,  # type: ignore[arg-type]  # httpx's keyword types are a union
+            )
+        except httpx.HTTPError as exc:
+            raise PeerUnavailable(
+                f"peer {self.base_url} did not answer {method} {path}: {type(exc).__name__}",
+                where="peer",
+            ) from None
+        return PeerAnswer(response.status_code, response.text)
+
+    def _expect(self, answer: PeerAnswer, status: int, what: str) -> None:
+        if answer.status != status:
+            raise PeerUnavailable(
+                f"peer {self.base_url} refused {what}: HTTP {answer.status} {answer.text[:200]}",
+                where="peer",
+            )

@@ -1,0 +1,95 @@
+"""The ledger over HTTP: what peers fetch and push, and what people download.
+
+Peer routes take no credentials: every payload is signed and checked here (C2SP
+tlog-witness runs the same way). ``add-checkpoint`` speaks tlog-witness's wire format and
+status codes (403, 400, 404, 409 with the stored size as the body, 422). A proof of an event
+needs the same need-to-know as the case it belongs to.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from repatria.domain.access import Role
+from repatria.errors import PermissionDenied
+from repatria.service import keys as key_service
+from repatria.service import ledger as ledger_service
+from repatria.service.ledger import Refusal
+from repatria.web.api.common import ERRORS
+from repatria.web.deps import ApiActor, NodeDep
+from repatria.web.errors import error_body
+
+router = APIRouter(prefix="/api", tags=["ledger"], responses=ERRORS)
+
+TEXT = "text/plain; charset=utf-8"
+MAX_NOTE = 64 * 1024
+
+
+@router.get("/ledger/checkpoint", response_class=PlainTextResponse)
+def checkpoint(node: NodeDep) -> PlainTextResponse:
+    """The latest signed checkpoint (C2SP tlog-checkpoint) with its cosignatures."""
+    return PlainTextResponse(ledger_service.served_checkpoint(node).note, media_type=TEXT)
+
+
+@router.get("/ledger/consistency")
+def consistency(
+    node: NodeDep, old: int = Query(ge=0), new: int = Query(ge=0)
+) -> dict[str, list[str]]:
+    """RFC 9162 §2.1.4 consistency proof between two sizes, as base64 hashes."""
+    proof = ledger_service.consistency_proof(node, old, new)
+    return {"proof": [base64.b64encode(h).decode("ascii") for h in proof]}
+
+
+@router.post("/ledger/add-checkpoint", response_class=PlainTextResponse)
+async def add_checkpoint(request: Request, node: NodeDep) -> Response:
+    """C2SP tlog-witness add-checkpoint: this node, as a witness, cosigns a peer's checkpoint."""
+    body = (await request.body())[:MAX_NOTE].decode("utf-8", errors="replace")
+    outcome = ledger_service.witness_add_checkpoint(node, body)
+    if isinstance(outcome, Refusal):
+        return _refusal(outcome)
+    return PlainTextResponse(outcome.to_note_signature().to_line(), media_type=TEXT)
+
+
+@router.post("/ledger/cosignatures")
+async def cosignatures(request: Request, node: NodeDep) -> dict[str, int]:
+    """A peer witness hands back its cosignature of one of our checkpoints."""
+    note = (await request.body())[:MAX_NOTE].decode("utf-8", errors="replace")
+    return {"kept": ledger_service.accept_cosignatures(node, note)}
+
+
+@router.get("/ledger/keys")
+def public_keys(node: NodeDep) -> dict[str, Any]:
+    """The node's public keys, current and retired, with vkeys and validity periods."""
+    return key_service.public_keys(node)
+
+
+@router.get("/ledger/alarms")
+def alarms(
+    actor: ApiActor, node: NodeDep, all: bool = Query(default=False)
+) -> list[dict[str, Any]]:
+    """Open alarms (forks, rollbacks, failed self-audits) with both signed checkpoints."""
+    if not (actor.has(Role.AUDITOR) or actor.has(Role.NODE_ADMIN)):
+        raise PermissionDenied("only an auditor or a node-admin may read ledger alarms")
+    return ledger_service.alarms(node, include_cleared=all)
+
+
+@router.get("/cases/{reference}/events/{event_id}/proof")
+def event_proof(reference: str, event_id: int, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
+    """The inclusion proof of a case event under a signed checkpoint (docs/ledger.md)."""
+    return ledger_service.case_event_proof(node, actor, reference, event_id).to_dict()
+
+
+def _refusal(refusal: Refusal) -> Response:
+    if refusal.status == 409 and refusal.stored_size is not None:
+        # tlog-witness: the body of a 409 is the stored size, as text/x.tlog.size.
+        return PlainTextResponse(
+            f"{refusal.stored_size}\n", status_code=409, media_type="text/x.tlog.size"
+        )
+    kind = {400: "invalid_input", 403: "verification_failed", 404: "not_found"}.get(
+        refusal.status, "verification_failed"
+    )
+    return JSONResponse(error_body(kind, refusal.message, "checkpoint"), status_code=refusal.status)
