@@ -29,9 +29,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    insert,
     or_,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -208,7 +210,7 @@ class SqlLogStorage:
 
     def write_head(self, head: LogHead) -> None:
         self.session.execute(
-            LedgerHeadRow.__table__.update()
+            update(LedgerHeadRow)
             .where(LedgerHeadRow.id == HEAD_ID)
             .values(size=head.size, root=head.root)
         )
@@ -216,12 +218,12 @@ class SqlLogStorage:
     def insert(self, leaves: Sequence[StoredLeaf], hashes: Sequence[SubtreeHash]) -> None:
         if leaves:
             self.session.execute(
-                LedgerLeafRow.__table__.insert(),
+                insert(LedgerLeafRow),
                 [{"leaf_index": x.index, "data": x.data, "event_id": x.event_id} for x in leaves],
             )
         if hashes:
             self.session.execute(
-                LedgerHashRow.__table__.insert(),
+                insert(LedgerHashRow),
                 [{"level": h.level, "position": h.index, "hash": h.hash} for h in hashes],
             )
 
@@ -290,12 +292,9 @@ class SqlLogStorage:
             ).select_from(LedgerLeafRow)
         ).one()
         hashes = self.session.scalar(select(func.count()).select_from(LedgerHashRow)) or 0
-        return (
-            int(leaves[0]),
-            -1 if leaves[1] is None else int(leaves[1]),
-            -1 if leaves[2] is None else int(leaves[2]),
-            int(hashes),
-        )
+        low: int | None = leaves[1]  # NULL on an empty table
+        high: int | None = leaves[2]
+        return (int(leaves[0]), -1 if low is None else low, -1 if high is None else high, hashes)
 
 
 class SqlWitnessStore:
