@@ -15,8 +15,9 @@ storage layer, so storage is passed in, as style.md §4.1 asks).
   the asked sizes come from leaf data alone. The log signs nothing without it (the Yeti
   2022 lesson, reliability.md §1.1; C2SP tlog-checkpoint: never sign a checkpoint
   inconsistent with an earlier one). With ``audit=True`` it also compares every stored
-  subtree hash with the recomputed one and checks every leaf's format, which is what
-  ``repatria ledger verify`` runs.
+  subtree hash with the recomputed one (done before every signature too, so a flipped
+  interior hash cannot go on serving wrong proofs); ``check_leaves`` adds each leaf's
+  format, which ``repatria ledger verify`` runs.
 """
 
 from __future__ import annotations
@@ -146,15 +147,16 @@ def recompute(
     *,
     roots_at: Iterable[int] = (),
     audit: bool = False,
+    check_leaves: bool = False,
     keep_leaves: bool = False,
 ) -> Recomputation:
     """Rehash leaves [0, size) from their stored bytes and fold the tree.
 
     Returns the root at ``size`` and at each size in ``roots_at``. With ``audit``, also
-    checks that every leaf parses, sits at its own ``seq`` and names the event stored beside
-    it, and that every stored subtree hash equals the recomputed one and none is missing or
-    extra; problems are listed in order, first bad index first. Missing leaves are always
-    problems. ``keep_leaves`` returns the leaves read (for checks that need them).
+    checks that every stored subtree hash equals the recomputed one and none is missing or
+    extra; with ``check_leaves``, that every leaf parses, sits at its own ``seq`` and names
+    the event stored beside it. Problems are listed in order, first bad index first.
+    Missing leaves are always problems. ``keep_leaves`` returns the leaves read (for checks that need them).
     """
     wanted = {s for s in roots_at if 0 <= s <= size} | {size}
     result = Recomputation(size)
@@ -172,7 +174,7 @@ def recompute(
                     f"leaf {expected}: missing (next stored leaf is {leaf.index})"
                 )
                 return result
-            if audit:
+            if check_leaves:
                 _audit_leaf(leaf, result.problems)
             if keep_leaves:
                 result.leaves.append(leaf)

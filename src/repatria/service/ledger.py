@@ -148,7 +148,7 @@ def checkpoint_now(node: Node) -> SignedCheckpoint:
         storage = SqlLogStorage(session)
         head = storage.lock_head()
         signed = session.execute(select(CheckpointRow.size, CheckpointRow.root)).all()
-        result = log.recompute(storage, head.size, roots_at=[s for s, _ in signed])
+        result = log.recompute(storage, head.size, roots_at=[s for s, _ in signed], audit=True)
         if result.problems:
             problem = result.problems[0]
         elif result.root != head.root:
@@ -459,7 +459,12 @@ def verify_node_log(node: Node) -> BundleReport:
         head = storage.read_head()
         rows = session.scalars(select(CheckpointRow)).all()
         result = log.recompute(
-            storage, head.size, roots_at=[r.size for r in rows], audit=True, keep_leaves=True
+            storage,
+            head.size,
+            roots_at=[r.size for r in rows],
+            audit=True,
+            check_leaves=True,
+            keep_leaves=True,
         )
         report = BundleReport(head.size, problems=list(result.problems))
         if not result.problems and result.root != head.root:
