@@ -20,6 +20,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -461,7 +462,7 @@ def verify_node_log(node: Node) -> BundleReport:
         result = log.recompute(
             storage,
             head.size,
-            roots_at=[r.size for r in rows],
+            roots_at=[r.size for r in rows] + _note_sizes(r.note for r in rows),
             audit=True,
             check_leaves=True,
             keep_leaves=True,
@@ -498,6 +499,17 @@ def verify_node_log(node: Node) -> BundleReport:
             origin, notes, head.size, lambda n: result.roots[n], verifiers, witnesses, report
         )
     return report
+
+
+def _note_sizes(notes: Iterable[str]) -> list[int]:
+    """Sizes the notes themselves state (their columns may have been tampered with)."""
+    sizes = []
+    for note in notes:
+        try:
+            sizes.append(Checkpoint.from_text(SignedNote.from_text(note).text).size)
+        except InvalidInput:
+            continue
+    return sizes
 
 
 def _check_commitments(

@@ -1,0 +1,204 @@
+"""R2: tampering with the stored log is detected every time, naming the first bad place.
+
+A log of 256 leaves with checkpoints at three sizes; then, one change at a time, a bit or
+character of every column of sampled rows of every table the log's verification covers
+(leaves, subtree hashes, head, nonces, checkpoints, and the events the leaves commit to),
+deleted rows, a duplicated leaf, two swapped leaves, a truncated tail and a forged leaf
+with every hash recomputed. Each change must make ``verify_node_log`` fail; the change is
+undone before the next. A change the schema itself refuses (a key collision) never
+reaches the log and is counted as refused. Documented exceptions (docs/ledger.md): deleting
+a whole checkpoint or cosignature row is visible to the peers that witnessed it, not to the
+node alone, so it is not part of this table.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from repatria.ledger.compact_range import CompactRange
+from repatria.ledger.entry import EventRecord
+from repatria.service import ledger
+from repatria.service.node import Node
+from repatria.store.base import Base
+from repatria.store.ledger_tables import LedgerHashRow, LedgerHeadRow, LedgerLeafRow
+from tests.ledger.ledger_nodes import record
+
+TABLES = (
+    "ledger_leaves",
+    "ledger_hashes",
+    "ledger_head",
+    "ledger_nonces",
+    "ledger_checkpoints",
+    "events",
+)
+ROWS_PER_TABLE = 5
+
+
+@pytest.fixture
+def logged(node: Node) -> Node:
+    for size in (100, 200, 256):
+        record(node, size - len(_leaves(node)), batch=16)
+        ledger.checkpoint_now(node)
+    assert ledger.verify_node_log(node).ok
+    return node
+
+
+def _leaves(node: Node) -> list[bytes]:
+    with node.transaction() as session:
+        return list(
+            session.scalars(select(LedgerLeafRow.data).order_by(LedgerLeafRow.leaf_index))
+        )
+
+
+def _changed(value: Any, rnd: random.Random) -> Any:
+    if isinstance(value, bytes):
+        i = rnd.randrange(len(value))
+        return value[:i] + bytes([value[i] ^ (1 << rnd.randrange(8))]) + value[i + 1 :]
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value ^ (1 << rnd.choice((0, 1, 30)))  # low bits collide with keys, bit 30 not
+    if isinstance(value, str):
+        i = rnd.randrange(len(value)) if value else 0
+        if not value:
+            return "x"
+        return value[:i] + ("a" if value[i] != "a" else "b") + value[i + 1 :]
+    if isinstance(value, datetime):
+        return value + timedelta(seconds=1)
+    if isinstance(value, dict):
+        return value | {"tampered": True}
+    raise AssertionError(f"no way to change a {type(value).__name__}")
+
+
+def _sample_rows(node: Node, table: Table, rnd: random.Random) -> list[dict[str, Any]]:
+    with node.transaction() as session:
+        rows = [dict(r._mapping) for r in session.execute(select(table)).all()]
+    picks = rows if len(rows) <= ROWS_PER_TABLE else [rows[0], rows[-1], *rnd.sample(rows, 3)]
+    return picks
+
+
+@pytest.mark.parametrize("table_name", TABLES)
+def test_a_change_to_any_column_of_any_row_is_detected(logged: Node, table_name: str) -> None:
+    table = Base.metadata.tables[table_name]
+    rnd = random.Random(table_name)
+    keys = [c.name for c in table.primary_key.columns]
+    tried = refused = 0
+    for row in _sample_rows(logged, table, rnd):
+        for column in table.columns:
+            if row[column.name] is None:
+                continue
+            new = _changed(row[column.name], rnd)
+            where = [table.c[k] == row[k] for k in keys]
+            try:
+                with logged.transaction() as session:
+                    session.execute(update(table).where(*where).values({column.name: new}))
+            except IntegrityError:
+                refused += 1
+                continue
+            tried += 1
+            report = ledger.verify_node_log(logged)
+            assert not report.ok, f"{table_name}.{column.name} changed in {row} went unnoticed"
+            assert report.problems[0]
+            moved = {k: (new if k == column.name else row[k]) for k in keys}
+            with logged.transaction() as session:
+                session.execute(
+                    update(table)
+                    .where(*[table.c[k] == moved[k] for k in keys])
+                    .values({column.name: row[column.name]})
+                )
+    assert tried >= ROWS_PER_TABLE or table_name == "ledger_head", (tried, refused)
+    assert ledger.verify_node_log(logged).ok  # every change was undone
+
+
+def test_no_false_alarm_on_an_untouched_log(logged: Node) -> None:
+    for _ in range(5):
+        report = ledger.verify_node_log(logged)
+        assert report.ok and report.problems == [] and report.checkpoints_verified == 3
+
+
+@pytest.mark.parametrize("table_name", ["ledger_leaves", "ledger_hashes", "ledger_nonces"])
+def test_a_deleted_row_is_detected(logged: Node, table_name: str) -> None:
+    table = Base.metadata.tables[table_name]
+    for row in _sample_rows(logged, table, random.Random(7)):
+        keys = [c.name for c in table.primary_key.columns]
+        with logged.transaction() as session:
+            session.execute(delete(table).where(*[table.c[k] == row[k] for k in keys]))
+        assert not ledger.verify_node_log(logged).ok, row
+        with logged.transaction() as session:
+            session.execute(insert(table).values(row))
+    assert ledger.verify_node_log(logged).ok
+
+
+def test_a_duplicated_leaf_is_detected(logged: Node) -> None:
+    with logged.transaction() as session:
+        data = session.scalar(select(LedgerLeafRow.data).where(LedgerLeafRow.leaf_index == 10))
+        session.execute(insert(LedgerLeafRow).values(leaf_index=256, data=data, event_id=None))
+    report = ledger.verify_node_log(logged)
+    assert not report.ok
+    assert any("257 leaf rows" in p for p in report.problems), report.problems
+
+
+def test_two_swapped_leaves_are_detected(logged: Node) -> None:
+    with logged.transaction() as session:
+        a, b = (
+            session.execute(
+                select(LedgerLeafRow.data, LedgerLeafRow.event_id).where(
+                    LedgerLeafRow.leaf_index == i
+                )
+            ).one()
+            for i in (3, 4)
+        )
+        session.execute(
+            update(LedgerLeafRow).where(LedgerLeafRow.leaf_index == 3).values(data=b.data)
+        )
+        session.execute(
+            update(LedgerLeafRow).where(LedgerLeafRow.leaf_index == 4).values(data=a.data)
+        )
+    report = ledger.verify_node_log(logged)
+    assert not report.ok
+    assert report.problems[0].startswith("leaf 3:"), report.problems
+
+
+def test_a_truncated_tail_is_detected(logged: Node) -> None:
+    """Leaves 250.. dropped, hashes and head rewritten to match: the checkpoint at 256 remains."""
+    leaves = _leaves(logged)[:250]
+    _rewrite(logged, leaves)
+    report = ledger.verify_node_log(logged)
+    assert not report.ok
+    assert any("beyond the 250 leaves" in p for p in report.problems), report.problems
+
+
+def test_a_forged_leaf_with_recomputed_hashes_is_detected(logged: Node) -> None:
+    leaves = _leaves(logged)
+    forged = EventRecord("test.event", 51, 1_800_000_000, b"\x42" * 32).to_leaf(50)
+    leaves[50] = forged
+    _rewrite(logged, leaves)
+    report = ledger.verify_node_log(logged)
+    assert not report.ok
+    assert any("recomputed from the leaves" in p for p in report.problems), report.problems
+
+
+def _rewrite(node: Node, leaves: list[bytes]) -> None:
+    """What a forger with database access does: leaves, every hash and the head, consistent."""
+    tree = CompactRange(leaves)
+    with node.transaction() as session:
+        events = dict(
+            session.execute(select(LedgerLeafRow.leaf_index, LedgerLeafRow.event_id)).all()
+        )
+        session.execute(delete(LedgerLeafRow))
+        session.execute(delete(LedgerHashRow))
+        session.execute(
+            insert(LedgerLeafRow),
+            [{"leaf_index": i, "data": d, "event_id": events[i]} for i, d in enumerate(leaves)],
+        )
+        session.execute(
+            insert(LedgerHashRow),
+            [{"level": h.level, "position": h.index, "hash": h.hash} for h in tree.rows()],
+        )
+        session.execute(update(LedgerHeadRow).values(size=tree.size, root=tree.root()))
