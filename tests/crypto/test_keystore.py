@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, NoEncryption
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from repatria.crypto import KeyPurpose, KeyStore, open_sealed, resolve_passphrase, seal
 from repatria.errors import InvalidInput, NotFound, VerificationFailed
@@ -61,7 +61,9 @@ def test_rotation_keeps_the_old_key_with_its_validity(tmp_path: Path) -> None:
     assert new != old and len(ring.of(KeyPurpose.HPKE)) == 2
     retired = ring.of(KeyPurpose.HPKE)[0]
     assert retired.retired_at == T0 + timedelta(days=30)
-    assert retired.valid_at(T0 + timedelta(days=1)) and not retired.valid_at(T0 + timedelta(days=31))
+    assert retired.valid_at(T0 + timedelta(days=1)) and not retired.valid_at(
+        T0 + timedelta(days=31)
+    )
     assert new.valid_at(T0 + timedelta(days=31))
     # A message sealed to the retired key still opens after the rotation.
     assert open_sealed(sealed, store.hpke_key(retired), b"ng->gb v1") == b"evidence"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from repatria.errors import InvalidInput, NotFound, VerificationFailed
@@ -13,7 +15,6 @@ from repatria.ledger import log
 from repatria.ledger.compact_range import CompactRange
 from repatria.ledger.entry import EventRecord, parse_leaf
 from repatria.ledger.merkle import (
-    leaf_hash,
     root_hash,
     verify_consistency,
     verify_inclusion,
@@ -22,7 +23,6 @@ from repatria.service import ledger
 from repatria.service.events import record_event
 from repatria.service.node import Node
 from repatria.store.ledger_tables import (
-    AlarmRow,
     CheckpointRow,
     LedgerHashRow,
     LedgerLeafRow,
@@ -43,7 +43,7 @@ def test_every_event_of_a_transaction_is_one_contiguous_batch(node: Node) -> Non
     indices = [leaf_of(node, i) for i in ids]
     assert indices == list(range(before, before + 7))
     for event_id, data in zip(ids, stored_leaves(node)[before:], strict=True):
-        seq, entry = parse_leaf(data)
+        _seq, entry = parse_leaf(data)
         assert entry.event_id == event_id and entry.kind == "test.event"
 
 

@@ -51,9 +51,7 @@ def logged(node: Node) -> Node:
 
 def _leaves(node: Node) -> list[bytes]:
     with node.transaction() as session:
-        return list(
-            session.scalars(select(LedgerLeafRow.data).order_by(LedgerLeafRow.leaf_index))
-        )
+        return list(session.scalars(select(LedgerLeafRow.data).order_by(LedgerLeafRow.leaf_index)))
 
 
 def _changed(value: Any, rnd: random.Random) -> Any:

@@ -16,9 +16,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from repatria.domain.access import Role
 from repatria.errors import PermissionDenied
+from repatria.ledger.witnessing import Refusal
 from repatria.service import keys as key_service
 from repatria.service import ledger as ledger_service
-from repatria.ledger.witnessing import Refusal
 from repatria.web.api.common import ERRORS
 from repatria.web.deps import ApiActor, NodeDep
 from repatria.web.errors import error_body
