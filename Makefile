@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench lock system clean docs
+.PHONY: demo test test-fast lint bench lock system clean docs soak
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: $(STAMP) system
 
 test: $(STAMP) system
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The full runs of the reliability checks whose CI size is smaller (shared/design/reliability.md
+# §4.2): every syscall crash point of a ledger append (R6).
+soak: $(STAMP) system
+	REPATRIA_SOAK=1 $(PY) -m pytest tests/ledger/test_crash_points.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
