@@ -210,3 +210,31 @@ GOLDEN = {
     1024: "109c04ce210d4be5cd613cd59ce7ec7970b2e2b2d289daa350f98355566671d8",
 }
 """Written once by this test's own code at leaf format v1; a change here is a format change."""
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(r"[a-z][a-z0-9.-]{0,63}", fullmatch=True),
+    st.integers(1, 2**53 - 1),
+    st.integers(0, 2**53 - 1),
+    st.binary(min_size=32, max_size=32),
+    st.integers(0, 2**53 - 1),
+)
+def test_leaf_bytes_are_rfc8785_canonical(
+    kind: str, event_id: int, time: int, commitment: bytes, index: int
+) -> None:
+    import rfc8785
+
+    record = EventRecord(kind, event_id, time, commitment)
+    expected = rfc8785.dumps(
+        {
+            "commitment": commitment.hex(),
+            "event": event_id,
+            "kind": kind,
+            "seq": index,
+            "time": time,
+            "v": 1,
+        }
+    )
+    assert record.to_leaf(index) == expected
+    assert parse_leaf(expected) == (index, record)

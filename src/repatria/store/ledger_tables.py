@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -26,13 +26,13 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
     insert,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -177,6 +177,11 @@ class AlarmRow(Base):
     clear_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+def _table(model: type[Base]) -> Table:
+    """The Core table of a model: bulk INSERTs through Core skip the ORM's bookkeeping."""
+    return cast(Table, model.__table__)
+
+
 class SqlLogStorage:
     """``repatria.ledger.log.LogStorage`` on one SQLAlchemy session (SQLite or PostgreSQL)."""
 
@@ -217,13 +222,13 @@ class SqlLogStorage:
 
     def insert(self, leaves: Sequence[StoredLeaf], hashes: Sequence[SubtreeHash]) -> None:
         if leaves:
-            self.session.execute(
-                insert(LedgerLeafRow),
+            self.session.connection().execute(
+                insert(_table(LedgerLeafRow)),
                 [{"leaf_index": x.index, "data": x.data, "event_id": x.event_id} for x in leaves],
             )
         if hashes:
-            self.session.execute(
-                insert(LedgerHashRow),
+            self.session.connection().execute(
+                insert(_table(LedgerHashRow)),
                 [{"level": h.level, "position": h.index, "hash": h.hash} for h in hashes],
             )
 
@@ -231,16 +236,23 @@ class SqlLogStorage:
         """One query for all asked subtrees (``TreeHashSource``); ``NotFound`` if one is absent."""
         if not subtrees:
             return []
-        keys = sorted({(s.level, s.index) for s in subtrees})
-        found: dict[tuple[int, int], bytes] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            rows = self.session.execute(
-                select(LedgerHashRow.level, LedgerHashRow.position, LedgerHashRow.hash).where(
-                    tuple_(LedgerHashRow.level, LedgerHashRow.position).in_(chunk)
+        by_level: dict[int, set[int]] = {}
+        for subtree in subtrees:
+            by_level.setdefault(subtree.level, set()).add(subtree.index)
+        # One IN list per level, so both SQLite and PostgreSQL use the (level, position)
+        # primary key; a row-value IN over both columns makes SQLite scan the table.
+        rows = self.session.execute(
+            select(LedgerHashRow.level, LedgerHashRow.position, LedgerHashRow.hash).where(
+                or_(
+                    *(
+                        (LedgerHashRow.level == level)
+                        & LedgerHashRow.position.in_(sorted(positions))
+                        for level, positions in by_level.items()
+                    )
                 )
-            ).all()
-            found.update({(r.level, r.position): r.hash for r in rows})
+            )
+        ).all()
+        found = {(r.level, r.position): r.hash for r in rows}
         result = []
         for s in subtrees:
             value = found.get((s.level, s.index))

@@ -1,0 +1,215 @@
+"""The persistent ledger on SQLite: appends per second, proofs, recomputation, storage.
+
+Builds the log to ``--size`` leaves (default 10^6) with ``repatria.ledger.log.append`` in
+transactions of ``--batch`` leaves, on a SQLite file with the node's settings (WAL,
+``synchronous=FULL``, ``BEGIN IMMEDIATE``), and in the same run the named peer: a plain
+append-only table holding the same leaf bytes, no hashes and no proofs. Then it measures:
+
+- append throughput, batched and one leaf per transaction (the per-transaction cost a use
+  case pays), for both;
+- inclusion and consistency proofs served from the stored hashes at the full size (one
+  query each), and their verification;
+- the recomputation a checkpoint needs before it is signed (every leaf rehashed, every
+  stored hash compared);
+- bytes on disk per entry, for both.
+
+Leaves are real leaf records (``EventRecord.to_leaf``, about 150 bytes). Prints a table with
+ratios against the peer and writes ``bench/results/ledger_log.json``.
+
+    .venv/bin/python bench/bench_ledger_log.py                  # 10^6 leaves, a few minutes
+    .venv/bin/python bench/bench_ledger_log.py --size 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from repatria.ledger import log
+from repatria.ledger.entry import EventRecord
+from repatria.ledger.merkle import leaf_hash, verify_consistency, verify_leaf_hash_inclusion
+from repatria.ledger.subtree import SubtreeHash, root_from
+from repatria.store.db import make_engine, migrate
+from repatria.store.ledger_tables import SqlLogStorage
+
+RESULTS = Path(__file__).parent / "results"
+PEER_TABLE = "plain_log"
+
+
+class _BenchStorage(SqlLogStorage):
+    """Leaves without event rows (the benchmark writes no events)."""
+
+    def insert(self, leaves: Sequence[log.StoredLeaf], hashes: Sequence[SubtreeHash]) -> None:
+        super().insert([log.StoredLeaf(x.index, x.data, None) for x in leaves], hashes)
+
+
+def _records(start: int, count: int) -> list[EventRecord]:
+    return [
+        EventRecord(
+            "request.transitioned", i + 1, 1_790_000_000 + i, hashlib.sha256(b"%d" % i).digest()
+        )
+        for i in range(start, start + count)
+    ]
+
+
+def _ledger_append(engine: Engine, start: int, count: int, batch: int) -> float:
+    began = time.perf_counter()
+    for offset in range(start, start + count, batch):
+        with Session(engine) as session, session.begin():
+            log.append(_BenchStorage(session), _records(offset, min(batch, start + count - offset)))
+    return time.perf_counter() - began
+
+
+def _peer_append(engine: Engine, start: int, count: int, batch: int) -> float:
+    began = time.perf_counter()
+    for offset in range(start, start + count, batch):
+        rows = [
+            {"id": offset + k, "data": r.to_leaf(offset + k)}
+            for k, r in enumerate(_records(offset, min(batch, start + count - offset)))
+        ]
+        with engine.begin() as connection:
+            connection.execute(
+                text(f"INSERT INTO {PEER_TABLE} (id, data) VALUES (:id, :data)"), rows
+            )
+    return time.perf_counter() - began
+
+
+def _db_bytes(engine: Engine) -> int:
+    raw = engine.raw_connection()  # outside SQLAlchemy's BEGIN IMMEDIATE
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        size = cursor.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        raw.close()
+    return int(pages) * int(size)
+
+
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def run(size: int, batch: int, singles: int, probes: int, workdir: Path) -> dict[str, Any]:
+    ledger_engine = make_engine(f"sqlite:///{workdir / 'ledger.db'}")
+    migrate(ledger_engine)
+    with ledger_engine.begin() as connection:  # leaves without events: no foreign key needed
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    peer_engine = make_engine(f"sqlite:///{workdir / 'peer.db'}")
+    with peer_engine.begin() as connection:
+        connection.execute(
+            text(f"CREATE TABLE {PEER_TABLE} (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        )
+
+    bulk = size - singles
+    ledger_bulk = _ledger_append(ledger_engine, 0, bulk, batch)
+    peer_bulk = _peer_append(peer_engine, 0, bulk, batch)
+    ledger_single = _ledger_append(ledger_engine, bulk, singles, 1)
+    peer_single = _peer_append(peer_engine, bulk, singles, 1)
+
+    result: dict[str, Any] = {
+        "size": size,
+        "batch": batch,
+        "appends_per_second": {
+            "ledger_batched": bulk / ledger_bulk,
+            "peer_batched": bulk / peer_bulk,
+            "ledger_single": singles / ledger_single,
+            "peer_single": singles / peer_single,
+        },
+    }
+    with Session(ledger_engine) as session, session.begin():
+        storage = SqlLogStorage(session)
+        head = storage.read_head()
+        assert head.size == size
+        indices = [size * (k + 1) // (probes + 1) for k in range(probes)]
+        olds = [max(1, size * (k + 1) // (probes + 2)) for k in range(probes)]
+        incl, cons, vincl, vcons = [], [], [], []
+        for index, old in zip(indices, olds, strict=True):
+            began = time.perf_counter()
+            proof = log.inclusion_proof(storage, index, size)
+            incl.append(time.perf_counter() - began)
+            [leaf] = storage.leaves(index, index + 1)
+            began = time.perf_counter()
+            verify_leaf_hash_inclusion(leaf_hash(leaf.data), index, size, proof, head.root)
+            vincl.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            cproof = log.consistency_proof(storage, old, size)
+            cons.append(time.perf_counter() - began)
+            old_root = root_from(storage, old)
+            began = time.perf_counter()
+            verify_consistency(old, size, cproof, old_root, head.root)
+            vcons.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        recomputed = log.recompute(storage, size, audit=True)
+        recompute_seconds = time.perf_counter() - began
+        assert recomputed.problems == [] and recomputed.root == head.root
+    result["proof_seconds"] = {
+        "inclusion": _median(incl),
+        "consistency": _median(cons),
+        "verify_inclusion": _median(vincl),
+        "verify_consistency": _median(vcons),
+    }
+    result["recompute_before_signing_seconds"] = recompute_seconds
+    ledger_bytes, peer_bytes = _db_bytes(ledger_engine), _db_bytes(peer_engine)
+    result["bytes_per_entry"] = {"ledger": ledger_bytes / size, "peer": peer_bytes / size}
+    ledger_engine.dispose()
+    peer_engine.dispose()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=1000, help="leaves per transaction")
+    parser.add_argument("--singles", type=int, default=2000, help="one-leaf transactions")
+    parser.add_argument("--probes", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-ledger-") as tmp:
+        r = run(args.size, args.batch, args.singles, args.probes, Path(tmp))
+
+    rate = r["appends_per_second"]
+    proofs = r["proof_seconds"]
+    print(f"Ledger log on SQLite (synchronous=FULL) at {r['size']:,} leaves; peer: plain table")
+    print(f"{'measure':<42} {'ledger':>12} {'peer':>12} {'peer/ledger':>12}")
+    rows = [
+        (f"appends/s, {r['batch']} per transaction", rate["ledger_batched"], rate["peer_batched"]),
+        ("appends/s, 1 per transaction", rate["ledger_single"], rate["peer_single"]),
+        ("bytes on disk per entry", r["bytes_per_entry"]["ledger"], r["bytes_per_entry"]["peer"]),
+    ]
+    for name, ours, peer in rows:
+        print(f"{name:<42} {ours:>12,.0f} {peer:>12,.0f} {peer / ours:>11.2f}x")
+    for name in ("inclusion", "consistency"):
+        print(
+            f"{name + ' proof from stored hashes, ms':<42} {proofs[name] * 1e3:>12.2f} "
+            f"{'(none)':>12}"
+        )
+        print(f"{'verify ' + name + ', µs':<42} {proofs['verify_' + name] * 1e6:>12.1f}")
+    print(
+        f"{'recompute + audit before signing, s':<42} "
+        f"{r['recompute_before_signing_seconds']:>12.1f}"
+    )
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "ledger_log.json"
+    document = {
+        "benchmark": "ledger_log",
+        "peer": "plain append-only SQLite table of the same leaf bytes, no hashes, no proofs",
+        "python": platform.python_version(),
+        "result": r,
+    }
+    out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
