@@ -72,6 +72,20 @@ Currency = Annotated[str, AfterValidator(_currency), Field(description="ISO 4217
 ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 
 
+_FTM_ENTITY: dict[str, Any] = {
+    "required": ["id", "schema"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 200},
+        "schema": {"type": "string", "description": "FollowTheMoney schema name"},
+        "properties": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+"""The shape of FtM JSON; the values themselves are checked against the FtM model."""
+
+
 def _article(article: str) -> dict[str, Any]:
     return {"x-article": article}
 
@@ -191,14 +205,17 @@ class PersonConcerned(_Model):
     """UNCAC Art. 46(15)(e): identity, location and nationality, as a FtM entity."""
 
     role: Role | None = None
-    entity: dict[str, Any] = Field(description="FollowTheMoney entity (Person, Company, ...)")
+    entity: dict[str, Any] = Field(
+        description="FollowTheMoney entity (Person, Company, ...)", json_schema_extra=_FTM_ENTITY
+    )
 
 
 class AssetConcerned(_Model):
     """An account or asset with its identifiers, as a FtM entity (practice; Art. 55(3)(a))."""
 
     entity: dict[str, Any] = Field(
-        description="FollowTheMoney entity (BankAccount, RealEstate, Vehicle, CryptoWallet, ...)"
+        description="FollowTheMoney entity (BankAccount, RealEstate, Vehicle, CryptoWallet, ...)",
+        json_schema_extra=_FTM_ENTITY,
     )
     holders: tuple[ShortText, ...] = Field(default=(), description="Ids of persons concerned")
     link: Text = Field(default=None, description="How this asset is linked to the offence")

@@ -1,0 +1,63 @@
+"""The request as HTML: the page WeasyPrint prints, and a preview for the UI.
+
+Free text keeps its own ``lang`` and ``dir`` inside the page, so an English
+summary in an Arabic request runs left to right while the page runs right to
+left (``<html dir="rtl">``), and Han text carries ``lang="zh-Hans"``.
+Everything is escaped by Jinja2's autoescape: the drafter's text is data.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from repatria.drafting.fonts import font_face_css, font_stack
+from repatria.drafting.layout import FreeText, Layout, Value, text_direction
+
+_HTML_LANG = {"zh": "zh-Hans"}
+
+
+def html_lang(lang: str) -> str:
+    """The BCP 47 tag for HTML ``lang`` (Chinese as Simplified Han script)."""
+    return _HTML_LANG.get(lang, lang)
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("repatria.drafting", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _value(value: Value) -> Markup:
+    if isinstance(value, FreeText):
+        return Markup(
+            '<span class="free" lang="{lang}" dir="{dir}">{text}</span>'
+            '<span class="note">{note}</span>'
+        ).format(lang=html_lang(value.lang), dir=value.direction, text=value.text, note=value.note)
+    return Markup('<span dir="{dir}">{text}</span>').format(
+        dir=text_direction(value, default="auto"), text=value
+    )
+
+
+def layout_html(layout: Layout, *, embed_fonts: bool = True) -> str:
+    """The HTML page of a layout; ``embed_fonts`` adds the ``@font-face`` rules."""
+    footer = " · ".join(p for p in (layout.reference, layout.page_label) if p)
+    return (
+        _environment()
+        .get_template("request.html")
+        .render(
+            layout=layout,
+            value=_value,
+            html_lang=html_lang(layout.lang),
+            font_faces=Markup(font_face_css()) if embed_fonts else "",
+            font_stack=Markup(font_stack()),
+            # The footer goes inside a CSS string in <style>: drop what could end it.
+            footer=Markup("".join(ch for ch in footer if ch not in '"\\<>\n')),
+        )
+    )
