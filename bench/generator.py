@@ -58,12 +58,18 @@ class GeneratorConfig:
     start: datetime = datetime(2024, 1, 1, tzinfo=UTC)
 
     def n_accounts(self) -> int:
-        return self.accounts or max(self.transactions // 20, 200)
+        """Enough accounts for the background and ~55 fresh members per round of typologies."""
+        if self.accounts is not None:
+            return self.accounts
+        return max(self.transactions // 20, 200, 80 * self.n_instances())
 
     def n_instances(self) -> int:
+        """Instances of each typology; the default (100 at 300k rows, one per 5,000 rows above
+        500k) puts tens of each in every part of a temporal 60/20/20 split, since starts are
+        uniform in time."""
         if self.instances_per_pattern is not None:
             return self.instances_per_pattern
-        return max(self.transactions // 20_000, 2)
+        return max(self.transactions // 5_000, 100)
 
     def n_lone(self) -> int:
         if self.lone_laundering is not None:
@@ -315,9 +321,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--transactions", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument(
+        "--instances", type=int, default=None, help="instances of each typology (default: scaled)"
+    )
     args = parser.parse_args(argv)
     table = generate(
-        GeneratorConfig(transactions=args.transactions, seed=args.seed, days=args.days)
+        GeneratorConfig(
+            transactions=args.transactions,
+            seed=args.seed,
+            days=args.days,
+            instances_per_pattern=args.instances,
+        )
     )
     write_csv(table, args.output)
     labelled = int(pc.sum(table.column("is_laundering")).as_py())

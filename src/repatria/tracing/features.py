@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
 import duckdb
 
@@ -40,7 +41,21 @@ from repatria.tracing.patterns import (
     quote_relation,
 )
 
-__all__ = ["FeatureParameters", "feature_names", "feature_table"]
+__all__ = ["FeatureParameters", "WindowAlignment", "feature_names", "feature_table"]
+
+
+class WindowAlignment(StrEnum):
+    """Where the degree windows sit relative to the transaction.
+
+    ``centred`` (the default) counts ``W`` before and after, as an investigator reading a seized
+    statement sees the whole period. ``trailing`` counts only ``[ts - W, ts]`` (transfers at the
+    same second included), what a streaming monitor knows when the transfer arrives; it is the
+    window of the Graph Feature Preprocessor's vertex statistics (Blanusa et al. 2024, section
+    3), used to check that both count the same.
+    """
+
+    CENTRED = "centred"
+    TRAILING = "trailing"
 
 
 def _default_patterns() -> PatternParameters:
@@ -51,7 +66,8 @@ def _default_patterns() -> PatternParameters:
 class FeatureParameters:
     """Which windows and typologies the features use.
 
-    ``windows`` are the half-widths of the centred windows. The pattern parameters default to
+    ``windows`` are the half-widths of the centred windows (the widths of trailing ones, see
+    ``alignment``). The pattern parameters default to
     those of :mod:`patterns`, except that cycles are looked for unordered, up to length 5: AMLSim
     cycles pay at random steps of their period (see ``CycleParameters``).
     """
@@ -59,6 +75,7 @@ class FeatureParameters:
     windows: tuple[timedelta, ...] = (timedelta(days=1), timedelta(days=7), timedelta(days=30))
     patterns: tuple[Pattern, ...] = tuple(Pattern)
     pattern_parameters: PatternParameters = field(default_factory=_default_patterns)
+    alignment: WindowAlignment = WindowAlignment.CENTRED
 
     def __post_init__(self) -> None:
         if not self.windows:
@@ -66,6 +83,12 @@ class FeatureParameters:
         for w in self.windows:
             if w <= timedelta(0):
                 raise InvalidInput(f"expected positive windows, found {w}", where="windows")
+        if not isinstance(self.alignment, WindowAlignment):
+            raise InvalidInput(
+                f"expected alignment one of {', '.join(a.value for a in WindowAlignment)}, "
+                f"found {self.alignment!r}",
+                where="alignment",
+            )
 
 
 _SIDES = (("src", "out"), ("dst", "in"))
@@ -114,9 +137,14 @@ def _window_sql(t: str, p: FeatureParameters) -> str:
     aggs = []
     for w in p.windows:
         sec = int(w.total_seconds())
+        after = (
+            "CURRENT ROW"
+            if p.alignment is WindowAlignment.TRAILING
+            else f"INTERVAL '{sec} seconds' FOLLOWING"
+        )
         frame = (
             f"(PARTITION BY account ORDER BY ts RANGE BETWEEN INTERVAL '{sec} seconds' "
-            f"PRECEDING AND INTERVAL '{sec} seconds' FOLLOWING)"
+            f"PRECEDING AND {after})"
         )
         lab = _label(w)
         aggs += [

@@ -42,6 +42,7 @@ from repatria.tracing.evaluation import (
 )
 from repatria.tracing.features import (
     FeatureParameters,
+    WindowAlignment,
     feature_columns_present,
     feature_table,
 )
@@ -212,6 +213,7 @@ def _params_to_json(params: FeatureParameters) -> dict[str, Any]:
     pp = params.pattern_parameters
     return {
         "windows_seconds": [int(w.total_seconds()) for w in params.windows],
+        "alignment": params.alignment.value,
         "patterns": [p.value for p in params.patterns],
         "cycle": {
             "min_length": pp.cycle.min_length,
@@ -228,6 +230,7 @@ def _params_from_json(data: Mapping[str, Any]) -> FeatureParameters:
     cyc = data["cycle"]
     return FeatureParameters(
         windows=tuple(timedelta(seconds=int(s)) for s in data["windows_seconds"]),
+        alignment=WindowAlignment(str(data.get("alignment", WindowAlignment.CENTRED.value))),
         patterns=tuple(Pattern(p) for p in data["patterns"]),
         pattern_parameters=PatternParameters(
             cycle=CycleParameters(
