@@ -38,11 +38,12 @@ _COVERED_DOCUMENTS = {
 """Document provisions whose contents ``contents.py`` checks item by item (they are the
 46(15)/55(3) lists, which UNTOC Art. 18(15) and Vienna Art. 7(10) repeat)."""
 
+_CENTRAL = (
+    r"central authorit|ministr(y|ies) of justice"
+    r"|authorit(y|ies) (designated|each|the treaty names)|responsible for making and receiving"
+)
 _CHANNEL_WORDS = (
-    (
-        Channel.CENTRAL_AUTHORITY,
-        re.compile(r"central authorit|ministr(y|ies) of justice", re.IGNORECASE),
-    ),
+    (Channel.CENTRAL_AUTHORITY, re.compile(_CENTRAL, re.IGNORECASE)),
     (Channel.DIPLOMATIC, re.compile(r"diplomatic", re.IGNORECASE)),
     (Channel.INTERPOL, re.compile(r"interpol", re.IGNORECASE)),
     (Channel.DIRECT, re.compile(r"\bdirect(ly)?\b", re.IGNORECASE)),

@@ -99,12 +99,20 @@ def parse_draft(document: object) -> ParsedDraft:
             parsed = RequestDocument.model_validate(data)
         except ValidationError as error:
             details = error.errors(include_url=False)
-            problems.extend(_problem(d) for d in details)
+            reported = {p.path for p in problems}
+            # A later round only sees the holes the earlier rounds made: skip those.
+            problems.extend(
+                found for found in map(_problem, details) if not _under(found.path, reported)
+            )
             for detail in sorted(details, key=lambda d: _sort_key(d["loc"]), reverse=True):
                 _drop(data, tuple(detail["loc"]))
             continue
         return ParsedDraft(parsed, SCHEMA_VERSION, tuple(_unique(problems)))
     return ParsedDraft(None, SCHEMA_VERSION, tuple(_unique(problems)))
+
+
+def _under(path: str, reported: set[str]) -> bool:
+    return any(path == q or path.startswith((f"{q}.", f"{q}[")) for q in reported)
 
 
 def _problem(detail: Any) -> Problem:
