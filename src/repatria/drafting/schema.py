@@ -5,13 +5,13 @@ produced from ``model.RequestDocument`` (one source of truth) and a test checks
 that the shipped file equals what the model generates. After changing the
 model, regenerate it with::
 
-    python -m repatria.drafting.schema > src/repatria/drafting/schema/request-1.0.schema.json
+    .venv/bin/python -c "from repatria.drafting.schema import schema_text; print(schema_text(), end='')" \\
+        > src/repatria/drafting/schema/request-1.0.schema.json
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from importlib.resources import files
 from typing import Any
 
@@ -39,7 +39,3 @@ def schema_document(version: str = SCHEMA_VERSION) -> dict[str, Any]:
 
 def schema_text() -> str:
     return json.dumps(generate_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":
-    sys.stdout.write(schema_text())
