@@ -6,10 +6,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import duckdb
+import hypothesis.strategies as st
 import pytest
+from hypothesis import given, settings
 
 from repatria.errors import InvalidInput
-from repatria.tracing.features import FeatureParameters, feature_names, feature_table
+from repatria.tracing.features import (
+    FeatureParameters,
+    WindowAlignment,
+    feature_names,
+    feature_table,
+)
 from repatria.tracing.patterns import FanParameters, Pattern, PatternParameters
 from repatria.tracing.schema import create_table
 
@@ -98,3 +105,66 @@ def test_features_are_deterministic() -> None:
 def test_windows_must_be_positive() -> None:
     with pytest.raises(InvalidInput, match="positive windows"):
         FeatureParameters(windows=(timedelta(0),))
+
+
+def test_trailing_windows_count_only_the_past() -> None:
+    con = ledger(ROWS)
+    trailing = FeatureParameters(
+        windows=(timedelta(days=1),), patterns=(), alignment=WindowAlignment.TRAILING
+    )
+    feature_table(con, "tx", "f", trailing)
+    rows = con.sql("SELECT id, dst_n_in_24h, dst_fan_in_24h, src_n_in_24h FROM f").fetchall()
+    got = {r[0]: r[1:] for r in rows}
+    # in0 at hour 0 sees only itself; in4 at hour 8 sees in0..in4; centred, in0 would see 5.
+    assert got["in0"] == (1, 1, 0)
+    assert got["in4"] == (5, 5, 0)
+    assert got["fwd"][2] == 5
+    assert features(ledger(ROWS))["in0"]["dst_n_in_24h"] == 5
+
+
+def test_alignment_must_be_known() -> None:
+    with pytest.raises(InvalidInput, match="expected alignment one of centred, trailing"):
+        FeatureParameters(alignment="future")  # type: ignore[arg-type]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 72)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_trailing_counts_equal_a_brute_force_count(edges: list[tuple[int, int, int]]) -> None:
+    """Fan and degree in [ts - W, ts], same-second transfers included, as a loop counts them."""
+    rows = [
+        (f"t{i:02d}", float(h), f"A{s}", f"A{d}", 10.0 + i)
+        for i, (s, d, h) in enumerate(edges)
+        if s != d
+    ]
+    if not rows:
+        return
+    con = ledger(rows)
+    window = timedelta(hours=6)
+    params = FeatureParameters(windows=(window,), patterns=(), alignment=WindowAlignment.TRAILING)
+    feature_table(con, "tx", "f", params)
+    got = {
+        r[0]: r[1:]
+        for r in con.sql(
+            "SELECT id, src_n_out_6h, src_fan_out_6h, dst_n_in_6h, dst_fan_in_6h, "
+            "src_n_in_6h, dst_fan_out_6h FROM f"
+        ).fetchall()
+    }
+    for tx_id, hours, src, dst, _ in rows:
+        seen = [r for r in rows if hours - 6 <= r[1] <= hours]
+        outs = [r for r in seen if r[2] == src]
+        ins = [r for r in seen if r[3] == dst]
+        expected = (
+            len(outs),
+            len({r[3] for r in outs}),
+            len(ins),
+            len({r[2] for r in ins}),
+            sum(1 for r in seen if r[3] == src),
+            len({r[3] for r in seen if r[2] == dst}),
+        )
+        assert got[tx_id] == expected

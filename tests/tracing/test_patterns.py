@@ -10,9 +10,11 @@ from pathlib import Path
 from types import ModuleType
 
 import duckdb
+import numpy as np
 import pytest
 
 from repatria.errors import InvalidInput
+from repatria.tracing.evaluation import temporal_split
 from repatria.tracing.patterns import (
     BipartiteParameters,
     CycleParameters,
@@ -275,3 +277,24 @@ def test_generator_ground_truth_is_exact_and_detected() -> None:
             h for h in found if h.pattern.value == pattern and planted <= set(h.transactions)
         ]
         assert covering, f"planted {pattern} {ids} not found whole"
+
+
+def test_generator_default_puts_tens_of_instances_in_every_split_part() -> None:
+    gen = _generator()
+    cfg = gen.GeneratorConfig(transactions=300_000)
+    assert cfg.n_instances() == 100 and gen.GeneratorConfig(transactions=10**6).n_instances() == 200
+    table = gen.generate(
+        gen.GeneratorConfig(transactions=30_000, seed=5, instances_per_pattern=100)
+    )
+    ts = table.column("timestamp").to_numpy().astype("datetime64[us]")
+    parts = temporal_split(ts)
+    patterns = np.asarray(table.column("pattern").to_pylist(), dtype=object)
+    instances = np.asarray(table.column("instance"))
+    stamps = np.asarray(ts, dtype="datetime64[s]").astype(np.int64)
+    for mask in parts:
+        counts = [len(set(instances[mask & (patterns == p)].tolist())) for p in gen.PATTERNS]
+        # About 20 of 100 start in each 20 % part; binomial spread, so bound loosely.
+        assert min(counts) >= 5 and sum(counts) / len(counts) >= 15, counts
+    # Second resolution: planted transfers are not all at whole minutes or days.
+    planted = patterns != ""
+    assert (stamps[planted] % 60 != 0).mean() > 0.9

@@ -6,13 +6,22 @@ import csv
 import importlib.util
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from repatria.errors import InvalidInput
-from repatria.tracing.scoring import MODEL_FORMAT, ModelSettings, detect, train
+from repatria.tracing.features import FeatureParameters, WindowAlignment
+from repatria.tracing.scoring import (
+    MODEL_FORMAT,
+    ModelSettings,
+    _params_from_json,
+    _params_to_json,
+    detect,
+    train,
+)
 
 
 def _generator() -> ModuleType:
@@ -78,3 +87,15 @@ def test_train_needs_labels(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidInput, match="is_laundering column"):
         train(path, tmp_path / "m.json")
+
+
+def test_model_file_keeps_the_window_alignment() -> None:
+    params = FeatureParameters(
+        windows=(timedelta(days=2),), patterns=(), alignment=WindowAlignment.TRAILING
+    )
+    document = json.loads(json.dumps(_params_to_json(params)))
+    assert document["alignment"] == "trailing"
+    assert _params_from_json(document) == params
+    # Model files written before the option existed meant centred windows.
+    del document["alignment"]
+    assert _params_from_json(document).alignment is WindowAlignment.CENTRED
