@@ -14,16 +14,19 @@ PostgreSQL database; ``.ci/run`` runs the whole suite both ways.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
 
-from repatria.service import cases, entities, requests, users
+from repatria.service import cases, drafting, entities, requests, users
 from repatria.service.actor import Actor
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
@@ -158,6 +161,22 @@ REQUEST_BODY = {
 }
 
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "requests"
+
+
+def complete_document(reference: str, example: str = "records") -> dict[str, Any]:
+    """A complete drafted request (the shipped example), dated today, for ``reference``."""
+    document: dict[str, Any] = json.loads((EXAMPLES / f"{example}.json").read_text())
+    today = date.today()
+    document["reference"] = reference
+    document["date"] = today.isoformat()
+    if "deadline" in document:
+        document["deadline"]["date"] = (today + timedelta(days=90)).isoformat()
+    if "signature" in document:
+        document["signature"]["date"] = today.isoformat()
+    return document
+
+
 @pytest.fixture
 def ng_case(node: Node, people: People) -> CaseFixture:
     case = cases.open_case(node, people.supervisor, {"title": "Delta bribes", "summary": "s"})
@@ -170,6 +189,9 @@ def ng_case(node: Node, people: People) -> CaseFixture:
         {"id": "person-1", "schema": "Person", "properties": {"name": ["Ada Obi"]}},
     )
     request = requests.open_request(node, people.officer, case.reference, REQUEST_BODY)
+    drafting.save_document(
+        node, people.officer, request.reference, complete_document(request.reference)
+    )
     return CaseFixture(case.reference, request.reference, "person-1")
 
 

@@ -74,3 +74,9 @@ class PeerUnavailable(RepatriaError):
     """Another node could not be reached."""
 
     kind = "peer_unavailable"
+
+
+class HostIncomplete(RepatriaError):
+    """The machine lacks something repatria needs (a font, a program); nothing was changed."""
+
+    kind = "host_incomplete"

@@ -12,7 +12,14 @@ from repatria.cli.main import EXIT_CODES, exit_code_for, main
 from repatria.errors import RepatriaError
 from repatria.service.node import Node
 from repatria.settings import Settings
-from tests.conftest import PASSWORD, REQUEST_BODY, CaseFixture, People, snapshot
+from tests.conftest import (
+    PASSWORD,
+    REQUEST_BODY,
+    CaseFixture,
+    People,
+    complete_document,
+    snapshot,
+)
 
 
 def run(
@@ -56,6 +63,16 @@ def test_case_and_request_commands_with_json(
     assert code == 0
     opened = json.loads(out)
     assert opened["state"] == "draft" and opened["requested_state"] == "GB"
+    code, out, _ = run(
+        ["request", "transition", opened["reference"], "mark-ready"], monkeypatch, capsys
+    )
+    assert code == 3  # no drafted content yet (UNCAC 46(15))
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps(complete_document(opened["reference"])))
+    code, out, _ = run(
+        ["request", "attach", opened["reference"], str(draft), "--json"], monkeypatch, capsys
+    )
+    assert code == 0 and json.loads(out)["complete"] is True
     code, out, _ = run(
         ["request", "transition", opened["reference"], "mark-ready", "--json"], monkeypatch, capsys
     )

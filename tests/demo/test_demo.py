@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from repatria.demo.run import NIGERIA, UNITED_KINGDOM, load_scenario
@@ -27,8 +28,27 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
         # FIFO (Clayton's case) carries the diverted fees through London to Dubai and Zurich.
         assert {j["code"] for j in trace["jurisdictions_to_ask"]} == {"NG", "GB", "AE", "CH"}
         assert trace["rule"] == "fifo" and trace["seeds"] == ["DC-001"]
-        actions = [e.action for e in cases.case_timeline(ng, officer, result.ng_case)]
-        assert actions[-3:] == ["request.mark-ready", "request.send", "request.acknowledge"]
+        # the request carries its complete content, rendered in English and French
+        rendered = tmp_path / "demo" / "rendered"
+        text = subprocess.run(
+            ["pdftotext", str(rendered / f"{result.ng_request}-fr.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert result.ng_request in text and "entraide" in text.lower()
+        assert (rendered / f"{result.ng_request}-en.docx").stat().st_size > 5000
+        states = {
+            r.title: r.state
+            for r in requests.list_requests(
+                ng, officer, requests.RequestFilter(case=result.ng_case)
+            )
+        }
+        assert RequestState.READY in states.values()  # the freezing request awaits the supervisor
+        timeline = cases.case_timeline(ng, officer, result.ng_case)
+        actions = [e.action for e in timeline if e.request_reference == result.ng_request]
+        assert actions.index("request.mark-ready") < actions.index("request.send")
+        assert actions[-2:] == ["request.send", "request.acknowledge"]
 
         gb_officer = users.authenticate_password(gb, "officer.gb", UNITED_KINGDOM.users[1].password)
         incoming = requests.get_request(gb, gb_officer, result.gb_request)

@@ -5,10 +5,10 @@ from sqlalchemy import select
 
 from repatria.domain.lifecycle import RequestState
 from repatria.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from repatria.service import cases, requests
+from repatria.service import cases, drafting, requests
 from repatria.service.node import Node
 from repatria.store.tables import EventRow
-from tests.conftest import REQUEST_BODY, CaseFixture, People, snapshot
+from tests.conftest import REQUEST_BODY, CaseFixture, People, complete_document, snapshot
 
 FULL_PATH = [
     ("officer", "mark-ready", ""),
@@ -31,7 +31,7 @@ def test_full_lifecycle_writes_one_event_per_move(
     assert final.state is RequestState.EXECUTED
     timeline = cases.case_timeline(node, people.officer, ng_case.case)
     moves = [e for e in timeline if e.request_reference == ng_case.request]
-    assert [e.action for e in moves[1:]] == [f"request.{m}" for _, m, _ in FULL_PATH]
+    assert [e.action for e in moves[2:]] == [f"request.{m}" for _, m, _ in FULL_PATH]
     acknowledged = next(e for e in moves if e.action == "request.acknowledge")
     assert acknowledged.details["reported_by"] == "GB"
     assert acknowledged.details["from"] == "sent" and acknowledged.details["to"] == "acknowledged"
@@ -81,16 +81,46 @@ def test_only_a_supervisor_sends(node: Node, people: People, ng_case: CaseFixtur
     assert requests.get_request(node, people.officer, ng_case.request).state is RequestState.READY
 
 
-def test_ready_needs_a_summary_of_facts(node: Node, people: People, ng_case: CaseFixture) -> None:
-    body = REQUEST_BODY | {"summary": ""}
-    draft = requests.open_request(node, people.officer, ng_case.case, body)
-    with pytest.raises(InvalidInput, match=r"46\(15\)\(c\)"):
-        requests.apply_transition(node, people.officer, draft.reference, "mark-ready")
-    service_only = requests.open_request(
-        node, people.officer, ng_case.case, body | {"measures": ["service-of-documents"]}
-    )
-    moved = requests.apply_transition(node, people.officer, service_only.reference, "mark-ready")
+def test_an_incomplete_request_cannot_leave_draft(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    """UNCAC 46(15): without every mandatory content the request stays a draft."""
+    bare = requests.open_request(node, people.officer, ng_case.case, REQUEST_BODY)
+    with pytest.raises(InvalidInput, match="no draft is attached"):
+        requests.apply_transition(node, people.officer, bare.reference, "mark-ready")
+    document = complete_document(bare.reference)
+    del document["facts"]
+    report = drafting.save_document(node, people.officer, bare.reference, document)
+    assert any(p.article.endswith("46(15)(c)") for p in report.errors)
+    before = snapshot(node)
+    with pytest.raises(InvalidInput, match=r"incomplete: .*facts"):
+        requests.apply_transition(node, people.officer, bare.reference, "mark-ready")
+    assert snapshot(node) == before
+    # the incomplete draft was kept, not lost
+    assert "facts" not in drafting.get_document(node, people.officer, bare.reference)
+    drafting.save_document(node, people.officer, bare.reference, complete_document(bare.reference))
+    moved = requests.apply_transition(node, people.officer, bare.reference, "mark-ready")
     assert moved.state is RequestState.READY
+
+
+def test_the_draft_must_match_its_request(node: Node, people: People, ng_case: CaseFixture) -> None:
+    other = requests.open_request(
+        node, people.officer, ng_case.case, REQUEST_BODY | {"requested_state": "CH"}
+    )
+    report = drafting.save_document(
+        node, people.officer, other.reference, complete_document(other.reference)
+    )
+    assert [p.path for p in report.errors][:1] == ["requested_state"]
+    with pytest.raises(InvalidInput, match="requested_state"):
+        requests.apply_transition(node, people.officer, other.reference, "mark-ready")
+
+
+def test_only_drafts_are_edited(node: Node, people: People, ng_case: CaseFixture) -> None:
+    requests.apply_transition(node, people.officer, ng_case.request, "mark-ready")
+    with pytest.raises(InvalidInput, match="revise it back to draft"):
+        drafting.save_document(
+            node, people.officer, ng_case.request, complete_document(ng_case.request)
+        )
 
 
 def test_stale_state_is_refused(node: Node, people: People, ng_case: CaseFixture) -> None:

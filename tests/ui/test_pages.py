@@ -36,7 +36,8 @@ def test_officer_moves_a_request_from_the_request_page(
     expect(page.locator("#case-list")).to_contain_text(ng_case.case)
     page.click(f"text={ng_case.case}")
     expect(page.locator("#case-reference")).to_have_text(ng_case.case)
-    expect(page.locator("#timeline li")).to_have_count(6)
+    # opened, three members, an entity, the request and its draft
+    expect(page.locator("#timeline > li")).to_have_count(7)
     page.click(f"text={ng_case.request}")
     expect(page.locator("#request-state")).to_have_text("draft")
     page.locator('form[data-transition="mark-ready"] button').click()
@@ -121,3 +122,31 @@ def test_case_trace_shows_the_flow_and_drafts_requests(
         "Freezing of accounts holding traced proceeds in Switzerland"
     )
     expect(page.locator("#requests")).to_contain_text("NG → GB")
+
+
+def test_the_wizard_shows_what_is_missing_as_you_type(
+    browser: Browser, live_url: str, people: People, ng_case: CaseFixture, artifacts: Path
+) -> None:
+    import json
+
+    page = sign_in(browser, live_url, "officer")
+    page.goto(f"{live_url}/requests/{ng_case.request}")
+    page.click("#open-draft")
+    expect(page.locator("#draft-score")).to_have_text("100")
+    document = json.loads(page.locator("#draft-text").input_value())
+    del document["facts"]
+    del document["purpose"]
+    page.fill("#draft-text", json.dumps(document, indent=2))
+    page.locator("#draft-text").press("End")
+    expect(page.locator("#draft-errors")).to_have_text("2")
+    facts = page.locator('#draft-checklist tr[data-section="facts"] li.error')
+    expect(facts).to_contain_text("summary of the relevant facts is missing")
+    purpose = page.locator('#draft-checklist tr[data-section="purpose"] li.error')
+    expect(purpose).to_contain_text("purpose")
+    page.screenshot(path=str(artifacts / "request-wizard.png"), full_page=True)
+    # nothing is kept until saved: the stored draft is still complete
+    page.goto(f"{live_url}/requests/{ng_case.request}/draft")
+    expect(page.locator("#draft-score")).to_have_text("100")
+    with page.expect_download() as download:
+        page.click("text=PDF fr")
+    assert download.value.suggested_filename == f"{ng_case.request}-fr.pdf"

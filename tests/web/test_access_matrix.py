@@ -8,6 +8,7 @@ fails the test, and so does any unexpected 2xx.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from starlette.routing import Mount
 
-from repatria.service import cases, requests
+from repatria.service import cases, drafting, requests
 from repatria.service.node import Node
 from repatria.store.tables import AccessDecisionRow
 from repatria.web.app import create_app
 from repatria.web.deps import SESSION_COOKIE
-from tests.conftest import PASSWORD, REQUEST_BODY, CaseFixture, People
+from tests.conftest import PASSWORD, REQUEST_BODY, CaseFixture, People, complete_document
 from tests.web.conftest import Credentials
 
 RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "delta_transactions.csv"
@@ -57,9 +58,14 @@ class Ctx:
     creds: Credentials | None
 
     def fresh_request(self) -> str:
-        return requests.open_request(
+        """A draft request with complete content, so every allowed move can succeed."""
+        reference = requests.open_request(
             self.node, self.people.officer, self.case.case, REQUEST_BODY
         ).reference
+        drafting.save_document(
+            self.node, self.people.officer, reference, complete_document(reference)
+        )
+        return reference
 
     def trace(self) -> str:
         from repatria.service import tracing
@@ -284,6 +290,50 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
     ),
     ("GET", "/cases/{reference}/events/{event_id}/proof.json"): (
         lambda c: ("GET", f"/cases/{c.case.case}/events/{c.event()}/proof.json", {}),
+        PAGE_READ,
+    ),
+    ("POST", "/api/drafting/validate"): (
+        lambda c: ("POST", "/api/drafting/validate", {"json": {}}),
+        ANYONE_SIGNED_IN,
+    ),
+    ("GET", "/api/requests/{reference}/document"): (
+        lambda c: ("GET", f"/api/requests/{_r(c)}/document", {}),
+        MEMBER_READ,
+    ),
+    ("PUT", "/api/requests/{reference}/document"): (
+        lambda c: (
+            "PUT",
+            f"/api/requests/{(ref := c.fresh_request())}/document",
+            {"json": complete_document(ref)},
+        ),
+        row(200, 200, 403, 403, 404, 403, 401),
+    ),
+    ("GET", "/api/requests/{reference}/validation"): (
+        lambda c: ("GET", f"/api/requests/{_r(c)}/validation", {}),
+        MEMBER_READ,
+    ),
+    ("GET", "/api/requests/{reference}/rendered"): (
+        lambda c: ("GET", f"/api/requests/{_r(c)}/rendered", {"params": {"format": "docx"}}),
+        MEMBER_READ,
+    ),
+    ("GET", "/requests/{reference}/draft"): (
+        lambda c: ("GET", f"/requests/{_r(c)}/draft", {}),
+        PAGE_READ,
+    ),
+    ("POST", "/requests/{reference}/draft/check"): (
+        lambda c: ("POST", f"/requests/{_r(c)}/draft/check", {"data": {"text": "{}"}}),
+        PAGE_READ,
+    ),
+    ("POST", "/requests/{reference}/draft"): (
+        lambda c: (
+            "POST",
+            f"/requests/{(ref := c.fresh_request())}/draft",
+            {"data": {"text": json.dumps(complete_document(ref))}},
+        ),
+        row(303, 303, 403, 403, 404, 403, 303),
+    ),
+    ("GET", "/requests/{reference}/rendered"): (
+        lambda c: ("GET", f"/requests/{_r(c)}/rendered", {"params": {"format": "docx"}}),
         PAGE_READ,
     ),
     ("GET", "/login"): (lambda c: ("GET", "/login", {}), PUBLIC),

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from repatria.service.node import Node
-from tests.conftest import PASSWORD, REQUEST_BODY, CaseFixture, People, snapshot
+from tests.conftest import PASSWORD, REQUEST_BODY, CaseFixture, People, complete_document, snapshot
 from tests.web.conftest import Credentials
 
 
@@ -28,6 +28,12 @@ def test_case_and_request_round_trip_over_http(
     assert created.status_code == 201
     request_ref = created.json()["reference"]
     assert created.json()["state"] == "draft"
+    saved = client.put(
+        f"/api/requests/{request_ref}/document",
+        headers=auth,
+        json=complete_document(request_ref),
+    )
+    assert saved.status_code == 200 and saved.json()["complete"] is True
     moves = client.get(f"/api/requests/{request_ref}/transitions", headers=auth).json()
     assert [m["transition"] for m in moves] == ["mark-ready", "withdraw"]
     for move in ("mark-ready", "send"):
@@ -43,6 +49,7 @@ def test_case_and_request_round_trip_over_http(
         "case.opened",
         "entity.added",
         "request.drafted",
+        "request.document-saved",
         "request.mark-ready",
         "request.send",
     ]

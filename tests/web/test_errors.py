@@ -18,6 +18,7 @@ EXPECTED = {
     errors.AuthenticationRequired: 401,
     errors.VerificationFailed: 422,
     errors.PeerUnavailable: 503,
+    errors.HostIncomplete: 503,
 }
 
 

@@ -13,6 +13,7 @@ from repatria.cli.context import STATE
 from repatria.errors import (
     AuthenticationRequired,
     Conflict,
+    HostIncomplete,
     InvalidInput,
     InvalidTransition,
     NotFound,
@@ -31,6 +32,7 @@ EXIT_CODES: dict[type[RepatriaError], int] = {
     AuthenticationRequired: 7,
     VerificationFailed: 8,
     PeerUnavailable: 9,
+    HostIncomplete: 10,
 }
 """Exit codes: 0 success, 1 a check found problems (e.g. an incomplete request),
 2 a usage error (Typer), then one per error class; documented in docs/cli.md."""
@@ -97,7 +99,9 @@ def exit_code_for(exc: RepatriaError) -> int:
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except RepatriaError as exc:
         output.fail(str(exc))
         sys.exit(exit_code_for(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
 from repatria.cli.node import JsonFlag, _read_json
 from repatria.domain.request import Request
+from repatria.errors import InvalidInput
 from repatria.service import requests as request_service
 
 app = typer.Typer(
@@ -204,3 +206,123 @@ def _inq(inquiry: request_service.Inquiry) -> dict[str, Any]:
         "answered_by": inquiry.answered_by,
         "answer": inquiry.answer,
     }
+
+
+@app.command("validate")
+def validate_file(
+    file: Annotated[Path, typer.Argument(help="A drafted request (JSON, schema 1.0).")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Check a drafted request against UNCAC 46(15)-(16), 55(3) and the requested state.
+
+    Exit 0 when complete, 1 when not; each problem names its field and article.
+    """
+    from repatria.drafting import is_complete, validate_json
+
+    text = _read_text(file)
+    report = validate_json(text)
+    if json_out:
+        output.emit_json(report.to_dict())
+    else:
+        output.table(
+            f"{file.name}: score {report.score}/100, {len(report.errors)} error(s),"
+            f" {len(report.warnings)} warning(s)",
+            ["severity", "field", "problem", "article"],
+            [(p.severity.value, p.path, p.message, p.article) for p in report.problems],
+        )
+    if not is_complete(report):
+        raise typer.Exit(1)
+
+
+@app.command("render")
+def render_file(
+    file: Annotated[Path, typer.Argument(help="A drafted request (JSON, schema 1.0).")],
+    lang: Annotated[str, typer.Option(help="ar, en, es, fr, ru or zh.")],
+    out: Annotated[Path, typer.Option("--output", help="Where to write the document.")],
+    format: Annotated[str, typer.Option(help="pdf or docx.")] = "pdf",
+) -> None:
+    """Render a drafted request as PDF or DOCX in one of the six UN languages."""
+    from repatria.domain.language import UN_LANGUAGES
+    from repatria.drafting import load_json, render_docx, render_pdf
+
+    if lang not in UN_LANGUAGES:
+        raise InvalidInput(
+            f"unknown language {lang!r}; accepted: {', '.join(UN_LANGUAGES)}", where="lang"
+        )
+    if format not in ("pdf", "docx"):
+        raise InvalidInput(f"unknown format {format!r}; accepted: pdf, docx", where="format")
+    document, problems = load_json(_read_text(file))
+    if problems:
+        raise InvalidInput(problems[0].message, where=str(file))
+    data = render_pdf(document, lang) if format == "pdf" else render_docx(document, lang)
+    out.write_bytes(data)
+    output.say(f"{format.upper()} in {lang} written to {out} ({len(data):,} bytes)")
+
+
+@app.command("attach")
+def attach(
+    reference: str,
+    file: Annotated[Path, typer.Argument(help="The drafted content (JSON, schema 1.0).")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Keep a drafted content with a request (kept even when incomplete)."""
+    from repatria.service import drafting
+
+    document = _read_json(file)
+    with opened_node() as node:
+        report = drafting.save_document(node, current_actor(node), reference, document)
+    if json_out:
+        output.emit_json(report.to_dict())
+    else:
+        output.say(
+            f"draft kept with {reference}: score {report.score}/100,"
+            f" {len(report.errors)} error(s) before it can be ready"
+        )
+
+
+@app.command("draft")
+def draft(
+    reference: str,
+    out: Annotated[Path | None, typer.Option("--output", help="Write here, else print.")] = None,
+) -> None:
+    """Print the request's drafted content, or a first draft built from the case."""
+    from repatria.errors import NotFound
+    from repatria.service import drafting
+
+    with opened_node() as node:
+        actor = current_actor(node)
+        try:
+            document = drafting.get_document(node, actor, reference)
+        except NotFound:
+            document = drafting.starting_draft(node, actor, reference)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        output.emit_json(document)
+    else:
+        out.write_text(text, encoding="utf-8")
+        output.say(f"draft of {reference} written to {out}")
+
+
+@app.command("export")
+def export(
+    reference: str,
+    lang: Annotated[str, typer.Option(help="ar, en, es, fr, ru or zh.")],
+    out: Annotated[Path, typer.Option("--output", help="Where to write the document.")],
+    format: Annotated[str, typer.Option(help="pdf or docx.")] = "pdf",
+) -> None:
+    """Render the request's kept draft; the export is recorded on the case."""
+    from repatria.service import drafting
+
+    with opened_node() as node:
+        data = drafting.render_request(node, current_actor(node), reference, lang=lang, fmt=format)
+    out.write_bytes(data)
+    output.say(f"{format.upper()} of {reference} in {lang} written to {out}")
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"no such file: {file}", where=str(file)) from None
+    except UnicodeDecodeError:
+        raise InvalidInput("not UTF-8 text", where=str(file)) from None

@@ -17,13 +17,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from repatria.service import authorities, cases, entities, requests, tracing, users
+from repatria.service import authorities, cases, drafting, entities, requests, tracing, users
 from repatria.service.actor import Actor
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
@@ -118,16 +119,15 @@ REQUEST = {
     "direction": "outgoing",
     "requesting_state": "NG",
     "requested_state": "GB",
-    "measures": ["records", "freezing"],
-    "title": "Bank records of Marlin Crest Holdings Ltd and freezing of the Kensington flat",
+    "measures": ["records"],
+    "title": "Bank records of Marlin Crest Holdings Ltd and of the former licensing director",
     "summary": (
         "The Economic and Financial Crimes Commission investigates bribery of a public official"
         " (Criminal Code Act s. 98) and money laundering (Money Laundering (Prevention and"
         " Prohibition) Act 2022 s. 18). Payments of USD 2,450,000 on 2019-06-12 and USD 3,100,000"
         " on 2019-11-28 reached account GB29NWBK60161331926819; GBP 1,800,000 went on to"
         " GB60BARC20000055779911 and a flat in London W8 was bought on 2020-03-17. We ask for the"
-        " account records 2019-01-01 to 2021-12-31 and the freezing of the flat pending"
-        " confiscation (UNCAC Art. 54(2)(b))."
+        " account records 2019-01-01 to 2021-12-31."
     ),
     "legal_basis": "UNCAC",
     "deadline": "2027-02-28",
@@ -147,6 +147,34 @@ def demo_entities() -> list[dict[str, Any]]:
     text = resources.files("repatria.demo").joinpath("entities.json").read_text(encoding="utf-8")
     data: list[dict[str, Any]] = json.loads(text)
     return data
+
+
+FREEZING_REQUEST = REQUEST | {
+    "measures": ["freezing"],
+    "title": "Freezing of the Kensington flat and the two London accounts",
+    "summary": (
+        "The flat at 18 Abingdon Gardens, London W8, and accounts GB29NWBK60161331926819 and"
+        " GB60BARC20000055779911 hold the proceeds of the bribes; we ask that they be frozen"
+        " pending confiscation (UNCAC Art. 54(2)(b), 55(2))."
+    ),
+    "deadline": None,
+    "deadline_reason": None,
+}
+
+
+def demo_document(reference: str, kind: str = "records") -> dict[str, Any]:
+    """A complete drafted request of the demo (46(15)-(16), 55(3)), dated today."""
+    name = f"request-{kind}.json"
+    text = resources.files("repatria.demo").joinpath(name).read_text("utf-8")
+    document: dict[str, Any] = json.loads(text)
+    today = datetime.now(UTC).date()
+    document["reference"] = reference
+    document["date"] = today.isoformat()
+    if "signature" in document:
+        document["signature"]["date"] = today.isoformat()
+    if "deadline" in document:
+        document["deadline"]["date"] = (today + timedelta(days=90)).isoformat()
+    return document
 
 
 def _setup_node(base: Path, spec: DemoNode) -> tuple[Settings, Node, dict[str, Actor]]:
@@ -213,8 +241,23 @@ def load_scenario(base: Path) -> DemoResult:
                 ng, officer, case.reference, Path(records), ["DC-001"], "fifo"
             )
         request = requests.open_request(ng, officer, case.reference, REQUEST)
+        drafting.save_document(ng, officer, request.reference, demo_document(request.reference))
         requests.apply_transition(
             ng, officer, request.reference, "mark-ready", why="draft complete and checked"
+        )
+        rendered = base / "rendered"
+        rendered.mkdir()
+        for lang in ("en", "fr"):
+            pdf = drafting.render_request(ng, officer, request.reference, lang=lang, fmt="pdf")
+            (rendered / f"{request.reference}-{lang}.pdf").write_bytes(pdf)
+        docx = drafting.render_request(ng, officer, request.reference, lang="en", fmt="docx")
+        (rendered / f"{request.reference}-en.docx").write_bytes(docx)
+        freezing = requests.open_request(ng, officer, case.reference, FREEZING_REQUEST)
+        drafting.save_document(
+            ng, officer, freezing.reference, demo_document(freezing.reference, "freezing")
+        )
+        requests.apply_transition(
+            ng, officer, freezing.reference, "mark-ready", why="ready for the supervisor"
         )
         requests.apply_transition(
             ng, supervisor, request.reference, "send", why="approved for transmission to the UKCA"
@@ -313,7 +356,8 @@ def run_demo(base: Path, *, serve: bool, ng_port: int, gb_port: int) -> DemoResu
         f"United Kingdom: case {result.gb_case}, incoming request {result.gb_request}"
         " (acknowledged)\n"
         f"The Nigerian case holds trace {result.ng_trace} of the diverted licence fees: open the"
-        " case page to see the money flow and draft freezing requests to the states holding it."
+        " case page to see the money flow and draft freezing requests to the states holding it.\n"
+        f"The request to the United Kingdom, rendered: {base.resolve() / 'rendered'}"
     )
     for spec, _dir, port in nodes:
         table = Table(

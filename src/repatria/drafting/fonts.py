@@ -17,10 +17,10 @@ import subprocess
 from dataclasses import dataclass
 from functools import cache
 
-from repatria.errors import RepatriaError
+from repatria.errors import HostIncomplete
 
 
-class FontMissing(RepatriaError):
+class FontMissing(HostIncomplete):
     """A font the renderer needs is not installed on this host."""
 
     kind = "font_missing"

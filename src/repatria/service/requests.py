@@ -42,6 +42,7 @@ from repatria.service.actor import Actor
 from repatria.service.cases import load_case
 from repatria.service.events import record_event
 from repatria.service.node import Node
+from repatria.service.readiness import readiness
 from repatria.store.base import utcnow
 from repatria.store.tables import CaseMemberRow, CaseRow, EntityRow, InquiryRow, RequestRow
 
@@ -80,14 +81,14 @@ def request_view(row: RequestRow) -> Request:
     )
 
 
-def _load(session: Session, reference: str) -> RequestRow:
+def load_request(session: Session, reference: str) -> RequestRow:
     row = session.scalar(select(RequestRow).where(RequestRow.reference == reference))
     if row is None:
         raise NotFound(f"request {reference} not found", where="request")
     return row
 
 
-def _case_of_request(node: Node, reference: str) -> str:
+def case_of_request(node: Node, reference: str) -> str:
     """The case a request belongs to, for the need-to-know check.
 
     An unknown request and a request of a case the caller cannot see read the
@@ -163,9 +164,9 @@ def open_request(node: Node, actor: Actor, case_reference: str, data: dict[str, 
 
 def get_request(node: Node, actor: Actor, reference: str) -> Request:
     ref = check_request_reference(reference)
-    authorize(node, actor, Action.CASE_READ, _case_of_request(node, ref))
+    authorize(node, actor, Action.CASE_READ, case_of_request(node, ref))
     with node.transaction() as session:
-        return request_view(_load(session, ref))
+        return request_view(load_request(session, ref))
 
 
 def transitions_now(node: Node, actor: Actor, reference: str) -> list[Transition]:
@@ -233,19 +234,6 @@ def deadlines(node: Node, actor: Actor) -> list[Request]:
     return sorted(open_with_deadline, key=lambda r: (r.deadline or date.max, r.reference))
 
 
-def _check_ready(row: RequestRow) -> None:
-    """The minimum the node insists on before a request may leave draft.
-
-    UNCAC 46(15)(c): a summary of the relevant facts, except for requests
-    that only seek service of judicial documents.
-    """
-    only_service = row.measures == [Measure.SERVICE_OF_DOCUMENTS.value]
-    if not only_service and not row.summary.strip():
-        raise InvalidInput(
-            "a summary of the relevant facts is required (UNCAC 46(15)(c))", where="summary"
-        )
-
-
 def apply_transition(
     node: Node,
     actor: Actor,
@@ -259,7 +247,7 @@ def apply_transition(
     """Move a request through its lifecycle and record who, when, what and why."""
     ref = check_request_reference(reference)
     transition_name = parse_transition(name)
-    case_ref = _case_of_request(node, ref)
+    case_ref = case_of_request(node, ref)
     extra = (
         (Role.SUPERVISOR, f"{transition_name.value} a request")
         if transition_name in SUPERVISOR_TRANSITIONS
@@ -269,7 +257,7 @@ def apply_transition(
     why = why.strip()
     try:
         with node.transaction() as session:
-            row = _load(session, ref)
+            row = load_request(session, ref)
             state = RequestState(row.state)
             if expected_state is not None and parse_state(expected_state) is not state:
                 raise Conflict(
@@ -297,8 +285,8 @@ def apply_transition(
                 details["grounds_articles"] = [GROUND_ARTICLES[g] for g in parsed]
             elif grounds:
                 raise InvalidInput("grounds are given only with a refusal", where="grounds")
-            if transition_name is TransitionName.MARK_READY:
-                _check_ready(row)
+            if transition_name in (TransitionName.MARK_READY, TransitionName.SEND):
+                readiness(row)
             row.state = move.target.value
             row.updated_at = utcnow()
             session.flush()
@@ -319,11 +307,11 @@ def apply_transition(
 def ask_status(node: Node, actor: Actor, reference: str, question: str) -> Inquiry:
     """Record a status inquiry (UNCAC 46(24): reasonable requests get an answer)."""
     ref = check_request_reference(reference)
-    authorize(node, actor, Action.REQUEST_INQUIRE, _case_of_request(node, ref))
+    authorize(node, actor, Action.REQUEST_INQUIRE, case_of_request(node, ref))
     if not question.strip():
         raise InvalidInput("the inquiry needs a question", where="question")
     with node.transaction() as session:
-        row = _load(session, ref)
+        row = load_request(session, ref)
         inquiry = InquiryRow(request_id=row.id, asked_by=actor.username, question=question.strip())
         session.add(inquiry)
         session.flush()
@@ -343,11 +331,11 @@ def answer_status(
     node: Node, actor: Actor, reference: str, inquiry_id: int, answer: str
 ) -> Inquiry:
     ref = check_request_reference(reference)
-    authorize(node, actor, Action.REQUEST_INQUIRE, _case_of_request(node, ref))
+    authorize(node, actor, Action.REQUEST_INQUIRE, case_of_request(node, ref))
     if not answer.strip():
         raise InvalidInput("the answer is empty", where="answer")
     with node.transaction() as session:
-        row = _load(session, ref)
+        row = load_request(session, ref)
         inquiry = session.get(InquiryRow, inquiry_id)
         if inquiry is None or inquiry.request_id != row.id:
             raise NotFound(f"no inquiry {inquiry_id} on request {ref}", where="inquiry")
@@ -370,9 +358,9 @@ def answer_status(
 
 def list_inquiries(node: Node, actor: Actor, reference: str) -> list[Inquiry]:
     ref = check_request_reference(reference)
-    authorize(node, actor, Action.CASE_READ, _case_of_request(node, ref))
+    authorize(node, actor, Action.CASE_READ, case_of_request(node, ref))
     with node.transaction() as session:
-        row = _load(session, ref)
+        row = load_request(session, ref)
         rows = session.scalars(
             select(InquiryRow).where(InquiryRow.request_id == row.id).order_by(InquiryRow.id)
         ).all()

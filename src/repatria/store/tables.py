@@ -114,6 +114,8 @@ class RequestRow(Base):
     confidential: Mapped[bool] = mapped_column(Boolean, default=True)
     subjects: Mapped[list[str]] = mapped_column(JSONDocument)
     foreign_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
+    """The drafted request (schema of ``repatria.drafting``), kept even while incomplete."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -14,9 +14,9 @@ from repatria import __version__
 from repatria.service.node import Node, open_node
 from repatria.settings import Settings
 from repatria.web import errors
-from repatria.web.api import auth, cases, directory, law, ledger, requests, tracing
+from repatria.web.api import auth, cases, directory, drafting, law, ledger, requests, tracing
 from repatria.web.limits import BodyLimit
-from repatria.web.ui import law_pages, pages
+from repatria.web.ui import draft_pages, law_pages, pages
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -28,6 +28,13 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/login"),
         ("POST", "/login"),
         ("GET", "/"),
+        # The ledger's public face: signed checkpoints, proofs and keys are meant to be
+        # checked by anyone, and witnesses push cosignatures (C2SP tlog-witness).
+        ("GET", "/api/ledger/checkpoint"),
+        ("GET", "/api/ledger/consistency"),
+        ("GET", "/api/ledger/keys"),
+        ("POST", "/api/ledger/add-checkpoint"),
+        ("POST", "/api/ledger/cosignatures"),
     }
 )
 """Routes that answer without credentials; every other route demands them.
@@ -71,10 +78,12 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
         requests.router,
         directory.router,
         law.router,
+        drafting.router,
         tracing.router,
         ledger.router,
         pages.router,
         law_pages.router,
+        draft_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

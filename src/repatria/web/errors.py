@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from repatria.errors import (
     AuthenticationRequired,
     Conflict,
+    HostIncomplete,
     InvalidInput,
     InvalidTransition,
     NotFound,
@@ -40,6 +41,7 @@ STATUS: dict[type[RepatriaError], int] = {
     AuthenticationRequired: 401,
     VerificationFailed: 422,
     PeerUnavailable: 503,
+    HostIncomplete: 503,
 }
 
 
