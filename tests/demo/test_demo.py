@@ -55,6 +55,15 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
         assert incoming.direction is Direction.INCOMING
         assert incoming.state is RequestState.ACKNOWLEDGED
         assert incoming.foreign_reference == result.ng_request
+        # every event of both nodes is in a ledger that verifies, and each knows the other as peer
+        from repatria.service import ledger
+
+        for opened in (ng, gb):
+            report = ledger.verify_node_log(opened)
+            assert report.ok, report.problems
+            assert [p["name"] for p in ledger.peers(opened)] == [
+                "gb-ukca" if opened is ng else "ng-fmoj"
+            ]
         # need-to-know holds in the demo too: the UK admin sees no case
         gb_admin = users.authenticate_password(gb, "admin.gb", UNITED_KINGDOM.users[0].password)
         assert users.list_users(gb, gb_admin)

@@ -24,7 +24,17 @@ from typing import Any
 
 import httpx
 
-from repatria.service import authorities, cases, drafting, entities, requests, tracing, users
+from repatria.service import (
+    authorities,
+    cases,
+    drafting,
+    entities,
+    keys,
+    ledger,
+    requests,
+    tracing,
+    users,
+)
 from repatria.service.actor import Actor
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
@@ -216,7 +226,7 @@ class DemoResult:
     gb_request: str
 
 
-def load_scenario(base: Path) -> DemoResult:
+def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> DemoResult:
     """Create both nodes afresh and play the case up to the UK's acknowledgement."""
     if base.exists():
         shutil.rmtree(base)
@@ -296,6 +306,21 @@ def load_scenario(base: Path) -> DemoResult:
             "acknowledge",
             why=f"the UKCA acknowledged receipt under its reference {incoming.reference}",
         )
+        # Each node witnesses the other's ledger (C2SP tlog-witness): peers, then a first
+        # signed checkpoint on each side; cosigning happens once both are served.
+        for here, there, port, spec in (
+            (ng, gb, gb_port, UNITED_KINGDOM),
+            (gb, ng, ng_port, NIGERIA),
+        ):
+            theirs = keys.public_keys(there)
+            log_vkey = next(k["vkey"] for k in theirs["keys"] if k["purpose"] == "signing")
+            witness_vkey = next(k["vkey"] for k in theirs["keys"] if k["purpose"] == "witness")
+            admin = users.find_user(here, f"admin.{'ng' if here is ng else 'gb'}")
+            ledger.add_peer(
+                here, admin, spec.node_id, f"http://127.0.0.1:{port}", log_vkey, witness_vkey
+            )
+        ledger.checkpoint_now(ng)
+        ledger.checkpoint_now(gb)
         return DemoResult(
             str(trace["trace"]),
             ng_settings.data_dir,
@@ -349,7 +374,7 @@ def run_demo(base: Path, *, serve: bool, ng_port: int, gb_port: int) -> DemoResu
 
     console = Console()
     console.print(f"[bold]repatria demo[/]: setting up two nodes in {base.resolve()}")
-    result = load_scenario(base)
+    result = load_scenario(base, ng_port=ng_port, gb_port=gb_port)
     nodes = ((NIGERIA, result.ng_dir, ng_port), (UNITED_KINGDOM, result.gb_dir, gb_port))
     console.print(
         f"Nigeria: case {result.ng_case}, request {result.ng_request} (sent, acknowledged)\n"
@@ -377,6 +402,17 @@ def run_demo(base: Path, *, serve: bool, ng_port: int, gb_port: int) -> DemoResu
         for (spec, _d, port), process in zip(nodes, processes, strict=True):
             _wait_healthy(f"http://127.0.0.1:{port}", process)
             console.print(f"[green]serving[/] {spec.authority}: http://127.0.0.1:{port}/")
+        for data_dir in (result.ng_dir, result.gb_dir):
+            node = open_node(Settings(data_dir=data_dir))
+            try:
+                for answer in ledger.publish_checkpoint(node):
+                    console.print(
+                        f"ledger of {node.config.node_id} witnessed by {answer['peer']}:"
+                        f" {answer['cosignatures']} cosignature(s)"
+                        + (f" ({answer['reason']})" if answer["reason"] else "")
+                    )
+            finally:
+                node.close()
         console.print("Press Ctrl-C to stop both nodes.")
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
