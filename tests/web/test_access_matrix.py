@@ -271,6 +271,10 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         PUBLIC,
     ),
     ("GET", "/api/ledger/keys"): (lambda c: ("GET", "/api/ledger/keys", {}), PUBLIC),
+    ("GET", "/api/ledger/seen"): (
+        lambda c: ("GET", "/api/ledger/seen", {"params": {"origin": "repatria/gb-a"}}),
+        PUBLIC,
+    ),
     # Peers push signed payloads without credentials; garbage is refused the same for all.
     ("POST", "/api/ledger/add-checkpoint"): (
         lambda c: ("POST", "/api/ledger/add-checkpoint", {"content": "old 0\n\nnot a note"}),

@@ -186,6 +186,27 @@ def witness(
         raise VerificationFailed("a peer's log forked or went back; see `repatria ledger alarms`")
 
 
+@app.command("gossip")
+def gossip(
+    peer: Annotated[str | None, typer.Argument(help="One peer; default: every peer.")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Compare the checkpoints peers saw of the logs we witness; alarm on a split view."""
+    with opened_node() as node:
+        names = [peer] if peer else [p["name"] for p in ledger_service.peers(node)]
+        results = [ledger_service.gossip_with(node, name) for name in names]
+    if json_out:
+        output.emit_json(results)
+    else:
+        output.table(
+            "gossip",
+            ["peer", "fetched", "rejected", "alarms"],
+            [(r["peer"], r["fetched"], r["rejected"], r["alarms"]) for r in results],
+        )
+    if any(r["alarms"] for r in results):
+        raise VerificationFailed("peers saw a split view; see `repatria ledger alarms`")
+
+
 @app.command("publish")
 def publish(json_out: JsonFlag = False) -> None:
     """Sign a checkpoint and ask every peer's witness to cosign it."""

@@ -3,7 +3,8 @@
 The peer's routes are ``repatria.web.api.ledger``'s: ``GET /api/ledger/checkpoint`` (the
 signed note, text/plain), ``GET /api/ledger/consistency?old=&new=`` (JSON list of base64
 hashes), ``POST /api/ledger/add-checkpoint`` (the C2SP tlog-witness request body; answers
-with cosignature lines) and ``POST /api/ledger/cosignatures`` (a cosigned note). No call
+with cosignature lines), ``POST /api/ledger/cosignatures`` (a cosigned note) and ``GET
+/api/ledger/seen?origin=`` (the checkpoints of a third log it saw as a witness, for gossip). No call
 carries credentials: every payload is signed, and the receiver checks the signatures.
 Network failures become ``PeerUnavailable``; a peer's refusal keeps its status and message.
 """
@@ -57,6 +58,23 @@ class PeerClient:
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidInput(
                 f"peer {self.base_url} sent a malformed consistency proof: {exc}", where="peer"
+            ) from None
+
+    def seen(self, origin: str) -> list[str]:
+        """The signed checkpoints of ``origin`` the peer saw as a witness (gossip)."""
+        answer = self._call("GET", "/api/ledger/seen", params={"origin": origin})
+        self._expect(answer, 200, f"the checkpoints it saw of {origin}")
+        import json
+
+        try:
+            notes = json.loads(answer.text)["checkpoints"]
+            if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+                raise ValueError("checkpoints is not a list of notes")
+            return notes
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidInput(
+                f"peer {self.base_url} sent a malformed list of seen checkpoints: {exc}",
+                where="peer",
             ) from None
 
     def add_checkpoint(self, body: str) -> PeerAnswer:

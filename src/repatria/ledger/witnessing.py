@@ -76,7 +76,10 @@ def add_checkpoint(
     except VerificationFailed as exc:
         return Refusal(403, f"checkpoint signature does not verify: {exc.message}")
     checkpoint = signed.checkpoint
-    if old_size < 0 or old_size > checkpoint.size:
+    # A pushed old size beyond the checkpoint is a malformed request (400). A pulled one is
+    # this witness's own stored size: the peer's log went back, which check_update turns into
+    # a rollback alarm below.
+    if old_size < 0 or (old_size > checkpoint.size and not pulled):
         return Refusal(
             400, f"old size {old_size} is beyond the checkpoint's size {checkpoint.size}"
         )

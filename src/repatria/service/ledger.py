@@ -45,6 +45,7 @@ from repatria.ledger.entry import EventRecord, canonical_json, commitment
 from repatria.ledger.note import Ed25519Verifier, SignedNote, open_note
 from repatria.ledger.peer_client import PeerClient
 from repatria.ledger.subtree import root_from
+from repatria.ledger.witness import find_forks
 from repatria.ledger.witnessing import (
     Refusal,
     add_checkpoint,
@@ -62,6 +63,7 @@ from repatria.store.ledger_tables import (
     LedgerLeafRow,
     LedgerNonceRow,
     PeerRow,
+    SeenCheckpointRow,
     SqlLogStorage,
     SqlWitnessStore,
     WitnessStateRow,
@@ -742,6 +744,83 @@ def witness_peer(node: Node, name: str) -> dict[str, Any]:
         }
     finally:
         client.close()
+
+
+def seen_checkpoints(node: Node, origin: str) -> list[str]:
+    """Every signed checkpoint of ``origin`` this node has seen as a witness, oldest first.
+
+    Served to other witnesses for gossip (``GET /api/ledger/seen``): checkpoints are public
+    signed statements of the log, so showing them reveals nothing confidential, and a split
+    view shown to different witnesses only comes to light when they compare (CT gossip;
+    reliability.md R4).
+    """
+    with node.transaction() as session:
+        return list(
+            session.scalars(
+                select(SeenCheckpointRow.note)
+                .where(SeenCheckpointRow.origin == origin)
+                .order_by(SeenCheckpointRow.size, SeenCheckpointRow.id)
+            ).all()
+        )
+
+
+def gossip_with(node: Node, name: str) -> dict[str, Any]:
+    """One gossip round: fetch what peer ``name`` saw of every origin we witness, look for forks.
+
+    For each origin this node witnesses, the peer's seen checkpoints that verify under that
+    origin's log key are kept with our own (``witness_seen``) and ``witness.find_forks`` runs
+    over all of them: two signed roots for one size is a split view, transferable proof by
+    itself (c2sp.org/tlog-witness; Go sumdb's "proof of misbehavior"). Each new pair becomes an
+    open alarm, which stops cosigning for the origin until an operator clears it. A pair already
+    alarmed (open or cleared) is not raised again, so a cleared alarm stays cleared. Notes that
+    do not verify are counted and dropped: they prove nothing about the log.
+    """
+    with node.transaction() as session:
+        peer = session.get(PeerRow, name)
+        if peer is None:
+            raise NotFound(f"no ledger peer {name!r}; see `repatria ledger peer list`")
+        url = peer.url
+        witnessed = {p.origin: p.log_vkey for p in session.scalars(select(PeerRow)).all()}
+    client = PeerClient(url, timeout=node.settings.peer_timeout_seconds)
+    fetched: dict[str, list[str]] = {}
+    try:
+        for origin in sorted(witnessed):
+            fetched[origin] = client.seen(origin)
+    finally:
+        client.close()
+    result: dict[str, Any] = {"peer": name, "fetched": 0, "rejected": 0, "alarms": []}
+    for origin, notes in fetched.items():
+        verifier = Ed25519Verifier.from_vkey(witnessed[origin])
+        with node.transaction() as session:
+            # The peer row is the per-origin lock, as in _witness.
+            session.execute(select(PeerRow.name).where(PeerRow.origin == origin).with_for_update())
+            store = SqlWitnessStore(session)
+            for note in notes:
+                try:
+                    signed = SignedCheckpoint.open(note, [verifier])
+                except (InvalidInput, VerificationFailed):
+                    result["rejected"] += 1
+                    continue
+                if signed.checkpoint.origin != origin:
+                    result["rejected"] += 1
+                    continue
+                store.record_seen(signed)
+                result["fetched"] += 1
+            seen = [
+                SignedCheckpoint.open(n, [verifier])
+                for n in session.scalars(
+                    select(SeenCheckpointRow.note).where(SeenCheckpointRow.origin == origin)
+                ).all()
+            ]
+            known = {
+                frozenset((r.previous_note, r.new_note))
+                for r in session.scalars(select(AlarmRow).where(AlarmRow.origin == origin))
+            }
+            for alarm in find_forks(seen):
+                if frozenset((alarm.previous_note, alarm.new_note)) in known:
+                    continue
+                result["alarms"].append(store.add_alarm(alarm))
+    return result
 
 
 def publish_checkpoint(node: Node) -> list[dict[str, Any]]:

@@ -44,6 +44,12 @@ def consistency(
     return {"proof": [base64.b64encode(h).decode("ascii") for h in proof]}
 
 
+@router.get("/ledger/seen")
+def seen(node: NodeDep, origin: str = Query(min_length=1, max_length=200)) -> dict[str, Any]:
+    """Signed checkpoints of ``origin`` this node saw as a witness, for other witnesses' gossip."""
+    return {"origin": origin, "checkpoints": ledger_service.seen_checkpoints(node, origin)}
+
+
 @router.post("/ledger/add-checkpoint", response_class=PlainTextResponse)
 async def add_checkpoint(request: Request, node: NodeDep) -> Response:
     """C2SP tlog-witness add-checkpoint: this node, as a witness, cosigns a peer's checkpoint."""
