@@ -28,9 +28,12 @@ test: $(STAMP) system
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The full runs of the reliability checks whose CI size is smaller (shared/design/reliability.md
-# §4.2): every syscall crash point of a ledger append (R6).
+# §4.2): every syscall crash point of a ledger append (R6), 100 random split views caught by
+# gossip (R4), 20 witness kills (R5), 50 node kills on SQLite and 20 postmaster kills (R7).
 soak: $(STAMP) system
-	REPATRIA_SOAK=1 $(PY) -m pytest tests/ledger/test_crash_points.py $(PYTEST_ARGS)
+	REPATRIA_SOAK=1 $(PY) -m pytest tests/ledger/test_crash_points.py \
+		tests/ledger/test_r4_split_view_gossip.py tests/ledger/test_r4_rollback.py \
+		tests/ledger/test_r5_witness_kill.py tests/ledger/test_r7_kill_soak.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
