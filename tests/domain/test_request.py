@@ -63,3 +63,14 @@ def test_reference_format() -> None:
     assert check_request_reference("ng-2026-0001-r01") == "NG-2026-0001-R01"
     with pytest.raises(InvalidInput, match="not a request reference"):
         check_request_reference("NG-2026-0001")
+
+
+def test_languages_are_codes_not_names() -> None:
+    from repatria.domain.language import parse_language
+
+    assert parse_language("FR") == "fr"
+    assert parse_language("eng") == "en"
+    assert parse_language("tlh") == "tlh"  # a three-letter code with no two-letter twin
+    for bad in ("klingon", "french", "xx", ""):
+        with pytest.raises(InvalidInput, match="not an ISO 639 language code"):
+            parse_language(bad)

@@ -17,8 +17,10 @@ UN_LANGUAGES = ("ar", "en", "es", "fr", "ru", "zh")
 def parse_language(value: object, *, where: str = "language") -> str:
     """Return the ISO 639-1 code (or 639-3 where there is no two-letter code)."""
     raw = value.strip().lower() if isinstance(value, str) else ""
-    if raw and iso_639_alpha3(raw) is not None:
-        return iso_639_alpha2(raw) or raw
+    # Codes only: rigour also resolves language names ("french"), which a code field must not take.
+    alpha3 = iso_639_alpha3(raw) if len(raw) in (2, 3) and raw.isalpha() else None
+    if alpha3 is not None:
+        return iso_639_alpha2(raw) or alpha3
     raise InvalidInput(
         f"{value!r} is not an ISO 639 language code (e.g. en, fr, es, ar, ru, zh)", where=where
     )

@@ -24,7 +24,6 @@ from typing import Annotated, Any, Literal
 from babel.numbers import list_currencies
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
-from rigour.langs import iso_639_alpha3
 
 from repatria.domain.jurisdiction import parse_jurisdiction
 from repatria.domain.language import parse_language
@@ -42,12 +41,9 @@ def _error(kind: str, message: str) -> PydanticCustomError:
 
 def _language(value: str) -> str:
     try:
-        code = parse_language(value)
+        return parse_language(value)
     except InvalidInput as error:
         raise _error("language", error.message) from None
-    # parse_language accepts a language *name* too and then returns it unchanged when
-    # the language has no two-letter code ("klingon"); keep the ISO 639-3 code instead.
-    return code if len(code) <= 3 else (iso_639_alpha3(code) or code)
 
 
 def _jurisdiction(value: str) -> str:
