@@ -1,0 +1,534 @@
+"""The signed network directory: who the nodes are, their keys, and whom to contact.
+
+Nodes trust each other only through this directory (architecture.md, "Between nodes"). It
+lists each node's id, jurisdiction, authority, endpoint, languages, the highest
+classification level it is accredited for, the origin of its ledger, and its public keys:
+an Ed25519 key that signs messages, receipts and checkpoints, and an X25519 key for HPKE
+(RFC 9180). Each key has a validity period and may carry a revocation time, so rotation
+and revocation are expressible (reliability.md R15, T6). It also lists each authority's
+contact points: the central authority of UNCAC Art. 46(13), the languages it accepts under
+46(14), and an urgent channel available at all hours.
+
+The whole document is signed by the network's directory key (Ed25519, RFC 8032) over its
+RFC 8785 canonical bytes, and it expires; so does each entry, unless renewed, so contact
+data cannot silently go stale. Its ``version`` must never go down: a node remembers the
+highest version it accepted and refuses an older one (rollback protection in the style of
+TUF's version check, R15; threat T5).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from repatria.domain.authority import AuthorityRole
+from repatria.domain.jurisdiction import parse_jurisdiction
+from repatria.domain.language import parse_language
+from repatria.errors import InvalidInput
+from repatria.exchange.canonical import (
+    NODE_ID,
+    WireObject,
+    canonical_json,
+    format_time,
+    parse_canonical,
+    parse_enum,
+)
+from repatria.exchange.handling import Confidentiality
+from repatria.exchange.rejection import Reason, Rejected
+
+FORMAT = "repatria-directory/v1"
+SIGNING_CONTEXT = b"repatria directory v1\n"
+"""Prefixed to the canonical bytes before signing, so a directory signature can never be
+mistaken for a signature over a message or a receipt (domain separation)."""
+
+DEFAULT_SKEW = timedelta(minutes=5)
+
+_KEY_ID = re.compile(r"^(signing|hpke)-[0-9a-f]{16}$")
+_ENDPOINT = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+_KEY = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class KeyUse(StrEnum):
+    SIGNING = "signing"
+    HPKE = "hpke"
+
+
+def make_key_id(use: KeyUse, public_key: bytes) -> str:
+    """``<use>-<first 16 hex digits of SHA-256(raw public key)>``: the key store's fingerprint
+    with its purpose, so the id names exactly one key and can be recomputed by anyone."""
+    return f"{use.value}-{hashlib.sha256(public_key).hexdigest()[:16]}"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeKey:
+    """One public key of a node and when it may be used.
+
+    A key is *active* in ``[valid_from, valid_until)``; rotation sets ``valid_until`` (what
+    was signed or sealed before stays good). Revocation sets ``revoked_at``: nothing the key
+    signed at or after that time is trusted, and a message still in flight under a revoked
+    key is refused (its sender re-seals it with the new key).
+    """
+
+    use: KeyUse
+    public_key: bytes
+    valid_from: datetime
+    valid_until: datetime | None = None
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.public_key) != 32:
+            raise InvalidInput(
+                f"public key has {len(self.public_key)} bytes, want 32", where="key.public_key"
+            )
+        if self.valid_until is not None and self.valid_until <= self.valid_from:
+            raise InvalidInput("valid_until is not after valid_from", where="key.valid_until")
+        if (self.revoked_at is None) != (self.revocation_reason is None):
+            raise InvalidInput(
+                "a revocation needs both revoked_at and revocation_reason", where="key.revoked_at"
+            )
+
+    @property
+    def key_id(self) -> str:
+        return make_key_id(self.use, self.public_key)
+
+    def state_at(self, moment: datetime) -> str:
+        """``active``, ``not yet valid``, ``retired`` or ``revoked`` at ``moment``."""
+        if self.revoked_at is not None and moment >= self.revoked_at:
+            return "revoked"
+        if moment < self.valid_from:
+            return "not yet valid"
+        if self.valid_until is not None and moment >= self.valid_until:
+            return "retired"
+        return "active"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.key_id,
+            "use": self.use.value,
+            "public_key": base64.b64encode(self.public_key).decode("ascii"),
+            "valid_from": format_time(self.valid_from),
+            "valid_until": _time_or_none(self.valid_until),
+            "revoked_at": _time_or_none(self.revoked_at),
+            "revocation_reason": self.revocation_reason,
+        }
+
+    @classmethod
+    def from_dict(cls, value: object, where: str) -> NodeKey:
+        obj = WireObject(
+            value, where, ("id", "use", "public_key", "valid_from"),
+            ("valid_until", "revoked_at", "revocation_reason"),
+        )  # fmt: skip
+        key = cls(
+            use=parse_enum(KeyUse, obj.text("use"), obj.at("use")),
+            public_key=obj.base64("public_key", size=32),
+            valid_from=obj.time("valid_from"),
+            valid_until=obj.optional_time("valid_until"),
+            revoked_at=obj.optional_time("revoked_at"),
+            revocation_reason=obj.optional_text("revocation_reason", max_length=500),
+        )
+        if obj.text("id", pattern=_KEY_ID) != key.key_id:
+            raise InvalidInput(
+                f"key id {obj.raw('id')!r} does not match the key, whose id is {key.key_id}",
+                where=obj.at("id"),
+            )
+        return key
+
+
+@dataclass(frozen=True, slots=True)
+class NodeEntry:
+    """A node as the network knows it."""
+
+    node_id: str
+    jurisdiction: str
+    authority: str
+    endpoint: str
+    languages: tuple[str, ...]
+    accredited: Confidentiality
+    log_origin: str
+    keys: tuple[NodeKey, ...]
+    expires_at: datetime
+
+    def key(self, key_id: str) -> NodeKey:
+        for key in self.keys:
+            if key.key_id == key_id:
+                return key
+        known = ", ".join(k.key_id for k in self.keys)
+        raise Rejected(
+            Reason.UNKNOWN_KEY,
+            f"node {self.node_id} has no key {key_id!r}; its keys: {known}",
+            where="directory.key",
+        )
+
+    def current_key(self, use: KeyUse, now: datetime) -> NodeKey:
+        """The newest key of ``use`` active at ``now``: the one to seal or sign with."""
+        active = [k for k in self.keys if k.use is use and k.state_at(now) == "active"]
+        if not active:
+            raise Rejected(
+                Reason.INACTIVE_KEY,
+                f"node {self.node_id} has no active {use.value} key at {format_time(now)}",
+                where="directory.key",
+            )
+        return max(active, key=lambda k: k.valid_from)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.node_id,
+            "jurisdiction": self.jurisdiction,
+            "authority": self.authority,
+            "endpoint": self.endpoint,
+            "languages": list(self.languages),
+            "accredited": self.accredited.value,
+            "log_origin": self.log_origin,
+            "keys": [k.to_dict() for k in self.keys],
+            "expires_at": format_time(self.expires_at),
+        }
+
+    @classmethod
+    def from_dict(cls, value: object, where: str) -> NodeEntry:
+        obj = WireObject(
+            value, where,
+            ("id", "jurisdiction", "authority", "endpoint", "languages", "accredited",
+             "log_origin", "keys", "expires_at"),
+        )  # fmt: skip
+        node_id = obj.text("id", max_length=64, pattern=NODE_ID)
+        keys = tuple(
+            NodeKey.from_dict(k, f"{obj.at('keys')}[{i}]")
+            for i, k in enumerate(obj.list("keys", max_items=64))
+        )
+        ids = [k.key_id for k in keys]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("the same key is listed twice", where=obj.at("keys"))
+        for use in KeyUse:
+            if not any(k.use is use for k in keys):
+                raise InvalidInput(f"node has no {use.value} key", where=obj.at("keys"))
+        return cls(
+            node_id=node_id,
+            jurisdiction=parse_jurisdiction(
+                obj.text("jurisdiction", max_length=8), where=obj.at("jurisdiction")
+            ).code,
+            authority=obj.text("authority"),
+            endpoint=obj.text("endpoint", max_length=300, pattern=_ENDPOINT),
+            languages=_languages(obj, "languages"),
+            accredited=parse_enum(Confidentiality, obj.text("accredited"), obj.at("accredited")),
+            log_origin=obj.text("log_origin", max_length=200),
+            keys=keys,
+            expires_at=obj.time("expires_at"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentChannel:
+    """How to reach an authority at any hour (urgent requests, UNCAC 46(13)-(14))."""
+
+    phone: str | None
+    email: str | None
+    node_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phone": self.phone, "email": self.email, "node": self.node_id}
+
+    @classmethod
+    def from_dict(cls, value: object, where: str) -> UrgentChannel:
+        obj = WireObject(value, where, (), ("phone", "email", "node"))
+        channel = cls(
+            phone=obj.optional_text("phone", max_length=40),
+            email=obj.optional_text("email", max_length=200),
+            node_id=obj.optional_text("node", max_length=64, pattern=NODE_ID),
+        )
+        if channel.email is not None and "@" not in channel.email:
+            raise InvalidInput(f"not an e-mail address: {channel.email!r}", where=obj.at("email"))
+        if not (channel.phone or channel.email or channel.node_id):
+            raise InvalidInput("an urgent channel needs a phone, an e-mail or a node", where=where)
+        return channel
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityContact:
+    """An authority's contact point: role, accepted languages (46(14)), node, urgent channel."""
+
+    key: str
+    name: str
+    role: AuthorityRole
+    jurisdiction: str
+    languages: tuple[str, ...]
+    node_id: str | None
+    urgent: UrgentChannel | None
+    expires_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "role": self.role.value,
+            "jurisdiction": self.jurisdiction,
+            "languages": list(self.languages),
+            "node": self.node_id,
+            "urgent": self.urgent.to_dict() if self.urgent else None,
+            "expires_at": format_time(self.expires_at),
+        }
+
+    @classmethod
+    def from_dict(cls, value: object, where: str) -> AuthorityContact:
+        obj = WireObject(
+            value, where, ("key", "name", "role", "jurisdiction", "languages", "expires_at"),
+            ("node", "urgent"),
+        )  # fmt: skip
+        return cls(
+            key=obj.text("key", max_length=64, pattern=_KEY),
+            name=obj.text("name"),
+            role=parse_enum(AuthorityRole, obj.text("role"), obj.at("role")),
+            jurisdiction=parse_jurisdiction(
+                obj.text("jurisdiction", max_length=8), where=obj.at("jurisdiction")
+            ).code,
+            languages=_languages(obj, "languages"),
+            node_id=obj.optional_text("node", max_length=64, pattern=NODE_ID),
+            urgent=UrgentChannel.from_dict(obj.raw("urgent"), obj.at("urgent"))
+            if obj.has("urgent")
+            else None,
+            expires_at=obj.time("expires_at"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """A verified directory. Build one with ``Directory(...)`` to sign it, or get one from
+    ``verify_directory``; lookups take ``now`` and refuse what has expired."""
+
+    network: str
+    version: int
+    issued_at: datetime
+    expires_at: datetime
+    nodes: tuple[NodeEntry, ...]
+    contacts: tuple[AuthorityContact, ...] = ()
+
+    def __post_init__(self) -> None:
+        ids = [n.node_id for n in self.nodes]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("a node id is listed twice", where="directory.nodes")
+        keys = [c.key for c in self.contacts]
+        if len(set(keys)) != len(keys):
+            raise InvalidInput("a contact key is listed twice", where="directory.contacts")
+        if self.version < 1:
+            raise InvalidInput(f"version {self.version} is below 1", where="directory.version")
+        if self.expires_at <= self.issued_at:
+            raise InvalidInput("expires_at is not after issued_at", where="directory.expires_at")
+
+    def node(self, node_id: str, now: datetime) -> NodeEntry:
+        """The entry of ``node_id``, refused when unknown or when its entry has expired."""
+        for entry in self.nodes:
+            if entry.node_id == node_id:
+                if now >= entry.expires_at:
+                    raise Rejected(
+                        Reason.UNKNOWN_SENDER,
+                        f"the directory entry of {node_id} expired at "
+                        f"{format_time(entry.expires_at)} and was not renewed",
+                        where="directory.node",
+                    )
+                return entry
+        raise Rejected(
+            Reason.UNKNOWN_SENDER,
+            f"node {node_id!r} is not in directory version {self.version} of {self.network}",
+            where="directory.node",
+        )
+
+    def entry(self, node_id: str) -> NodeEntry:
+        """The entry of ``node_id`` even if it has expired: for checking old evidence only."""
+        for entry in self.nodes:
+            if entry.node_id == node_id:
+                return entry
+        raise Rejected(
+            Reason.UNKNOWN_SENDER,
+            f"node {node_id!r} is not in directory version {self.version} of {self.network}",
+            where="directory.node",
+        )
+
+    def key_at(self, node_id: str, key_id: str, use: KeyUse, at: datetime) -> NodeKey:
+        """The key ``key_id`` of ``node_id`` if it was active and unrevoked at ``at``.
+
+        The rule for evidence already received (a stored message or receipt, whose arrival
+        the ledger dates): what was signed before a rotation or a revocation still verifies.
+        """
+        return _usable(self.entry(node_id), key_id, use, at, at)
+
+    def signing_key(self, node_id: str, key_id: str, signed_at: datetime, now: datetime) -> NodeKey:
+        """The key ``key_id`` of ``node_id``, if it could sign at ``signed_at`` and is not
+        revoked at ``now``.
+
+        A signature made before a rotation still verifies (the key was active then); a key
+        revoked at any time up to ``now`` is refused for live traffic, because a thief holding
+        it can claim any earlier signing time.
+        """
+        return _usable(self.node(node_id, now), key_id, KeyUse.SIGNING, signed_at, now)
+
+    def hpke_key(self, node_id: str, key_id: str, sealed_at: datetime, now: datetime) -> NodeKey:
+        """The HPKE key a message claims to be sealed to, checked like ``signing_key``."""
+        return _usable(self.node(node_id, now), key_id, KeyUse.HPKE, sealed_at, now)
+
+    def contacts_of(self, jurisdiction: str, now: datetime) -> list[AuthorityContact]:
+        """The unexpired contact points of a jurisdiction, central authority first (46(13))."""
+        code = parse_jurisdiction(jurisdiction).code
+        found = [c for c in self.contacts if c.jurisdiction == code and now < c.expires_at]
+        return sorted(found, key=lambda c: (c.role is not AuthorityRole.CENTRAL_AUTHORITY, c.key))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "network": self.network,
+            "version": self.version,
+            "issued_at": format_time(self.issued_at),
+            "expires_at": format_time(self.expires_at),
+            "nodes": [n.to_dict() for n in self.nodes],
+            "contacts": [c.to_dict() for c in self.contacts],
+        }
+
+    @classmethod
+    def from_dict(cls, value: object, where: str = "directory") -> Directory:
+        obj = WireObject(
+            value, where,
+            ("format", "network", "version", "issued_at", "expires_at", "nodes", "contacts"),
+        )  # fmt: skip
+        if obj.raw("format") != FORMAT:
+            raise InvalidInput(
+                f"format {obj.raw('format')!r} is not {FORMAT!r}", where=obj.at("format")
+            )
+        return cls(
+            network=obj.text("network", max_length=100),
+            version=obj.integer("version", minimum=1),
+            issued_at=obj.time("issued_at"),
+            expires_at=obj.time("expires_at"),
+            nodes=tuple(
+                NodeEntry.from_dict(n, f"{obj.at('nodes')}[{i}]")
+                for i, n in enumerate(obj.list("nodes", max_items=10_000))
+            ),
+            contacts=tuple(
+                AuthorityContact.from_dict(c, f"{obj.at('contacts')}[{i}]")
+                for i, c in enumerate(obj.list("contacts", max_items=10_000))
+            ),
+        )
+
+
+def sign_directory(directory: Directory, directory_key: Ed25519PrivateKey) -> bytes:
+    """The signed directory: canonical ``{"directory": ..., "signature": ...}``."""
+    body = directory.to_dict()
+    signature = directory_key.sign(SIGNING_CONTEXT + canonical_json(body))
+    public = directory_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return canonical_json(
+        {
+            "directory": body,
+            "signature": {
+                "key": hashlib.sha256(public).hexdigest()[:16],
+                "value": base64.b64encode(signature).decode("ascii"),
+            },
+        }
+    )
+
+
+def verify_directory(
+    data: bytes | str,
+    directory_key: Ed25519PublicKey,
+    now: datetime,
+    previous_version: int | None = None,
+    *,
+    max_skew: timedelta = DEFAULT_SKEW,
+) -> Directory:
+    """Parse and verify a signed directory, or raise saying which part is wrong.
+
+    Checks, in order: strict canonical JSON with exactly the known fields; the signature by
+    the network's directory key; no rollback (``version`` not below ``previous_version``, the
+    highest the caller accepted before; the same version may be fetched again); issued no
+    later than ``now`` plus ``max_skew``; not expired at ``now``.
+    """
+    outer = WireObject(
+        parse_canonical(data, where="directory"), "signed", ("directory", "signature")
+    )
+    sig = outer.object("signature", ("key", "value"))
+    public = directory_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    want_key = hashlib.sha256(public).hexdigest()[:16]
+    if sig.raw("key") != want_key:
+        raise Rejected(
+            Reason.UNKNOWN_KEY,
+            f"signed by directory key {sig.raw('key')!r}, the trusted key is {want_key}",
+            where="directory.signature.key",
+        )
+    try:
+        directory_key.verify(
+            sig.base64("value", size=64), SIGNING_CONTEXT + canonical_json(outer.raw("directory"))
+        )
+    except InvalidSignature:
+        raise Rejected(
+            Reason.BAD_SIGNATURE,
+            "the directory signature does not verify with the network's directory key",
+            where="directory.signature",
+        ) from None
+    directory = Directory.from_dict(outer.raw("directory"))
+    if previous_version is not None and directory.version < previous_version:
+        raise Rejected(
+            Reason.ROLLBACK,
+            f"directory version {directory.version} is older than version {previous_version} "
+            "already accepted",
+            where="directory.version",
+        )
+    if directory.issued_at > now + max_skew:
+        raise Rejected(
+            Reason.NOT_YET_VALID,
+            f"directory issued at {format_time(directory.issued_at)}, after now "
+            f"({format_time(now)}) plus {max_skew}",
+            where="directory.issued_at",
+        )
+    if now >= directory.expires_at:
+        raise Rejected(
+            Reason.EXPIRED,
+            f"directory version {directory.version} expired at "
+            f"{format_time(directory.expires_at)}; fetch a renewed one",
+            where="directory.expires_at",
+        )
+    return directory
+
+
+def _usable(entry: NodeEntry, key_id: str, use: KeyUse, at: datetime, now: datetime) -> NodeKey:
+    key = entry.key(key_id)
+    where = f"directory.{entry.node_id}.{key_id}"
+    if key.use is not use:
+        raise Rejected(
+            Reason.UNKNOWN_KEY, f"key {key_id} is a {key.use.value} key, not {use.value}",
+            where=where,
+        )  # fmt: skip
+    if key.revoked_at is not None and key.revoked_at <= now:
+        raise Rejected(
+            Reason.REVOKED_KEY,
+            f"key {key_id} of {entry.node_id} was revoked at {format_time(key.revoked_at)} "
+            f"({key.revocation_reason})",
+            where=where,
+        )
+    state = key.state_at(at)
+    if state != "active":
+        raise Rejected(
+            Reason.INACTIVE_KEY,
+            f"key {key_id} of {entry.node_id} was {state} at {format_time(at)}",
+            where=where,
+        )
+    return key
+
+
+def _languages(obj: WireObject, name: str) -> tuple[str, ...]:
+    langs = tuple(
+        parse_language(v, where=f"{obj.at(name)}[{i}]")
+        for i, v in enumerate(obj.texts(name, max_items=20, max_length=10))
+    )
+    if not langs:
+        raise InvalidInput("at least one accepted language (UNCAC 46(14))", where=obj.at(name))
+    return langs
+
+
+def _time_or_none(moment: datetime | None) -> str | None:
+    return format_time(moment) if moment is not None else None
