@@ -1,0 +1,406 @@
+"""Signed receipts: proof that a node received and logged a message, or refused it.
+
+A receipt is the receiver's non-repudiation of receipt (AS4 NRR; reliability.md R10, R11,
+threat T1). It names the message id, the envelope digest, the sender, the receiver, when
+this delivery arrived, and whether it was the first delivery (``accepted``) or a duplicate
+of a message already accepted (``duplicate``, naming the original acceptance time, so every
+retry gets an answer and nothing is stored twice). It carries the receiver's signed
+checkpoint and the inclusion proof (RFC 9162 §2.1.3) of the ledger leaf that logged the
+message, together with the opening of that leaf's commitment (the event and its nonce), so
+the sender can later prove receipt to anyone *without the receiver's help*: the leaf is in
+the log the receiver signed, and the leaf commits to an event naming this message.
+
+The logged event is the inbox's ``message.received`` event; its ``details`` hold
+``message_id``, ``sender`` and ``envelope`` (see ``received_details``), and its canonical
+form and commitment are those of ``repatria.ledger.entry``.
+
+A negative receipt is signed evidence of a refusal or a failure (R10's "signed negative
+evidence"): the receiver refusing an envelope with a reason code (``Reason``), or the sender
+recording that delivery failed after its retries.
+
+Both are RFC 8785 JSON ``{"<kind>": {...}, "signature": {"key", "value"}}``, signed with
+Ed25519 over a context string and the canonical body.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from repatria.errors import InvalidInput, VerificationFailed
+from repatria.exchange.canonical import (
+    MESSAGE_ID,
+    NODE_ID,
+    WireObject,
+    canonical_json,
+    format_time,
+    parse_canonical,
+    parse_enum,
+)
+from repatria.exchange.directory import KeyUse, make_key_id
+from repatria.exchange.rejection import Reason, Rejected
+from repatria.ledger.checkpoint import Checkpoint, verify_note
+from repatria.ledger.entry import commitment, parse_leaf
+from repatria.ledger.merkle import verify_inclusion
+from repatria.ledger.note import Ed25519Verifier, SignedNote
+
+RECEIPT_FORMAT = "repatria-receipt/v1"
+NEGATIVE_FORMAT = "repatria-negative-receipt/v1"
+RECEIPT_CONTEXT = b"repatria receipt v1\n"
+NEGATIVE_CONTEXT = b"repatria negative receipt v1\n"
+RECEIVED_KIND = "message.received"
+"""The event action (and leaf kind) under which an inbox logs an accepted message."""
+
+
+class ReceiptStatus(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvidence:
+    """Where the message sits in the receiver's log, and what the leaf commits to."""
+
+    leaf: bytes
+    leaf_index: int
+    proof: tuple[bytes, ...]
+    checkpoint: str
+    event: bytes
+    nonce: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "leaf": _b64(self.leaf),
+            "index": self.leaf_index,
+            "proof": [_b64(h) for h in self.proof],
+            "checkpoint": self.checkpoint,
+            "event": _b64(self.event),
+            "nonce": _b64(self.nonce),
+        }
+
+    @classmethod
+    def from_dict(cls, value: object, where: str) -> LogEvidence:
+        obj = WireObject(value, where, ("leaf", "index", "proof", "checkpoint", "event", "nonce"))
+        proof = []
+        for i, item in enumerate(obj.list("proof", max_items=64)):
+            if not isinstance(item, str):
+                raise InvalidInput("expected base64 text", where=f"{obj.at('proof')}[{i}]")
+            proof.append(WireObject({"h": item}, obj.at("proof"), ("h",)).base64("h", size=32))
+        return cls(
+            leaf=obj.base64("leaf"),
+            leaf_index=obj.integer("index"),
+            proof=tuple(proof),
+            checkpoint=obj.text("checkpoint", max_length=100_000),
+            event=obj.base64("event"),
+            nonce=obj.base64("nonce", size=32),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A verified receipt; ``data`` is the signed document, kept verbatim as evidence."""
+
+    message_id: str
+    envelope_digest: str
+    sender: str
+    receiver: str
+    received_at: datetime
+    status: ReceiptStatus
+    accepted_at: datetime
+    signer_key: str
+    log: LogEvidence
+    checkpoint: Checkpoint
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class NegativeReceipt:
+    """Signed evidence that a message was refused or could not be delivered."""
+
+    issuer: str
+    envelope_digest: str
+    message_id: str | None
+    sender: str
+    receiver: str
+    at: datetime
+    reason: Reason
+    detail: str
+    signer_key: str
+    data: bytes
+
+
+def received_details(message_id: str, sender: str, envelope_digest: str) -> dict[str, str]:
+    """The ``details`` of the ``message.received`` event an inbox logs for a message."""
+    return {"envelope": envelope_digest, "message_id": message_id, "sender": sender}
+
+
+def sign_receipt(
+    *,
+    message_id: str,
+    envelope_digest: str,
+    sender: str,
+    receiver: str,
+    received_at: datetime,
+    accepted_at: datetime,
+    log: LogEvidence,
+    receiver_key: Ed25519PrivateKey,
+) -> bytes:
+    """The receiver's signed receipt. ``accepted_at`` earlier than ``received_at`` makes it a
+    receipt for a duplicate delivery; equal times make it the first acceptance."""
+    status = ReceiptStatus.ACCEPTED if accepted_at == received_at else ReceiptStatus.DUPLICATE
+    body = {
+        "format": RECEIPT_FORMAT,
+        "message": message_id,
+        "envelope": envelope_digest,
+        "sender": sender,
+        "receiver": receiver,
+        "received_at": format_time(received_at),
+        "status": status.value,
+        "accepted_at": format_time(accepted_at),
+        "signer_key": make_key_id(KeyUse.SIGNING, _raw(receiver_key.public_key())),
+        "log": log.to_dict(),
+    }
+    data = _sign("receipt", body, RECEIPT_CONTEXT, receiver_key)
+    _read_receipt(data)  # what we sign must parse: never hand out an unreadable receipt
+    return data
+
+
+def verify_receipt(
+    data: bytes, receiver_public_key: Ed25519PublicKey, expected_message_id: str
+) -> Receipt:
+    """Check a receipt completely, with nothing but the receiver's public key.
+
+    Checks: strict parsing; the signature and signer key id; the message id; the status
+    against the two times; the checkpoint signed by the same key (as a C2SP note under the
+    log's origin); the leaf at the stated index, of kind ``message.received``, committing to
+    an event that names this message and sender; and the inclusion proof of that leaf under
+    the checkpoint's root (RFC 9162 §2.1.3.2). Raises ``Rejected`` or ``InvalidInput``.
+    """
+    body = _verified_body(data, "receipt", RECEIPT_CONTEXT, receiver_public_key)
+    receipt = _read_receipt(data, body)
+    if receipt.message_id != expected_message_id:
+        raise Rejected(
+            Reason.WRONG_MESSAGE,
+            f"receipt is for message {receipt.message_id}, expected {expected_message_id}",
+            where="receipt.message",
+        )
+    _check_log(receipt, receiver_public_key)
+    return receipt
+
+
+def sign_negative_receipt(
+    *,
+    issuer: str,
+    envelope_digest: str,
+    message_id: str | None,
+    sender: str,
+    receiver: str,
+    at: datetime,
+    reason: Reason,
+    detail: str,
+    issuer_key: Ed25519PrivateKey,
+) -> bytes:
+    """Signed negative evidence by ``issuer``: the receiver refusing an envelope, or the sender
+    recording that delivery failed (``Reason.NOT_DELIVERED``)."""
+    body = {
+        "format": NEGATIVE_FORMAT,
+        "issuer": issuer,
+        "envelope": envelope_digest,
+        "message": message_id,
+        "sender": sender,
+        "receiver": receiver,
+        "at": format_time(at),
+        "reason": reason.value,
+        "detail": detail,
+        "signer_key": make_key_id(KeyUse.SIGNING, _raw(issuer_key.public_key())),
+    }
+    body = {k: v for k, v in body.items() if v is not None}
+    data = _sign("negative_receipt", body, NEGATIVE_CONTEXT, issuer_key)
+    _read_negative(data, body)
+    return data
+
+
+def verify_negative_receipt(
+    data: bytes, issuer_public_key: Ed25519PublicKey, expected_envelope_digest: str
+) -> NegativeReceipt:
+    """Check a negative receipt's signature and that it concerns the expected envelope."""
+    body = _verified_body(data, "negative_receipt", NEGATIVE_CONTEXT, issuer_public_key)
+    negative = _read_negative(data, body)
+    if negative.envelope_digest != expected_envelope_digest:
+        raise Rejected(
+            Reason.WRONG_MESSAGE,
+            f"negative receipt concerns envelope {negative.envelope_digest}, expected "
+            f"{expected_envelope_digest}",
+            where="negative_receipt.envelope",
+        )
+    return negative
+
+
+def _read_receipt(data: bytes, body: dict[str, Any] | None = None) -> Receipt:
+    if body is None:
+        body = parse_canonical(data, where="receipt")["receipt"]
+    obj = WireObject(
+        body, "receipt",
+        ("format", "message", "envelope", "sender", "receiver", "received_at", "status",
+         "accepted_at", "signer_key", "log"),
+    )  # fmt: skip
+    if obj.raw("format") != RECEIPT_FORMAT:
+        raise InvalidInput(f"format {obj.raw('format')!r} is not {RECEIPT_FORMAT!r}",
+                           where=obj.at("format"))  # fmt: skip
+    status = parse_enum(ReceiptStatus, obj.raw("status"), obj.at("status"))
+    received, accepted = obj.time("received_at"), obj.time("accepted_at")
+    if (status is ReceiptStatus.ACCEPTED) != (accepted == received) or accepted > received:
+        raise InvalidInput(
+            f"status {status.value} does not fit accepted_at {format_time(accepted)} and "
+            f"received_at {format_time(received)} (equal for a first acceptance, earlier for a "
+            "duplicate)",
+            where=obj.at("status"),
+        )
+    log = LogEvidence.from_dict(obj.raw("log"), obj.at("log"))
+    try:
+        checkpoint = Checkpoint.from_text(SignedNote.from_text(log.checkpoint).text)
+    except InvalidInput as exc:
+        raise InvalidInput(f"checkpoint: {exc.message}", where="receipt.log.checkpoint") from None
+    return Receipt(
+        message_id=obj.text("message", pattern=MESSAGE_ID),
+        envelope_digest=obj.text("envelope", pattern=MESSAGE_ID),
+        sender=obj.text("sender", max_length=64, pattern=NODE_ID),
+        receiver=obj.text("receiver", max_length=64, pattern=NODE_ID),
+        received_at=received,
+        status=status,
+        accepted_at=accepted,
+        signer_key=obj.text("signer_key", max_length=64),
+        log=log,
+        checkpoint=checkpoint,
+        data=bytes(data),
+    )
+
+
+def _read_negative(data: bytes, body: dict[str, Any]) -> NegativeReceipt:
+    obj = WireObject(
+        body, "negative_receipt",
+        ("format", "issuer", "envelope", "sender", "receiver", "at", "reason", "detail",
+         "signer_key"),
+        ("message",),
+    )  # fmt: skip
+    if obj.raw("format") != NEGATIVE_FORMAT:
+        raise InvalidInput(f"format {obj.raw('format')!r} is not {NEGATIVE_FORMAT!r}",
+                           where=obj.at("format"))  # fmt: skip
+    return NegativeReceipt(
+        issuer=obj.text("issuer", max_length=64, pattern=NODE_ID),
+        envelope_digest=obj.text("envelope", pattern=MESSAGE_ID),
+        message_id=obj.optional_text("message", pattern=MESSAGE_ID),
+        sender=obj.text("sender", max_length=64, pattern=NODE_ID),
+        receiver=obj.text("receiver", max_length=64, pattern=NODE_ID),
+        at=obj.time("at"),
+        reason=parse_enum(Reason, obj.raw("reason"), obj.at("reason")),
+        detail=obj.text("detail", max_length=2000),
+        signer_key=obj.text("signer_key", max_length=64),
+        data=bytes(data),
+    )
+
+
+def _check_log(receipt: Receipt, public_key: Ed25519PublicKey) -> None:
+    log, checkpoint = receipt.log, receipt.checkpoint
+    try:
+        verify_note(log.checkpoint, [Ed25519Verifier(checkpoint.origin, _raw(public_key))])
+    except VerificationFailed as exc:
+        raise Rejected(Reason.BAD_SIGNATURE, f"receiver checkpoint: {exc.message}",
+                       where="receipt.log.checkpoint") from None  # fmt: skip
+    try:
+        seq, record = parse_leaf(log.leaf)
+    except InvalidInput as exc:
+        raise InvalidInput(f"leaf: {exc.message}", where="receipt.log.leaf") from None
+    if seq != log.leaf_index:
+        raise Rejected(Reason.BAD_PROOF, f"leaf says it is entry {seq}, the receipt says "
+                       f"{log.leaf_index}", where="receipt.log.index")  # fmt: skip
+    if record.kind != RECEIVED_KIND:
+        raise Rejected(Reason.BAD_PROOF, f"leaf logs a {record.kind!r} event, not "
+                       f"{RECEIVED_KIND!r}", where="receipt.log.leaf")  # fmt: skip
+    if commitment(log.nonce, log.event) != record.commitment:
+        raise Rejected(Reason.BAD_PROOF, "the event and nonce do not open the leaf's commitment",
+                       where="receipt.log.event")  # fmt: skip
+    event = parse_canonical(log.event, where="receipt.log.event")
+    details = event.get("details")
+    want = received_details(receipt.message_id, receipt.sender, receipt.envelope_digest)
+    if (
+        event.get("action") != RECEIVED_KIND
+        or not isinstance(details, dict)
+        or any(details.get(k) != v for k, v in want.items())
+    ):
+        raise Rejected(
+            Reason.BAD_PROOF,
+            f"the logged event does not record message {receipt.message_id} from "
+            f"{receipt.sender} in envelope {receipt.envelope_digest}",
+            where="receipt.log.event",
+        )
+    try:
+        verify_inclusion(log.leaf, log.leaf_index, checkpoint.size, log.proof,
+                         checkpoint.root_hash)  # fmt: skip
+    except VerificationFailed as exc:
+        raise Rejected(Reason.BAD_PROOF, exc.message, where="receipt.log.proof") from None
+
+
+def _sign(kind: str, body: dict[str, Any], context: bytes, key: Ed25519PrivateKey) -> bytes:
+    signature = key.sign(context + canonical_json(body))
+    return canonical_json(
+        {
+            kind: body,
+            "signature": {
+                "key": body["signer_key"],
+                "value": _b64(signature),
+            },
+        }
+    )
+
+
+def _verified_body(
+    data: bytes, kind: str, context: bytes, public_key: Ed25519PublicKey
+) -> dict[str, Any]:
+    outer = WireObject(parse_canonical(data, where=kind), kind, (kind, "signature"))
+    sig = outer.object("signature", ("key", "value"))
+    body = outer.object(kind, ("signer_key",), _ALL_FIELDS)
+    want = make_key_id(KeyUse.SIGNING, _raw(public_key))
+    if sig.raw("key") != want or body.raw("signer_key") != want:
+        raise Rejected(
+            Reason.UNKNOWN_KEY,
+            f"signed by key {sig.raw('key')!r}, the key given is {want}",
+            where=f"{kind}.signature.key",
+        )
+    try:
+        public_key.verify(sig.base64("value", size=64), context + canonical_json(body.value))
+    except InvalidSignature:
+        raise Rejected(
+            Reason.BAD_SIGNATURE,
+            f"the {kind.replace('_', ' ')} signature does not verify",
+            where=f"{kind}.signature",
+        ) from None
+    return body.value
+
+
+_ALL_FIELDS: Sequence[str] = (
+    "format", "message", "envelope", "sender", "receiver", "received_at", "status",
+    "accepted_at", "log", "issuer", "at", "reason", "detail",
+)  # fmt: skip
+
+
+def _raw(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def envelope_digest(data: bytes) -> str:
+    """SHA-256 of the envelope bytes, as receipts and negative receipts name them."""
+    return hashlib.sha256(data).hexdigest()
