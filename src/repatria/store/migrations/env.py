@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import repatria.store.exchange_tables  # registers the exchange's tables
 import repatria.store.ledger_tables  # noqa: F401  (registers the ledger's tables)
 from repatria.store import tables  # noqa: F401  (registers every table on the metadata)
 from repatria.store.base import Base
