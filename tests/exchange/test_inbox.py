@@ -1,0 +1,134 @@
+"""The inbox: a sealed request is stored once, logged, and answered with a verifiable receipt."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import func, select
+
+from repatria.crypto.keystore import KeyPurpose
+from repatria.errors import NotFound
+from repatria.exchange.directory import KeyUse, NodeKey, sign_directory
+from repatria.exchange.envelope import seal
+from repatria.exchange.receipt import RECEIVED_KIND, ReceiptStatus, verify_receipt
+from repatria.exchange.rejection import Reason, Rejected
+from repatria.service.exchange import accept_directory, current_directory, receive
+from repatria.service.keys import key_store, log_signer
+from repatria.service.node import Node
+from repatria.store.exchange_tables import InboxRow
+from repatria.store.tables import EventRow
+from tests.exchange.network import DIRECTORY_KEY, GB, NOW, T0, directory, request
+
+
+def _raw(key: object) -> bytes:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)  # type: ignore[attr-defined]
+
+
+def _join(node: Node) -> bytes:
+    """A directory listing the test node with its real keys next to the test network's GB."""
+    store = key_store(node.settings)
+    hpke = store.hpke_key(store.keyring().current(KeyPurpose.HPKE)).public_key()
+    entry = replace(
+        GB.entry(),
+        node_id=node.config.node_id,
+        jurisdiction="NG",
+        endpoint="https://ng-test.repatria.example",
+        log_origin=f"repatria/{node.config.node_id}",
+        keys=(
+            NodeKey(KeyUse.SIGNING, _raw(log_signer(node).key.public_key()), T0),
+            NodeKey(KeyUse.HPKE, _raw(hpke), T0),
+        ),
+    )
+    data = sign_directory(directory(GB.entry(), entry), DIRECTORY_KEY)
+    accept_directory(node, data, DIRECTORY_KEY.public_key(), NOW)
+    return _raw(hpke)
+
+
+def _envelope(node: Node, hpke_raw: bytes, summary: str = "Licence fees via London.") -> bytes:
+    directory_now = current_directory(node)
+    hpke = directory_now.entry(node.config.node_id).current_key(KeyUse.HPKE, NOW)
+    return seal(
+        request(summary),
+        GB.sign,
+        "gb-uka",
+        node.config.node_id,
+        X25519PublicKey.from_public_bytes(hpke_raw),
+        signer_key_id=GB.sign_id,
+        recipient_hpke_key_id=hpke.key_id,
+        now=NOW,
+    )
+
+
+def _count(node: Node, model: type[InboxRow | EventRow]) -> int:
+    with node.transaction() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_request_is_stored_logged_and_receipted(node: Node) -> None:
+    envelope = _envelope(node, _join(node))
+    events_before = _count(node, EventRow)
+    delivery = receive(node, envelope, NOW)
+    receipt = verify_receipt(delivery.receipt, log_signer(node).key.public_key(),
+                             delivery.message_id)  # fmt: skip
+    assert receipt.status is ReceiptStatus.ACCEPTED and not delivery.duplicate
+    assert (receipt.sender, receipt.receiver) == ("gb-uka", node.config.node_id)
+    assert _count(node, InboxRow) == 1 and _count(node, EventRow) == events_before + 1
+    with node.transaction() as session:
+        row = session.scalars(select(InboxRow)).one()
+        event = session.get(EventRow, row.event_id)
+        assert event is not None and event.action == RECEIVED_KIND
+        assert event.details["message_id"] == delivery.message_id == row.message_id
+        assert (row.message_type, row.case_ref, row.request_ref) == (
+            "request", "NG-2025-0042", "NG-2025-0042/1")  # fmt: skip
+
+
+def test_a_duplicate_is_not_stored_again_and_its_receipt_names_the_first(node: Node) -> None:
+    envelope = _envelope(node, _join(node))
+    first = receive(node, envelope, NOW)
+    later = NOW + timedelta(minutes=10)
+    again = receive(node, envelope, later)
+    key = log_signer(node).key.public_key()
+    receipt = verify_receipt(again.receipt, key, first.message_id)
+    assert again.duplicate and receipt.status is ReceiptStatus.DUPLICATE
+    assert (receipt.accepted_at, receipt.received_at) == (NOW, later)
+    assert _count(node, InboxRow) == 1
+    assert verify_receipt(first.receipt, key, first.message_id).log.event == receipt.log.event
+
+
+def test_a_tampered_envelope_is_refused_and_nothing_is_written(node: Node) -> None:
+    envelope = bytearray(_envelope(node, _join(node)))
+    envelope[-5] ^= 0x01
+    events_before = _count(node, EventRow)
+    with pytest.raises(Rejected) as refused:
+        receive(node, bytes(envelope), NOW)
+    assert refused.value.reason is Reason.TAMPERED
+    assert (_count(node, InboxRow), _count(node, EventRow)) == (0, events_before)
+
+
+def test_an_envelope_for_another_node_is_refused(node: Node) -> None:
+    _join(node)
+    misaddressed = seal(request(), GB.sign, "gb-uka", "ch-fojo", GB.hpke.public_key(),
+                        signer_key_id=GB.sign_id, recipient_hpke_key_id=GB.hpke_id, now=NOW)  # fmt: skip
+    with pytest.raises(Rejected) as refused:
+        receive(node, misaddressed, NOW)
+    assert refused.value.reason is Reason.MISADDRESSED
+    assert _count(node, InboxRow) == 0
+
+
+def test_receiving_needs_an_accepted_directory(node: Node) -> None:
+    with pytest.raises(NotFound):
+        current_directory(node)
+
+
+def test_an_older_directory_is_refused_as_rollback(node: Node) -> None:
+    newer = sign_directory(directory(GB.entry(), version=5), DIRECTORY_KEY)
+    older = sign_directory(directory(GB.entry(), version=4), DIRECTORY_KEY)
+    assert accept_directory(node, newer, DIRECTORY_KEY.public_key(), NOW) == 5
+    with pytest.raises(Rejected) as refused:
+        accept_directory(node, older, DIRECTORY_KEY.public_key(), NOW)
+    assert refused.value.reason is Reason.ROLLBACK
+    assert current_directory(node).version == 5
