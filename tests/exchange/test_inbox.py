@@ -132,3 +132,12 @@ def test_an_older_directory_is_refused_as_rollback(node: Node) -> None:
         accept_directory(node, older, DIRECTORY_KEY.public_key(), NOW)
     assert refused.value.reason is Reason.ROLLBACK
     assert current_directory(node).version == 5
+
+
+def test_a_duplicate_within_the_same_second_is_still_marked_duplicate(node: Node) -> None:
+    envelope = _envelope(node, _join(node))
+    first = receive(node, envelope, NOW)
+    again = receive(node, envelope, NOW + timedelta(milliseconds=300))
+    receipt = verify_receipt(again.receipt, log_signer(node).key.public_key(), first.message_id)
+    assert receipt.status is ReceiptStatus.DUPLICATE and receipt.accepted_at == NOW
+    assert receipt.received_at == NOW + timedelta(seconds=1) and _count(node, InboxRow) == 1

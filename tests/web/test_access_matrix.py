@@ -280,6 +280,11 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         lambda c: ("POST", "/api/ledger/add-checkpoint", {"content": "old 0\n\nnot a note"}),
         row(400, 400, 400, 400, 400, 400, 400),
     ),
+    # Peers deliver sealed envelopes without credentials; garbage is refused the same for all.
+    ("POST", "/api/exchange/messages"): (
+        lambda c: ("POST", "/api/exchange/messages", {"content": b"not an envelope"}),
+        row(400, 400, 400, 400, 400, 400, 400),
+    ),
     ("POST", "/api/ledger/cosignatures"): (
         lambda c: ("POST", "/api/ledger/cosignatures", {"content": "not a note"}),
         row(404, 404, 404, 404, 404, 404, 404),

@@ -31,7 +31,13 @@ from repatria.crypto.keystore import KeyPurpose
 from repatria.errors import InvalidInput, NotFound
 from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import Directory, KeyUse, make_key_id, verify_directory
-from repatria.exchange.envelope import OpenedMessage, encrypt, open_envelope, sign_message
+from repatria.exchange.envelope import (
+    OpenedMessage,
+    encrypt,
+    open_envelope,
+    read_header,
+    sign_message,
+)
 from repatria.exchange.messages import Message
 from repatria.exchange.receipt import (
     RECEIVED_KIND,
@@ -108,6 +114,8 @@ def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:
 
     Nothing is written when the envelope fails any check of ``open_envelope``.
     """
+    read_header(envelope)  # framing first: garbage is refused before any lookup
+    now = now.replace(microsecond=0)  # receipts carry whole seconds (RFC 3339 "Z" times)
     opened = open_envelope(
         envelope, hpke_keys(node), node.config.node_id, current_directory(node), now
     )
@@ -128,12 +136,17 @@ def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:
             event=canonical_event(event),
             nonce=nonce.nonce,
         )
+    received_at = now
+    if duplicate and received_at <= accepted_at:
+        # The receipt tells a duplicate by received_at being later than accepted_at, at
+        # whole-second resolution; a retry within the first second is dated one second on.
+        received_at = accepted_at + timedelta(seconds=1)
     receipt = sign_receipt(
         message_id=opened.message_id,
         envelope_digest=opened.envelope_digest,
         sender=opened.sender,
         receiver=node.config.node_id,
-        received_at=now,
+        received_at=received_at,
         accepted_at=accepted_at,
         log=evidence,
         receiver_key=log_signer(node).key,

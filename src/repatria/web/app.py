@@ -15,6 +15,7 @@ from repatria.service.node import Node, open_node
 from repatria.settings import Settings
 from repatria.web import errors
 from repatria.web.api import auth, cases, directory, drafting, law, ledger, requests, tracing
+from repatria.web.api import exchange as exchange_api
 from repatria.web.limits import BodyLimit
 from repatria.web.ui import draft_pages, law_pages, pages
 
@@ -35,6 +36,8 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/api/ledger/keys"),
         ("POST", "/api/ledger/add-checkpoint"),
         ("POST", "/api/ledger/cosignatures"),
+        # Peers deliver sealed envelopes; the envelope itself authenticates (docs/exchange.md).
+        ("POST", "/api/exchange/messages"),
     }
 )
 """Routes that answer without credentials; every other route demands them.
@@ -86,6 +89,7 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
         draft_pages.router,
     ):
         app.include_router(router)
+    app.include_router(exchange_api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")
