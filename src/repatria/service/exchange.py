@@ -196,7 +196,7 @@ QUEUED_KIND = "message.queued"
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 12
-"""Back-off 30 s, 1 min, 2 min, ... capped at 1 h: twelve attempts span about 4.5 hours,
+"""Back-off 30 s, 1 min, 2 min, ... capped at 1 h: twelve attempts span about 5 hours,
 well inside the 7-day maximum lifetime of a message (docs/exchange.md), after which the row
 is marked failed for an operator to look at."""
 
