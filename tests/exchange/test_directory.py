@@ -25,7 +25,7 @@ from repatria.exchange.directory import (
 )
 from repatria.exchange.rejection import Reason, Rejected
 
-from .network import DIRECTORY_KEY, GB, NG, NOW, T0, directory, raw, signing_key
+from .network import CH, DIRECTORY_KEY, GB, NG, NOW, T0, directory, raw, signing_key
 
 PUBLIC = DIRECTORY_KEY.public_key()
 
@@ -96,6 +96,10 @@ def test_expired_and_future_directories_are_rejected() -> None:
          "XX"),
         (lambda d: d["nodes"][0].update(endpoint="http://x"), "directory.nodes[0].endpoint",
          "does not match"),
+        (lambda d: d["nodes"][0].update(endpoint="http://10.0.0.1:80"),
+         "directory.nodes[0].endpoint", "does not match"),
+        (lambda d: d["nodes"][0].update(endpoint="http://127.0.0.1.evil.example"),
+         "directory.nodes[0].endpoint", "does not match"),
         (lambda d: d["nodes"][0].update(languages=[]), "directory.nodes[0].languages",
          r"46\(14\)"),
         (lambda d: d["nodes"][0].update(accredited="top"), "directory.nodes[0].accredited",
@@ -195,3 +199,14 @@ def test_revocation_needs_a_reason_and_validity_must_be_ordered() -> None:
         NodeKey(KeyUse.SIGNING, raw(NG.sign), T0, revoked_at=NOW)
     with pytest.raises(InvalidInput, match="not after"):
         NodeKey(KeyUse.SIGNING, raw(NG.sign), T0, valid_until=T0)
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://127.0.0.1:8701", "http://localhost:8702/", "http://[::1]:9000"]
+)
+def test_plain_http_is_accepted_only_on_loopback(endpoint: str) -> None:
+    data = sign_directory(
+        directory(NG.entry(endpoint=endpoint), GB.entry(), CH.entry()), DIRECTORY_KEY
+    )
+    accepted = verify_directory(data, DIRECTORY_KEY.public_key(), NOW)
+    assert accepted.node("ng-moj", NOW).endpoint == endpoint

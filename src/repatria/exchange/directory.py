@@ -53,7 +53,13 @@ mistaken for a signature over a message or a receipt (domain separation)."""
 DEFAULT_SKEW = timedelta(minutes=5)
 
 _KEY_ID = re.compile(r"^(signing|hpke)-[0-9a-f]{16}$")
-_ENDPOINT = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+_ENDPOINT = re.compile(
+    r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost|\[::1\]))"
+    r"(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$"
+)
+"""Endpoints are https; plain http only on the loopback interface, where nodes of one machine
+(a demo, a test network, a node behind a TLS-terminating proxy on the same host) talk without
+leaving it. The envelope is sealed end to end either way (docs/exchange.md)."""
 _KEY = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
