@@ -62,6 +62,35 @@ class Settings(BaseSettings):
         le=300,
         description="How long a ledger call to a peer node (witnessing) may take, in seconds.",
     )
+    directory_key: str | None = Field(
+        default=None,
+        description=(
+            "The network directory's Ed25519 public key (base64 of the 32 raw bytes): the trust"
+            " anchor against which this node verifies every directory it accepts."
+        ),
+    )
+    exchange_worker: bool = Field(
+        default=True,
+        description="Run the delivery worker inside `repatria serve` (sends the outbox).",
+    )
+    exchange_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=3600,
+        description="How often the delivery worker looks for due messages, in seconds.",
+    )
+    exchange_first_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Wait after the first failed delivery; doubles each time, capped at 1 h.",
+    )
+    exchange_max_attempts: int = Field(
+        default=12,
+        ge=1,
+        le=100,
+        description="Delivery attempts before a message is marked failed with an alarm.",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -20,7 +20,7 @@ from repatria.service.exchange import accept_directory, current_directory, recei
 from repatria.service.keys import key_store, log_signer
 from repatria.service.node import Node
 from repatria.store.exchange_tables import InboxRow
-from repatria.store.tables import EventRow
+from repatria.store.tables import EventRow, RequestRow
 from tests.exchange.network import DIRECTORY_KEY, GB, NOW, T0, directory, request
 
 
@@ -76,7 +76,7 @@ def test_a_request_is_stored_logged_and_receipted(node: Node) -> None:
                              delivery.message_id)  # fmt: skip
     assert receipt.status is ReceiptStatus.ACCEPTED and not delivery.duplicate
     assert (receipt.sender, receipt.receiver) == ("gb-uka", node.config.node_id)
-    assert _count(node, InboxRow) == 1 and _count(node, EventRow) == events_before + 1
+    assert _count(node, InboxRow) == 1
     with node.transaction() as session:
         row = session.scalars(select(InboxRow)).one()
         event = session.get(EventRow, row.event_id)
@@ -84,6 +84,18 @@ def test_a_request_is_stored_logged_and_receipted(node: Node) -> None:
         assert event.details["message_id"] == delivery.message_id == row.message_id
         assert (row.message_type, row.case_ref, row.request_ref) == (
             "request", "NG-2025-0042", "NG-2025-0042/1")  # fmt: skip
+        # its effect, in the same transaction: a case and an incoming request (46(13))
+        incoming = session.scalars(select(RequestRow)).one()
+        assert (incoming.direction, incoming.state, incoming.peer_node) == (
+            "incoming", "sent", "gb-uka")  # fmt: skip
+        assert incoming.foreign_reference == "NG-2025-0042/1"
+        assert (row.request_id, row.case_id) == (incoming.id, incoming.case_id)
+        assert row.handling["originator"] == "ng-moj" and row.level == "restricted"
+        actions = session.scalars(
+            select(EventRow.action).where(EventRow.id > event.id).order_by(EventRow.id)
+        ).all()
+        assert actions == ["case.opened", "request.received"]
+    assert _count(node, EventRow) == events_before + 3
 
 
 def test_a_duplicate_is_not_stored_again_and_its_receipt_names_the_first(node: Node) -> None:

@@ -29,6 +29,7 @@ referred to by content hash (``EvidenceRef``), never embedded.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -95,7 +96,7 @@ class EvidenceRef:
         )
 
 
-class Payload:
+class Payload(ABC):
     """Base of the payloads: each knows its wire type, sender side, article and transition."""
 
     TYPE: ClassVar[MessageType]
@@ -107,12 +108,14 @@ class Payload:
         """The lifecycle transition the receiving node records for this message."""
         return self.TRANSITION
 
+    @abstractmethod
     def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The payload as its wire object (canonical JSON once signed)."""
 
     @classmethod
+    @abstractmethod
     def read(cls, obj: WireObject) -> Payload:
-        raise NotImplementedError
+        """Read and check the payload's wire object; raises ``InvalidInput`` naming the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +135,20 @@ class Request(Payload):
     deadline: date | None = None
     deadline_reason: str | None = None
     attachments: tuple[EvidenceRef, ...] = ()
+    title: str | None = None
+    legal_basis: str | None = None
+    urgent: bool = False
+    document: dict[str, Any] | None = None
+    """The structured request with every content of 46(15)-(16) (``drafting``), so the
+    requested state reads exactly what the requesting state approved and signed."""
 
     def to_dict(self) -> dict[str, Any]:
+        optional = {
+            "title": self.title,
+            "legal_basis": self.legal_basis,
+            "urgent": self.urgent or None,
+            "document": self.document,
+        }
         return {
             "reference": self.reference,
             "measures": [m.value for m in self.measures],
@@ -144,7 +159,7 @@ class Request(Payload):
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "deadline_reason": self.deadline_reason,
             "attachments": [a.to_dict() for a in self.attachments],
-        }
+        } | {k: v for k, v in optional.items() if v is not None}
 
     @classmethod
     def read(cls, obj: WireObject) -> Request:
@@ -171,7 +186,23 @@ class Request(Payload):
             deadline=deadline,
             deadline_reason=reason,
             attachments=_evidence(obj, "attachments"),
+            title=obj.optional_text("title", max_length=300),
+            legal_basis=obj.optional_text("legal_basis", max_length=300),
+            urgent=obj.boolean("urgent") if obj.has("urgent") else False,
+            document=_document(obj),
         )
+
+
+def _document(obj: WireObject) -> dict[str, Any] | None:
+    value = obj.raw("document")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            f"expected the request document as a JSON object, found {type(value).__name__}",
+            where=obj.at("document"),
+        )
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,7 +653,7 @@ _FIELDS: dict[MessageType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     MessageType.REQUEST: (
         ("reference", "measures", "summary", "purpose", "language", "confidential",
          "attachments"),
-        ("deadline", "deadline_reason"),
+        ("deadline", "deadline_reason", "title", "legal_basis", "urgent", "document"),
     ),
     MessageType.ACKNOWLEDGEMENT: (("reference",), ("their_reference",)),
     MessageType.ADDITIONAL_INFORMATION_REQUEST: (("reference", "questions", "reason"), ()),

@@ -46,7 +46,7 @@ def load_case(session: Session, reference: str) -> CaseRow:
     return row
 
 
-def _next_sequence(session: Session, name: str) -> int:
+def next_sequence(session: Session, name: str) -> int:
     counter = session.get(CounterRow, name, with_for_update=True)
     if counter is None:
         counter = CounterRow(name=name, value=0)
@@ -62,7 +62,7 @@ def open_case(node: Node, actor: Actor, data: dict[str, Any]) -> Case:
     fields = CaseInput.from_dict(data)
     with node.transaction() as session:
         year = utcnow().year
-        seq = _next_sequence(session, f"case-{year}")
+        seq = next_sequence(session, f"case-{year}")
         row = CaseRow(
             reference=make_case_reference(node.config.jurisdiction, year, seq),
             title=fields.title,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 
 from repatria.exchange.rejection import Reason, Rejected
-from repatria.service.exchange import TransportError
+from repatria.service.outbox import TransportError
 
 MESSAGES_PATH = "/api/exchange/messages"
 MAX_RECEIPT = 1 << 20

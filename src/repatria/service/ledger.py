@@ -20,7 +20,8 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +129,19 @@ def _append_staged(session: Session) -> None:
 @sa_event.listens_for(Session, "after_rollback")
 def _drop_staged(session: Session) -> None:
     session.info.pop(STAGED, None)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction that, when rolled back, drops only the leaves staged inside it:
+    the events recorded before it stay staged and are logged at commit."""
+    before = list(session.info.get(STAGED, []))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        session.info[STAGED] = before
+        raise
 
 
 # --- checkpoints and proofs -----------------------------------------------------------
@@ -366,6 +380,12 @@ def raise_alarm(
     """Record an alarm in its own transaction, so it survives the failure that raised it."""
     with node.transaction() as session:
         return _add_alarm(session, origin, kind, reason, previous_note, new_note, proof)
+
+
+def add_alarm(session: Session, origin: str, kind: str, reason: str) -> int:
+    """Record an alarm inside the caller's transaction (one with no checkpoints as evidence,
+    e.g. a message that could not be delivered); it stays open until an operator clears it."""
+    return _add_alarm(session, origin, kind, reason, "", "", ())
 
 
 def _add_alarm(

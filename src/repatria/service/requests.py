@@ -27,6 +27,7 @@ from repatria.domain.lifecycle import (
     next_state,
     parse_state,
     parse_transition,
+    transition,
 )
 from repatria.domain.measure import Measure, parse_measure
 from repatria.domain.refusal import GROUND_ARTICLES, parse_refusal_grounds
@@ -40,6 +41,7 @@ from repatria.errors import Conflict, InvalidInput, NotFound
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.cases import load_case
+from repatria.service.dialogue import queue_move
 from repatria.service.events import record_event
 from repatria.service.node import Node
 from repatria.service.readiness import readiness
@@ -254,54 +256,88 @@ def apply_transition(
         else None
     )
     authorize(node, actor, Action.REQUEST_TRANSITION, case_ref, also_role=extra)
-    why = why.strip()
     try:
         with node.transaction() as session:
             row = load_request(session, ref)
-            state = RequestState(row.state)
-            if expected_state is not None and parse_state(expected_state) is not state:
+            if row.peer_node and transition(transition_name).side is not (
+                Direction(row.direction).own_side
+            ):
                 raise Conflict(
-                    f"request {ref} is now '{state.value}', not '{expected_state}'; reload it",
-                    where="expected_state",
+                    f"request {ref} travels with node {row.peer_node}; its moves arrive from"
+                    " that node as messages and cannot be recorded by hand",
+                    where="transition",
                 )
-            direction = Direction(row.direction)
-            move = next_state(ref, state, direction, transition_name)
-            details: dict[str, Any] = {
-                "from": state.value,
-                "to": move.target.value,
-                "article": move.article,
-            }
-            if move.side is not direction.own_side:
-                details["reported_by"] = (
-                    row.requested_state if direction is Direction.OUTGOING else row.requesting_state
-                )
-            if move.needs_reason and not why:
-                raise InvalidInput(
-                    f"{transition_name.value} needs reasons ({move.article})", where="why"
-                )
-            if transition_name is TransitionName.REFUSE:
-                parsed = parse_refusal_grounds(grounds or [])
-                details["grounds"] = [g.value for g in parsed]
-                details["grounds_articles"] = [GROUND_ARTICLES[g] for g in parsed]
-            elif grounds:
-                raise InvalidInput("grounds are given only with a refusal", where="grounds")
-            if transition_name in (TransitionName.MARK_READY, TransitionName.SEND):
-                readiness(row)
-            row.state = move.target.value
-            row.updated_at = utcnow()
-            session.flush()
-            record_event(
-                session,
-                actor=actor.username,
-                action=f"request.{transition_name.value}",
-                why=why or move.summary,
-                case_id=row.case_id,
-                request_id=row.id,
-                details=details,
-            )
+            move = move_request(
+                session, row, transition_name, actor=actor.username, why=why, grounds=grounds,
+                expected_state=expected_state,
+            )  # fmt: skip
+            if move.side is Direction(row.direction).own_side:
+                # The other state's node hears of the move in the same transaction
+                # (transactional outbox): recorded here means queued there.
+                queue_move(session, node, row, move, why=why.strip(), grounds=grounds or [],
+                           actor=actor.username)  # fmt: skip
             return request_view(row)
     except StaleDataError:
         raise Conflict(f"request {ref} changed meanwhile; reload it and try again") from None
+
+
+def move_request(
+    session: Session, row: RequestRow, transition_name: TransitionName, *, actor: str,
+    why: str = "", grounds: list[str] | None = None, expected_state: str | None = None,
+    reported_by: str | None = None, extra: dict[str, Any] | None = None,
+) -> Transition:  # fmt: skip
+    """Apply one lifecycle move to a stored request and record it, in the caller's
+    transaction; the state machine (``domain.lifecycle``) decides whether it is allowed.
+
+    ``reported_by`` names the other state when the move is theirs (recorded from a message
+    of their node, or entered by hand from a letter)."""
+    ref = row.reference
+    why = why.strip()
+    state = RequestState(row.state)
+    if expected_state is not None and parse_state(expected_state) is not state:
+        raise Conflict(
+            f"request {ref} is now '{state.value}', not '{expected_state}'; reload it",
+            where="expected_state",
+        )
+    direction = Direction(row.direction)
+    move = next_state(ref, state, direction, transition_name)
+    details: dict[str, Any] = {
+        "from": state.value,
+        "to": move.target.value,
+        "article": move.article,
+    }
+    if move.side is not direction.own_side:
+        details["reported_by"] = reported_by or (
+            row.requested_state if direction is Direction.OUTGOING else row.requesting_state
+        )
+    if move.needs_reason and not why:
+        raise InvalidInput(f"{transition_name.value} needs reasons ({move.article})", where="why")
+    if transition_name is TransitionName.REFUSE:
+        parsed = parse_refusal_grounds(grounds or [])
+        details["grounds"] = [g.value for g in parsed]
+        details["grounds_articles"] = [GROUND_ARTICLES[g] for g in parsed]
+    elif transition_name is TransitionName.OPEN_CONSULTATION and grounds:
+        # an intended refusal names its grounds already in the consultation (46(26))
+        details["grounds"] = [g.value for g in parse_refusal_grounds(grounds)]
+    elif grounds:
+        raise InvalidInput(
+            "grounds are given only with a refusal or a consultation on one", where="grounds"
+        )
+    if transition_name in (TransitionName.MARK_READY, TransitionName.SEND):
+        readiness(row)
+    row.state = move.target.value
+    row.updated_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action=f"request.{transition_name.value}",
+        why=why or move.summary,
+        case_id=row.case_id,
+        request_id=row.id,
+        details=details | (extra or {}),
+    )
+    return move
 
 
 def ask_status(node: Node, actor: Actor, reference: str, question: str) -> Inquiry:

@@ -13,11 +13,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from repatria.store.base import Base, utcnow
+from repatria.store.base import Base, JSONDocument, utcnow
 
 OUTBOX_STATES = ("pending", "delivered", "failed")
 """An outbox row is pending until a receipt comes back (delivered) or attempts run out."""
@@ -40,6 +41,11 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id"), nullable=True, index=True
+    )
+    negative_receipt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """Signed negative evidence (``not-delivered`` or the receiver's refusal) once failed."""
 
 
 class InboxRow(Base):
@@ -57,6 +63,15 @@ class InboxRow(Base):
     envelope_digest: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     event_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    handling: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    """The originator's handling codes and use limitation (46(19)), enforced on every use."""
+    level: Mapped[str] = mapped_column(String(16), default="restricted")
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id"), nullable=True, index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    """What the message did here: the request it created, the move it applied, or why not."""
 
 
 class ReceiptRow(Base):
@@ -65,7 +80,7 @@ class ReceiptRow(Base):
     __tablename__ = "exchange_receipts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
     recipient: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32))
     receipt: Mapped[bytes] = mapped_column(LargeBinary)
@@ -82,8 +97,25 @@ class DirectoryRow(Base):
     accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ConsentRow(Base):
+    """A consent of the originator to another use, forwarding or export of one message
+    (UNCAC 46(19)), kept from its verified consent-answer message; also refusals, so the
+    question is not asked again blindly."""
+
+    __tablename__ = "exchange_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    original_message_id: Mapped[str] = mapped_column(String(64), index=True)
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted: Mapped[bool] = mapped_column(default=False)
+    record: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 def table_names() -> tuple[str, ...]:
     """The exchange's tables, in the order a migration creates them."""
     return tuple(
-        str(model.__tablename__) for model in (OutboxRow, InboxRow, ReceiptRow, DirectoryRow)
+        str(model.__tablename__)
+        for model in (OutboxRow, InboxRow, ReceiptRow, DirectoryRow, ConsentRow)
     )

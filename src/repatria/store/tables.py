@@ -115,6 +115,8 @@ class RequestRow(Base):
     subjects: Mapped[list[str]] = mapped_column(JSONDocument)
     foreign_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     document: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
+    peer_node: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    """The other state's node in the network directory, when the request travels by exchange."""
     """The drafted request (schema of ``repatria.drafting``), kept even while incomplete."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from repatria import __version__
+from repatria.service.delivery_worker import DeliveryWorker
 from repatria.service.node import Node, open_node
 from repatria.settings import Settings
 from repatria.web import errors
@@ -51,9 +52,16 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = node is None
         app.state.node = node if node is not None else open_node(settings)
+        # The delivery worker runs in the serving process only (not for an app built
+        # around an already opened node, as tests and the demo's in-process nodes do).
+        worker = DeliveryWorker(app.state.node) if opened and settings.exchange_worker else None
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             if opened:
                 app.state.node.close()
 

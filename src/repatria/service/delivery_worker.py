@@ -1,0 +1,75 @@
+"""The delivery worker: a thread of ``repatria serve`` that drains the outbox.
+
+The outbox is written in the transaction of each state change (``service.exchange``); this
+thread sends what is due over HTTP, wakes at once when its own process queues a message
+(``OUTBOX_SIGNAL``) and otherwise every ``exchange_poll_seconds``. Being the only moving part
+between a commit and the peer's receipt, it never dies on an error: each failure is logged
+and the next round tries again, while the per-message back-off and failure evidence live in
+``deliver_due`` (reliability.md R10: nothing lost, nothing failing silently).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import structlog
+
+from repatria.errors import RepatriaError
+from repatria.service.exchange import OUTBOX_SIGNAL, Attempt, deliver_due
+from repatria.service.exchange_transport import HttpTransport
+from repatria.service.node import Node
+
+log = structlog.get_logger(__name__)
+
+
+class DeliveryWorker:
+    """Runs ``deliver_due`` for ``node`` in a daemon thread until ``stop``."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.poll = node.settings.exchange_poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="delivery-worker", daemon=True)
+        self._waiting_for_directory = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        OUTBOX_SIGNAL.set()
+        self._thread.join(timeout)
+
+    def round(self, transport: HttpTransport) -> list[Attempt]:
+        """One pass over the due messages; errors are logged, never raised."""
+        try:
+            attempts = deliver_due(self.node, transport, datetime.now(UTC))
+        except RepatriaError as problem:  # e.g. no directory accepted yet
+            if not self._waiting_for_directory:
+                log.warning("delivery.waiting", reason=str(problem))
+            self._waiting_for_directory = True
+            return []
+        except Exception:
+            log.exception("delivery.round-failed")
+            return []
+        self._waiting_for_directory = False
+        for attempt in attempts:
+            log.info(
+                "delivery.attempt",
+                message_id=attempt.message_id,
+                state=attempt.state,
+                attempts=attempt.attempts,
+                error=attempt.error or None,
+            )
+        return attempts
+
+    def _run(self) -> None:
+        transport = HttpTransport(timeout=self.node.settings.peer_timeout_seconds)
+        try:
+            while not self._stop.is_set():
+                OUTBOX_SIGNAL.clear()
+                self.round(transport)
+                OUTBOX_SIGNAL.wait(self.poll)
+        finally:
+            transport.close()

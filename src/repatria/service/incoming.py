@@ -1,0 +1,392 @@
+"""The MLA dialogue, receiving side: what an accepted message does on this node.
+
+Runs inside the transaction that stores the message (``service.exchange.receive``), so a
+message is never stored without its effect, nor applied twice (the inbox's unique id).
+
+- A ``request`` becomes an incoming request in a new case of this node, assigned to the
+  central authority's supervisors, who triage and assign it (UNCAC 46(13): requests go to
+  the central authority). Nobody else sees it (need-to-know).
+- A message of the dialogue applies the lifecycle move it implies to the request it names
+  (the requesting state's reference, which both nodes share), as reported by the other
+  state. A move the state machine does not allow now is not forced: the message stays
+  stored, its outcome says why, and an alarm asks an operator to look (nothing silent).
+- A status inquiry is recorded as an inquiry to answer (46(24)); a consent answer is kept
+  as the originator's recorded decision (46(19)); spontaneous information (46(4)-(5), 56)
+  opens a case of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repatria.domain.case import CaseStatus, make_case_reference
+from repatria.domain.lifecycle import (
+    Direction,
+    RequestState,
+    Side,
+    TransitionName,
+    allowed_transitions,
+)
+from repatria.domain.request import make_request_reference
+from repatria.errors import RepatriaError
+from repatria.exchange.directory import Directory
+from repatria.exchange.envelope import OpenedMessage
+from repatria.exchange.messages import (
+    Acknowledgement,
+    AdditionalInformation,
+    AdditionalInformationRequest,
+    ConsentAnswer,
+    ConsentRequest,
+    Consultation,
+    ConsultationAnswer,
+    Payload,
+    Postponement,
+    Refusal,
+    Request,
+    SpontaneousInformation,
+    StatusAnswer,
+    StatusInquiry,
+    Withdrawal,
+    _Execution,
+)
+from repatria.service.cases import next_sequence
+from repatria.service.events import record_event
+from repatria.service.ledger import add_alarm, savepoint
+from repatria.service.node import Node
+from repatria.service.requests import move_request
+from repatria.store.exchange_tables import ConsentRow, InboxRow, OutboxRow
+from repatria.store.tables import CaseMemberRow, CaseRow, InquiryRow, RequestRow, UserRow
+
+UNAPPLIED_ALARM = "message-unapplied"
+"""Raised when an authentic message could not take effect here (unknown request, a move
+the state machine does not allow now); the message is kept for an operator to act on."""
+
+INTAKE_ROLE = "supervisor"
+"""Who receives new incoming requests: the central authority's supervisors (46(13))."""
+
+
+def apply_received(
+    session: Session, node: Node, opened: OpenedMessage, inbox: InboxRow, directory: Directory,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Give the stored message its effect here and write the outcome on its inbox row."""
+    actor = f"node:{opened.sender}"
+    payload = opened.message.payload
+    try:
+        with savepoint(session):  # a refused effect leaves the stored message intact
+            inbox.outcome = _apply(session, node, opened, inbox, directory, actor, now)
+    except RepatriaError as problem:
+        inbox.outcome = f"not applied: {problem}"
+        record_event(
+            session,
+            actor=actor,
+            action="message.unapplied",
+            why=f"{payload.TYPE.value} from {opened.sender} not applied: {problem}"[:2000],
+            details={"message_id": opened.message_id, "type": payload.TYPE.value},
+        )
+        add_alarm(
+            session,
+            opened.sender,
+            UNAPPLIED_ALARM,
+            f"message {opened.message_id} ({payload.TYPE.value}) from {opened.sender}"
+            f" could not be applied: {problem}"[:2000],
+        )
+    session.flush()
+
+
+def _apply(
+    session: Session, node: Node, opened: OpenedMessage, inbox: InboxRow, directory: Directory,
+    actor: str, now: datetime,
+) -> str:  # fmt: skip
+    payload = opened.message.payload
+    details = {"message_id": opened.message_id}
+    match payload:
+        case Request():
+            row = _open_incoming(session, node, opened, payload, directory, actor)
+            inbox.request_id, inbox.case_id = row.id, row.case_id
+            return f"incoming request {row.reference} opened in case {row.case.reference}"
+        case SpontaneousInformation():
+            case = _open_case(
+                session,
+                node,
+                title=f"Spontaneous information from {opened.sender} (UNCAC 56)",
+                summary=payload.summary,
+                actor=actor,
+                details=details | {"basis": payload.basis.value},
+            )
+            inbox.case_id = case.id
+            return f"spontaneous information filed in case {case.reference}"
+        case ConsentAnswer():
+            return _keep_consent(session, opened, payload, inbox, now)
+        case ConsentRequest():
+            return _note_consent_request(session, opened, payload, inbox, actor)
+    row = _request_named(session, opened.sender, payload)
+    inbox.request_id, inbox.case_id = row.id, row.case_id
+    match payload:
+        case StatusInquiry():
+            session.add(
+                InquiryRow(
+                    request_id=row.id, asked_by=actor, question=payload.question or "(status)"
+                )
+            )
+            record_event(session, actor=actor, action="request.status-asked",
+                         why=payload.question or "status inquiry (UNCAC 46(24))",
+                         case_id=row.case_id, request_id=row.id, details=details)  # fmt: skip
+            return f"status inquiry recorded on {row.reference}"
+        case ConsultationAnswer():
+            verdict = "accepted" if payload.accepted else "declined"
+            record_event(session, actor=actor, action="request.conditions-answered",
+                         why=f"the requesting state {verdict} the conditions"
+                             + (f": {payload.note}" if payload.note else ""),
+                         case_id=row.case_id, request_id=row.id,
+                         details=details | {"accepted": payload.accepted})  # fmt: skip
+            return f"conditions {verdict} on {row.reference}; agree or refuse next (46(26))"
+        case Acknowledgement() if payload.their_reference:
+            row.foreign_reference = payload.their_reference
+    name, why, grounds = _implied_move(row, payload)
+    if name is None:
+        return f"no change: {row.reference} is already {row.state}"
+    move_request(session, row, name, actor=actor, why=why, grounds=grounds,
+                 reported_by=opened.sender, extra=details)  # fmt: skip
+    return f"{name.value} recorded on {row.reference} (now {row.state})"
+
+
+def _implied_move(
+    row: RequestRow, payload: Payload
+) -> tuple[TransitionName | None, str, list[str]]:
+    match payload:
+        case Acknowledgement():
+            return TransitionName.ACKNOWLEDGE, "", []
+        case AdditionalInformationRequest():
+            asked = "; ".join(payload.questions)
+            return TransitionName.REQUEST_ADDITIONAL_INFORMATION, f"{payload.reason} ({asked})", []
+        case AdditionalInformation():
+            return TransitionName.PROVIDE_ADDITIONAL_INFORMATION, payload.answers, []
+        case Consultation():
+            grounds = [g.value for g in payload.grounds]
+            return TransitionName.OPEN_CONSULTATION, payload.reason, grounds
+        case Postponement():
+            return TransitionName.POSTPONE, payload.reason, []
+        case _Execution():
+            assert payload.TRANSITION is not None
+            return payload.TRANSITION, payload.note or "", []
+        case Refusal():
+            return TransitionName.REFUSE, payload.reasons, [g.value for g in payload.grounds]
+        case Withdrawal():
+            return TransitionName.WITHDRAW, payload.reason, []
+        case StatusAnswer():
+            return _move_to(row, payload.state), payload.note or "", []
+    raise RepatriaError(f"{payload.TYPE.value} has no lifecycle move")
+
+
+def _move_to(row: RequestRow, target: RequestState) -> TransitionName | None:
+    """The other side's one move from the current state to ``target`` (a status answer)."""
+    state = RequestState(row.state)
+    if state is target:
+        return None
+    direction = Direction(row.direction)
+    theirs = [
+        t for t in allowed_transitions(state, direction)
+        if t.target is target and t.side is not direction.own_side
+    ]  # fmt: skip
+    if len(theirs) != 1:
+        raise RepatriaError(
+            f"request {row.reference} is '{state.value}'; no single move leads to '{target.value}'"
+        )
+    return theirs[0].name
+
+
+def _request_named(session: Session, sender: str, payload: Payload) -> RequestRow:
+    """The request a dialogue message is about, found by the requesting state's reference.
+
+    A message from the requested side names our outgoing request; one from the requesting
+    side names the incoming request we opened from its request. Either way only the node
+    the request travels with may speak of it.
+    """
+    reference = getattr(payload, "reference", None)
+    if not isinstance(reference, str):
+        raise RepatriaError(f"{payload.TYPE.value} names no request")
+    if payload.SIDE is Side.REQUESTED:
+        query = select(RequestRow).where(
+            RequestRow.reference == reference,
+            RequestRow.direction == Direction.OUTGOING.value,
+        )
+    else:
+        query = select(RequestRow).where(
+            RequestRow.foreign_reference == reference,
+            RequestRow.direction == Direction.INCOMING.value,
+        )
+    row = session.scalars(query.where(RequestRow.peer_node == sender)).first()
+    if row is None:
+        raise RepatriaError(f"no request {reference} travels with node {sender}")
+    return row
+
+
+def _open_incoming(
+    session: Session, node: Node, opened: OpenedMessage, payload: Request, directory: Directory,
+    actor: str,
+) -> RequestRow:  # fmt: skip
+    sender = directory.entry(opened.sender)
+    title = payload.title or f"Request {payload.reference} from {sender.jurisdiction}"
+    case = _open_case(
+        session,
+        node,
+        title=f"Incoming: {title}"[:300],
+        summary=payload.summary,
+        actor=actor,
+        details={"message_id": opened.message_id, "from": opened.sender},
+    )
+    case.request_count += 1
+    row = RequestRow(
+        reference=make_request_reference(case.reference, case.request_count),
+        case_id=case.id,
+        direction=Direction.INCOMING.value,
+        requesting_state=sender.jurisdiction,
+        requested_state=node.config.jurisdiction,
+        measures=[m.value for m in payload.measures],
+        state=Direction.INCOMING.initial_state.value,
+        title=title[:300],
+        summary=payload.summary,
+        legal_basis=payload.legal_basis,
+        deadline=payload.deadline,
+        deadline_reason=payload.deadline_reason,
+        urgent=payload.urgent,
+        confidential=payload.confidential,
+        subjects=[],
+        foreign_reference=payload.reference,
+        document=payload.document,
+        peer_node=opened.sender,
+    )
+    session.add(row)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="request.received",
+        why=f"request {payload.reference} received from {opened.sender} (UNCAC 46(13))",
+        case_id=case.id,
+        request_id=row.id,
+        details={
+            "direction": row.direction,
+            "requesting_state": row.requesting_state,
+            "requested_state": row.requested_state,
+            "measures": row.measures,
+            "state": row.state,
+            "message_id": opened.message_id,
+            "foreign_reference": payload.reference,
+        },
+    )
+    return row
+
+
+def _open_case(
+    session: Session, node: Node, *, title: str, summary: str, actor: str,
+    details: dict[str, Any],
+) -> CaseRow:  # fmt: skip
+    year = datetime.now().year
+    seq = next_sequence(session, f"case-{year}")
+    case = CaseRow(
+        reference=make_case_reference(node.config.jurisdiction, year, seq),
+        title=title,
+        summary=summary[:20_000],
+        offences=[],
+        status=CaseStatus.OPEN.value,
+        created_by=actor,
+    )
+    session.add(case)
+    session.flush()
+    intake = [
+        u for u in session.scalars(select(UserRow).where(UserRow.active.is_(True))).all()
+        if INTAKE_ROLE in u.roles
+    ]  # fmt: skip
+    for user in intake:
+        session.add(CaseMemberRow(case_id=case.id, user_id=user.id, added_by=actor))
+    record_event(
+        session,
+        actor=actor,
+        action="case.opened",
+        why=title,
+        case_id=case.id,
+        details=details | {"intake": [u.username for u in intake]},
+    )
+    if not intake:
+        add_alarm(
+            session,
+            node.config.node_id,
+            "no-intake",
+            f"case {case.reference} was opened from the network but this node has no active"
+            f" {INTAKE_ROLE} to receive it; add one and assign the case",
+        )
+    return case
+
+
+def _keep_consent(
+    session: Session, opened: OpenedMessage, payload: ConsentAnswer, inbox: InboxRow,
+    now: datetime,
+) -> str:  # fmt: skip
+    """Keep the originator's answer as the recorded decision 46(19) asks for; only the
+    originator of the original message can consent to its use."""
+    original = session.scalars(
+        select(OutboxRow).where(OutboxRow.message_id == payload.consent_request)
+    ).first()
+    if original is None or original.recipient != opened.sender:
+        raise RepatriaError(
+            f"consent answer names request {payload.consent_request[:12]}… that this node"
+            f" did not send to {opened.sender}"
+        )
+    record = payload.record(opened.message_id, opened.sender, now)
+    session.add(
+        ConsentRow(
+            answer_message_id=opened.message_id,
+            original_message_id=payload.original_message,
+            granted_by=opened.sender,
+            granted=payload.granted,
+            record=record.to_dict() if record is not None else payload.to_dict(),
+            recorded_at=now,
+        )
+    )
+    request_id = original.request_id
+    case_id = None
+    if request_id is not None:
+        case_id = session.scalar(select(RequestRow.case_id).where(RequestRow.id == request_id))
+    inbox.request_id, inbox.case_id = request_id, case_id
+    verdict = "granted" if payload.granted else "refused"
+    record_event(session, actor=f"node:{opened.sender}", action=f"consent.{verdict}",
+                 why=f"{opened.sender} {verdict} {payload.kind.value} of message"
+                     f" {payload.original_message[:12]}… (UNCAC 46(19))",
+                 case_id=case_id, request_id=request_id,
+                 details={"message_id": opened.message_id,
+                          "original_message": payload.original_message,
+                          "kind": payload.kind.value})  # fmt: skip
+    return f"consent {verdict} for message {payload.original_message[:12]}…"
+
+
+def _note_consent_request(
+    session: Session, opened: OpenedMessage, payload: ConsentRequest, inbox: InboxRow, actor: str
+) -> str:
+    """A consent request concerns a message this node sent; it waits for a person to answer."""
+    original = session.scalars(
+        select(OutboxRow).where(OutboxRow.message_id == payload.original_message)
+    ).first()
+    if original is None or original.recipient != opened.sender:
+        raise RepatriaError(
+            f"consent request names message {payload.original_message[:12]}… that this node"
+            f" did not send to {opened.sender}"
+        )
+    case_id = None
+    if original.request_id is not None:
+        case_id = session.scalar(
+            select(RequestRow.case_id).where(RequestRow.id == original.request_id)
+        )
+    inbox.request_id, inbox.case_id = original.request_id, case_id
+    record_event(session, actor=actor, action="consent.requested",
+                 why=f"{opened.sender} asks consent to {payload.kind.value}: {payload.reason}"[:2000],
+                 case_id=case_id, request_id=original.request_id,
+                 details={"message_id": opened.message_id,
+                          "original_message": payload.original_message,
+                          "kind": payload.kind.value})  # fmt: skip
+    return f"consent requested for message {payload.original_message[:12]}…; answer it"

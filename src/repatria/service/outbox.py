@@ -1,0 +1,307 @@
+"""The sender's half of the exchange: seal, queue in the state change's transaction, deliver.
+
+A transactional outbox (reliability.md R10): ``queue_in`` adds the sealed envelope inside the
+transaction of the state change and its event, so nothing is sent that was not recorded and
+nothing recorded is left unsent; ``deliver_due`` sends what is due through a ``Transport``,
+keeps each verified receipt once (R11), backs off exponentially, and on giving up keeps
+signed negative evidence and raises an alarm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repatria.errors import InvalidInput
+from repatria.exchange.canonical import parse_canonical
+from repatria.exchange.directory import Directory, KeyUse, make_key_id
+from repatria.exchange.envelope import encrypt, sign_message
+from repatria.exchange.messages import Message
+from repatria.exchange.receipt import Receipt, sign_negative_receipt, verify_receipt
+from repatria.exchange.rejection import Reason, Rejected
+from repatria.service.actor import Actor
+from repatria.service.events import record_event
+from repatria.service.keys import log_signer
+from repatria.service.ledger import add_alarm
+from repatria.service.network_directory import current_directory
+from repatria.service.node import Node
+from repatria.store.exchange_tables import OutboxRow, ReceiptRow
+from repatria.store.tables import RequestRow
+
+QUEUED_KIND = "message.queued"
+"""The event action under which a node logs a message it queued for sending."""
+RECEIPTED_KIND = "message.receipted"
+"""Logged when a verified receipt comes back: the sender's half of proof of delivery."""
+FAILED_KIND = "message.failed"
+"""Logged when a message is given up on, with the signed negative evidence kept."""
+DELIVERY_ALARM = "delivery-failed"
+"""The alarm kind raised with a failed message; it stays open until an operator clears it."""
+
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+MAX_ATTEMPTS = 12
+"""Back-off 30 s, 1 min, 2 min, ... capped at 1 h: twelve attempts span about 5 hours,
+well inside the 7-day maximum lifetime of a message (docs/exchange.md), after which the row
+is marked failed for an operator to look at."""
+
+
+class Transport(Protocol):
+    """Carries envelope bytes to a node's endpoint and returns the receipt bytes it got back.
+
+    Raises ``TransportError`` when nothing usable came back (network, 5xx); ``Rejected``
+    when the receiver refused the envelope for good.
+    """
+
+    def send(self, endpoint: str, envelope: bytes) -> bytes: ...
+
+
+class TransportError(Exception):
+    """A delivery attempt failed in a way a later attempt may not (retry with back-off)."""
+
+
+def retry_delay(attempts: int, first: timedelta = FIRST_RETRY) -> timedelta:
+    """Exponential back-off after ``attempts`` failed attempts (1 → ``first``, 2 → twice it,
+    ...), capped at ``LONGEST_RETRY`` (AS4 reception awareness: retry with the same id)."""
+    if attempts < 1:
+        raise InvalidInput(f"attempts must be at least 1, got {attempts}", where="attempts")
+    delay: timedelta = first * (1 << min(attempts - 1, 20))
+    return min(delay, LONGEST_RETRY)
+
+
+def enqueue_in(
+    session: Session, *, message_id: str, recipient: str, message_type: str,
+    case_ref: str | None, envelope: bytes, now: datetime, request_id: int | None = None,
+) -> OutboxRow:  # fmt: skip
+    """Queue a sealed envelope inside the caller's transaction, so the state change, its
+    event and the outbox row commit together or not at all (the transactional outbox)."""
+    row = OutboxRow(
+        message_id=message_id,
+        recipient=recipient,
+        message_type=message_type,
+        case_ref=case_ref,
+        envelope=envelope,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        request_id=request_id,
+    )
+    session.add(row)
+    session.flush()
+    OUTBOX_SIGNAL.set()
+    return row
+
+
+OUTBOX_SIGNAL = threading.Event()
+"""Set when this process queues a message, so its delivery worker wakes at once instead of
+at its next poll (``service.delivery_worker``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """A message signed by this node and encrypted to its recipient, ready to queue."""
+
+    message_id: str
+    recipient: str
+    envelope: bytes
+
+
+def seal_for(
+    node: Node, message: Message, recipient: str, now: datetime,
+    directory: Directory | None = None,
+) -> Sealed:  # fmt: skip
+    """Sign ``message`` with the node's key and seal it to ``recipient``'s current HPKE key
+    from the accepted directory (docs/exchange.md, "Envelope"); pass ``directory`` when
+    calling inside a transaction."""
+    directory = directory if directory is not None else current_directory(node)
+    hpke = directory.node(recipient, now).current_key(KeyUse.HPKE, now)
+    signer = log_signer(node)
+    signing_id = make_key_id(
+        KeyUse.SIGNING, signer.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    )
+    signed = sign_message(message, signer.key, signing_id, node.config.node_id, recipient, now)
+    envelope = encrypt(
+        signed,
+        node.config.node_id,
+        recipient,
+        X25519PublicKey.from_public_bytes(hpke.public_key),
+        hpke.key_id,
+    )
+    return Sealed(signed.message_id, recipient, envelope)
+
+
+def queue_in(
+    session: Session, sealed: Sealed, message: Message, *, actor: str, now: datetime,
+    case_id: int | None = None, request_id: int | None = None,
+) -> OutboxRow:  # fmt: skip
+    """Log ``message.queued`` and queue ``sealed`` inside the caller's transaction."""
+    record_event(
+        session,
+        actor=actor,
+        action=QUEUED_KIND,
+        why=f"{message.type.value} queued for {sealed.recipient}",
+        case_id=case_id,
+        request_id=request_id,
+        details={"message_id": sealed.message_id, "recipient": sealed.recipient,
+                 "type": message.type.value},
+    )  # fmt: skip
+    return enqueue_in(
+        session,
+        message_id=sealed.message_id,
+        recipient=sealed.recipient,
+        message_type=message.type.value,
+        case_ref=message.case,
+        envelope=sealed.envelope,
+        now=now,
+        request_id=request_id,
+    )
+
+
+def enqueue(node: Node, actor: Actor, message: Message, recipient: str, now: datetime) -> str:
+    """Sign and seal ``message`` for ``recipient`` (keys from the accepted directory), log
+    ``message.queued`` and queue it, in one transaction; returns the message id."""
+    sealed = seal_for(node, message, recipient, now)
+    with node.transaction() as session:
+        queue_in(session, sealed, message, actor=actor.username, now=now)
+    return sealed.message_id
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The outcome of one delivery attempt of one outbox row."""
+
+    message_id: str
+    state: str
+    attempts: int
+    error: str
+
+
+def deliver_due(node: Node, transport: Transport, now: datetime) -> list[Attempt]:
+    """Send every pending row due at ``now``; verify and keep the receipts that come back.
+
+    A receipt must verify under the recipient's signing key from the directory and name the
+    message sent (``verify_receipt``); anything else counts as a failed attempt. Failures
+    back off exponentially (``retry_delay``, first wait from the settings); a refusal
+    (``Rejected``) or the last allowed attempt marks the row failed, with signed negative
+    evidence, a ``message.failed`` event and an alarm an operator must clear (R10: nothing
+    fails silently). A row already delivered meanwhile (a second worker) is left alone, so
+    the sender keeps exactly one receipt per message (R11).
+    """
+    directory = current_directory(node)
+    with node.transaction() as session:
+        due = session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.state == "pending", OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+        ).all()
+    results = []
+    for row in due:
+        error, refusal, receipt = "", None, None
+        try:
+            entry = directory.node(row.recipient, now)
+            data = transport.send(entry.endpoint, row.envelope)
+            signer_id = parse_canonical(data, where="receipt")["signature"]["key"]
+            public = Ed25519PublicKey.from_public_bytes(entry.key(str(signer_id)).public_key)
+            receipt = verify_receipt(data, public, row.message_id)
+        except Rejected as refused:
+            error, refusal = f"{refused.reason.value}: {refused}", refused
+        except (TransportError, InvalidInput, KeyError, TypeError, ValueError) as failed:
+            error = f"{type(failed).__name__}: {failed}"
+        results.append(_record_attempt(node, row.id, now, receipt, error, refusal))
+    return results
+
+
+def _record_attempt(
+    node: Node, row_id: int, now: datetime, receipt: Receipt | None, error: str,
+    refusal: Rejected | None,
+) -> Attempt:  # fmt: skip
+    settings = node.settings
+    with node.transaction() as session:
+        stored = session.get(OutboxRow, row_id, with_for_update=True)
+        assert stored is not None
+        if stored.state != "pending":  # another worker finished it meanwhile
+            return Attempt(stored.message_id, stored.state, stored.attempts, "")
+        stored.attempts += 1
+        case_id = _case_of(session, stored.request_id)
+        if receipt is not None:
+            stored.state, stored.delivered_at, stored.last_error = "delivered", now, ""
+            session.add(
+                ReceiptRow(
+                    message_id=stored.message_id,
+                    recipient=stored.recipient,
+                    status=receipt.status.value,
+                    receipt=receipt.data,
+                    stored_at=now,
+                )
+            )
+            record_event(
+                session,
+                actor=f"node:{node.config.node_id}",
+                action=RECEIPTED_KIND,
+                why=f"{stored.message_type} receipted by {stored.recipient}",
+                case_id=case_id,
+                request_id=stored.request_id,
+                details={
+                    "message_id": stored.message_id,
+                    "recipient": stored.recipient,
+                    "status": receipt.status.value,
+                    "receipt": hashlib.sha256(receipt.data).hexdigest(),
+                    "receiver_log_index": receipt.log.leaf_index,
+                },
+            )
+            return Attempt(stored.message_id, stored.state, stored.attempts, "")
+        stored.last_error = error[:2000]
+        if refusal is None and stored.attempts < settings.exchange_max_attempts:
+            first = timedelta(seconds=settings.exchange_first_retry_seconds)
+            stored.next_attempt_at = now + retry_delay(stored.attempts, first)
+            return Attempt(stored.message_id, stored.state, stored.attempts, error)
+        stored.state = "failed"
+        reason = refusal.reason if refusal is not None else Reason.NOT_DELIVERED
+        stored.negative_receipt = sign_negative_receipt(
+            issuer=node.config.node_id,
+            envelope_digest=hashlib.sha256(stored.envelope).hexdigest(),
+            message_id=stored.message_id,
+            sender=node.config.node_id,
+            receiver=stored.recipient,
+            at=now.replace(microsecond=0),
+            reason=reason,
+            detail=f"after {stored.attempts} attempt(s): {error}"[:2000],
+            issuer_key=log_signer(node).key,
+        )
+        record_event(
+            session,
+            actor=f"node:{node.config.node_id}",
+            action=FAILED_KIND,
+            why=f"{stored.message_type} to {stored.recipient} not delivered: {reason.value}",
+            case_id=case_id,
+            request_id=stored.request_id,
+            details={
+                "message_id": stored.message_id,
+                "recipient": stored.recipient,
+                "reason": reason.value,
+                "attempts": stored.attempts,
+            },
+        )
+        add_alarm(
+            session,
+            stored.recipient,
+            DELIVERY_ALARM,
+            f"message {stored.message_id} ({stored.message_type}) to {stored.recipient} failed"
+            f" after {stored.attempts} attempt(s): {error}"[:2000],
+        )
+        return Attempt(stored.message_id, stored.state, stored.attempts, error)
+
+
+def _case_of(session: Session, request_id: int | None) -> int | None:
+    if request_id is None:
+        return None
+    return session.scalar(select(RequestRow.case_id).where(RequestRow.id == request_id))
