@@ -285,6 +285,26 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         lambda c: ("POST", "/api/exchange/messages", {"content": b"not an envelope"}),
         row(400, 400, 400, 400, 400, 400, 400),
     ),
+    ("GET", "/api/requests/{reference}/messages"): (
+        lambda c: ("GET", f"/api/requests/{c.case.request}/messages", {}),
+        MEMBER_READ,
+    ),
+    ("GET", "/api/exchange/outbox"): (lambda c: ("GET", "/api/exchange/outbox", {}), ADMIN_ONLY),
+    ("GET", "/api/exchange/inbox"): (lambda c: ("GET", "/api/exchange/inbox", {}), ADMIN_ONLY),
+    # No directory accepted in this node: the operator's round finds nothing to send with.
+    ("POST", "/api/exchange/deliver"): (
+        lambda c: ("POST", "/api/exchange/deliver", {}),
+        row(403, 403, 403, 403, 403, 404, 401),
+    ),
+    ("GET", "/api/exchange/directory"): (
+        lambda c: ("GET", "/api/exchange/directory", {}),
+        row(404, 404, 404, 404, 404, 404, 401),
+    ),
+    # An unsigned directory is refused even for the operator; nobody else may offer one.
+    ("POST", "/api/exchange/directory"): (
+        lambda c: ("POST", "/api/exchange/directory", {"content": b"{}"}),
+        row(403, 403, 403, 403, 403, 422, 401),
+    ),
     ("POST", "/api/ledger/cosignatures"): (
         lambda c: ("POST", "/api/ledger/cosignatures", {"content": "not a note"}),
         row(404, 404, 404, 404, 404, 404, 404),

@@ -10,12 +10,16 @@ it as an incoming request and acknowledges it. Later issues extend this story
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -23,7 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from repatria.domain.authority import AuthorityRole
+from repatria.exchange.directory import AuthorityContact, Directory, UrgentChannel, sign_directory
 from repatria.service import (
     authorities,
     cases,
@@ -36,6 +44,9 @@ from repatria.service import (
     users,
 )
 from repatria.service.actor import Actor
+from repatria.service.exchange import accept_directory, deliver_due
+from repatria.service.exchange_transport import HttpTransport
+from repatria.service.network_directory import node_entry
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 
@@ -234,6 +245,9 @@ def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> De
     ng_settings, ng, ng_actors = _setup_node(base, NIGERIA)
     gb_settings, gb, gb_actors = _setup_node(base, UNITED_KINGDOM)
     try:
+        # The two nodes form a network: one directory signed by the network's key,
+        # accepted by both, naming each state's central authority and its node.
+        join_network(base, (ng, gb), {ng.config.node_id: ng_port, gb.config.node_id: gb_port})
         supervisor, officer = ng_actors["supervisor"], ng_actors["case-officer"]
         case = cases.open_case(ng, supervisor, CASE)
         for username, why in (
@@ -274,38 +288,15 @@ def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> De
         )
 
         gb_supervisor, gb_officer = gb_actors["supervisor"], gb_actors["case-officer"]
-        incoming_case = cases.open_case(
-            gb,
-            gb_supervisor,
-            {
-                "title": f"Incoming MLA request from Nigeria ({request.reference})",
-                "summary": "Records and freezing sought for Marlin Crest Holdings Ltd.",
-                "offences": ["bribery of national public officials", "money laundering"],
-            },
-        )
-        cases.assign_member(
-            gb, gb_supervisor, incoming_case.reference, "officer.gb", "allocated to execute"
-        )
-        incoming = requests.open_request(
-            gb,
-            gb_officer,
-            incoming_case.reference,
-            {
-                **{k: v for k, v in REQUEST.items() if k != "subjects"},
-                "direction": "incoming",
-                "foreign_reference": request.reference,
-            },
-        )
+        # ``send`` above queued the sealed request in NG's outbox; it now travels over real
+        # HTTP to GB, which opens the incoming request for its supervisors.
+        _deliver(ng, gb, gb_port)
+        incoming_case, incoming = _incoming_request(gb, gb_supervisor)
+        cases.assign_member(gb, gb_supervisor, incoming_case, "officer.gb", "allocated to execute")
         requests.apply_transition(
-            gb, gb_officer, incoming.reference, "acknowledge", why="received by the UKCA"
+            gb, gb_officer, incoming, "acknowledge", why="received by the UKCA"
         )
-        requests.apply_transition(
-            ng,
-            officer,
-            request.reference,
-            "acknowledge",
-            why=f"the UKCA acknowledged receipt under its reference {incoming.reference}",
-        )
+        _deliver(gb, ng, ng_port)  # the acknowledgement travels back the same way
         # Each node witnesses the other's ledger (C2SP tlog-witness): peers, then a first
         # signed checkpoint on each side; cosigning happens once both are served.
         for here, there, port, spec in (
@@ -327,15 +318,73 @@ def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> De
             gb_settings.data_dir,
             case.reference,
             request.reference,
-            incoming_case.reference,
-            incoming.reference,
+            incoming_case,
+            incoming,
         )
     finally:
         ng.close()
         gb.close()
 
 
-def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def join_network(base: Path, nodes: tuple[Node, ...], ports: dict[str, int]) -> Path:
+    """Make the demo's network: a directory key, a directory listing every node with its
+    real keys and loopback endpoint and each state's central authority, accepted by all."""
+    network = base / "network"
+    network.mkdir(exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    now = datetime.now(UTC)
+    entries = tuple(node_entry(n, f"http://127.0.0.1:{ports[n.config.node_id]}") for n in nodes)
+    contacts = tuple(
+        AuthorityContact(
+            key=f"{n.config.node_id}-ca",
+            name=n.config.authority,
+            role=AuthorityRole.CENTRAL_AUTHORITY,
+            jurisdiction=n.config.jurisdiction,
+            languages=tuple(n.config.languages) or ("en",),
+            node_id=n.config.node_id,
+            urgent=UrgentChannel(phone=None, email=None, node_id=n.config.node_id),
+            expires_at=now + timedelta(days=90),
+        )
+        for n in nodes
+    )
+    directory = Directory(
+        network="repatria-demo",
+        version=1,
+        issued_at=now - timedelta(minutes=1),
+        expires_at=now + timedelta(days=90),
+        nodes=entries,
+        contacts=contacts,
+    )
+    data = sign_directory(directory, key)
+    (network / "directory.json").write_bytes(data)
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    (network / "directory-key.pub").write_text(base64.b64encode(public).decode() + "\n")
+    for node in nodes:
+        accept_directory(node, data, key.public_key(), now, actor="demo")
+    return network
+
+
+def _deliver(sender: Node, receiver: Node, port: int) -> None:
+    """Serve ``receiver`` on its port for a moment and let ``sender`` deliver its outbox."""
+    transport = HttpTransport(timeout=30.0)
+    try:
+        with serving_briefly(receiver, port):
+            attempts = deliver_due(sender, transport, datetime.now(UTC))
+    finally:
+        transport.close()
+    failed = [a for a in attempts if a.state != "delivered"]
+    if failed:
+        raise RuntimeError(f"demo delivery failed: {failed}")
+
+
+def _incoming_request(gb: Node, supervisor: Actor) -> tuple[str, str]:
+    found = requests.list_requests(gb, supervisor, requests.RequestFilter(direction="incoming"))
+    if len(found) != 1:
+        raise RuntimeError(f"expected one incoming request at GB, found {len(found)}")
+    return found[0].case_reference, found[0].reference
+
+
+def _serve(data_dir: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -346,8 +395,26 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
             "serve",
             "--port",
             str(port),
-        ]
+        ],
+        env=os.environ | (env or {}),
     )
+
+
+@contextmanager
+def serving_briefly(node: Node, port: int) -> Iterator[str]:
+    """Serve ``node`` as its own ``repatria serve`` process (worker off) while in the block."""
+    url = f"http://127.0.0.1:{port}"
+    process = _serve(node.settings.data_dir, port, {"REPATRIA_EXCHANGE_WORKER": "false"})
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

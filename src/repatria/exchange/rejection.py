@@ -40,6 +40,8 @@ class Rejected(VerificationFailed):
     def __init__(self, reason: Reason, message: str, *, where: str | None = None) -> None:
         super().__init__(f"{reason.value}: {message}", where=where)
         self.reason = reason
+        self.evidence: bytes | None = None
+        """The refusing party's signed negative receipt, when it gave one."""
 
 
 def reason_of(exc: RepatriaError) -> Reason:

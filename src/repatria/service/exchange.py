@@ -19,6 +19,7 @@ The sender's half lives in ``service.outbox`` and the directory in
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from repatria.crypto.keystore import KeyPurpose
+from repatria.errors import RepatriaError
 from repatria.exchange.directory import Directory, KeyUse, make_key_id
 from repatria.exchange.envelope import (
     OpenedMessage,
@@ -38,8 +40,10 @@ from repatria.exchange.receipt import (
     RECEIVED_KIND,
     LogEvidence,
     received_details,
+    sign_negative_receipt,
     sign_receipt,
 )
+from repatria.exchange.rejection import reason_of
 from repatria.service.events import record_event
 from repatria.service.incoming import apply_received
 from repatria.service.keys import key_store, log_signer
@@ -75,7 +79,7 @@ __all__ = [
     "OUTBOX_SIGNAL", "QUEUED_KIND", "RECEIPTED_KIND", "Attempt", "Delivery", "Sealed",
     "Transport", "TransportError", "accept_directory", "current_directory", "deliver_due",
     "directory_key", "enqueue", "enqueue_in", "hpke_keys", "queue_in", "receive",
-    "retry_delay", "seal_for",
+    "refusal_evidence", "retry_delay", "seal_for",
 ]  # fmt: skip
 
 
@@ -180,3 +184,26 @@ def _store(
         session.flush()
         apply_received(session, node, opened, row, directory, now)
         return event.id, now, False
+
+
+def refusal_evidence(
+    node: Node, envelope: bytes, refused: RepatriaError, now: datetime
+) -> bytes | None:
+    """Signed negative evidence that this node refused ``envelope`` and why (AS4/e-CODEX
+    style non-delivery evidence), for the sender to keep; None when the bytes are not even
+    an envelope (there is no claimed sender to attest to)."""
+    try:
+        header = read_header(envelope)
+    except RepatriaError:
+        return None
+    return sign_negative_receipt(
+        issuer=node.config.node_id,
+        envelope_digest=hashlib.sha256(envelope).hexdigest(),
+        message_id=None,
+        sender=header.sender,
+        receiver=node.config.node_id,
+        at=now.replace(microsecond=0),
+        reason=reason_of(refused),
+        detail=str(refused)[:2000],
+        issuer_key=log_signer(node).key,
+    )

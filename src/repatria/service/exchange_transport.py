@@ -32,11 +32,13 @@ class HttpTransport:
         except httpx.HTTPError as failed:
             raise TransportError(f"no answer from {url}: {failed}") from failed
         if 400 <= answer.status_code < 500:
-            raise Rejected(
+            refused = Rejected(
                 _reason(answer),
                 f"{url} refused the envelope with {answer.status_code}: {answer.text[:500]}",
                 where="exchange.transport",
             )
+            refused.evidence = _evidence(answer)
+            raise refused
         if answer.status_code != 200 or len(answer.content) > MAX_RECEIPT:
             raise TransportError(f"{url} answered {answer.status_code}; will retry")
         return answer.content
@@ -52,3 +54,12 @@ def _reason(answer: httpx.Response) -> Reason:
         return Reason.MALFORMED
     code = kind.removeprefix("rejected:")
     return Reason(code) if code in {r.value for r in Reason} else Reason.MALFORMED
+
+
+def _evidence(answer: httpx.Response) -> bytes | None:
+    """The receiver's signed negative receipt, if its refusal carried one (verified later)."""
+    try:
+        value = answer.json().get("negative_receipt")
+    except (ValueError, AttributeError):
+        return None
+    return value.encode() if isinstance(value, str) and len(value) < MAX_RECEIPT else None

@@ -21,18 +21,23 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repatria.errors import InvalidInput
+from repatria.errors import InvalidInput, RepatriaError
 from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import Directory, KeyUse, make_key_id
 from repatria.exchange.envelope import encrypt, sign_message
 from repatria.exchange.messages import Message
-from repatria.exchange.receipt import Receipt, sign_negative_receipt, verify_receipt
+from repatria.exchange.receipt import (
+    Receipt,
+    sign_negative_receipt,
+    verify_negative_receipt,
+    verify_receipt,
+)
 from repatria.exchange.rejection import Reason, Rejected
 from repatria.service.actor import Actor
 from repatria.service.events import record_event
 from repatria.service.keys import log_signer
 from repatria.service.ledger import add_alarm
-from repatria.service.network_directory import current_directory
+from repatria.service.network_directory import current_directory, directory_in
 from repatria.service.node import Node
 from repatria.store.exchange_tables import OutboxRow, ReceiptRow
 from repatria.store.tables import RequestRow
@@ -266,7 +271,8 @@ def _record_attempt(
             return Attempt(stored.message_id, stored.state, stored.attempts, error)
         stored.state = "failed"
         reason = refusal.reason if refusal is not None else Reason.NOT_DELIVERED
-        stored.negative_receipt = sign_negative_receipt(
+        theirs = _receivers_evidence(session, stored, refusal, now)
+        stored.negative_receipt = theirs or sign_negative_receipt(
             issuer=node.config.node_id,
             envelope_digest=hashlib.sha256(stored.envelope).hexdigest(),
             message_id=stored.message_id,
@@ -305,3 +311,21 @@ def _case_of(session: Session, request_id: int | None) -> int | None:
     if request_id is None:
         return None
     return session.scalar(select(RequestRow.case_id).where(RequestRow.id == request_id))
+
+
+def _receivers_evidence(
+    session: Session, row: OutboxRow, refusal: Rejected | None, now: datetime
+) -> bytes | None:
+    """The receiver's own signed refusal, kept when it verifies under its directory key and
+    names this envelope; stronger evidence than ours, since the receiver signed it."""
+    if refusal is None or refusal.evidence is None:
+        return None
+    try:
+        signer = parse_canonical(refusal.evidence, where="negative_receipt")["signature"]["key"]
+        entry = directory_in(session).node(row.recipient, now)
+        public = Ed25519PublicKey.from_public_bytes(entry.key(str(signer)).public_key)
+        digest = hashlib.sha256(row.envelope).hexdigest()
+        verify_negative_receipt(refusal.evidence, public, digest)
+    except (RepatriaError, KeyError, TypeError, ValueError):
+        return None
+    return refusal.evidence

@@ -8,16 +8,21 @@ gets the signed receipt (canonical JSON) that the sender keeps as evidence.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from repatria.errors import InvalidInput
 from repatria.exchange.rejection import Rejected, reason_of
+from repatria.service import deliveries
 from repatria.service import exchange as exchange_service
+from repatria.service.exchange_transport import HttpTransport
 from repatria.web.api.common import ERRORS
-from repatria.web.deps import NodeDep
+from repatria.web.deps import ApiActor, NodeDep
 from repatria.web.errors import error_body
 
 router = APIRouter(prefix="/api", tags=["exchange"], responses=ERRORS)
@@ -29,14 +34,89 @@ DUPLICATE_HEADER = "X-Repatria-Duplicate"
 async def receive_message(request: Request, node: NodeDep) -> Response:
     """Receive one sealed envelope; answer with the signed receipt or a 400 naming the reason."""
     envelope = await request.body()
+    now = datetime.now(UTC)
     try:
-        delivery = exchange_service.receive(node, envelope, datetime.now(UTC))
+        delivery = exchange_service.receive(node, envelope, now)
     except (Rejected, InvalidInput) as refused:
         reason = reason_of(refused).value
         body = error_body(f"rejected:{reason}", str(refused), refused.where)
+        evidence = exchange_service.refusal_evidence(node, envelope, refused, now)
+        if evidence is not None:  # signed: the sender can prove the refusal to a third party
+            body["negative_receipt"] = evidence.decode()
         return JSONResponse(body, status_code=400)
     return Response(
         delivery.receipt,
         media_type="application/json",
         headers={DUPLICATE_HEADER: "true" if delivery.duplicate else "false"},
     )
+
+
+class MessageTraceOut(BaseModel):
+    """One message of a request's dialogue, with its delivery state and receipt."""
+
+    message_id: str
+    direction: str
+    type: str
+    peer: str
+    at: datetime
+    state: str
+    attempts: int
+    last_error: str
+    receipt_status: str | None
+    receiver_log_index: int | None
+    negative_evidence: bool
+
+
+class AttemptOut(BaseModel):
+    message_id: str
+    state: str
+    attempts: int
+    error: str
+
+
+def _traces(found: list[deliveries.MessageTrace]) -> list[MessageTraceOut]:
+    return [MessageTraceOut.model_validate(asdict(t)) for t in found]
+
+
+@router.get("/requests/{reference}/messages", response_model=list[MessageTraceOut])
+def request_messages(reference: str, actor: ApiActor, node: NodeDep) -> list[MessageTraceOut]:
+    """Messages sent and received for a request, with delivery state and receipt status."""
+    return _traces(deliveries.request_messages(node, actor, reference))
+
+
+@router.get("/exchange/outbox", response_model=list[MessageTraceOut])
+def outbox(actor: ApiActor, node: NodeDep, state: str | None = None) -> list[MessageTraceOut]:
+    """The outbox as metadata, newest first (the node's operator only)."""
+    return _traces(deliveries.outbox(node, actor, state))
+
+
+@router.get("/exchange/inbox", response_model=list[MessageTraceOut])
+def inbox(actor: ApiActor, node: NodeDep) -> list[MessageTraceOut]:
+    """The inbox as metadata, newest first (the node's operator only)."""
+    return _traces(deliveries.inbox(node, actor))
+
+
+@router.post("/exchange/deliver", response_model=list[AttemptOut])
+def deliver(actor: ApiActor, node: NodeDep) -> list[AttemptOut]:
+    """Run one delivery round now (the node's operator only)."""
+    transport = HttpTransport(timeout=node.settings.peer_timeout_seconds)
+    try:
+        attempts = deliveries.deliver_now(node, actor, transport)
+    finally:
+        transport.close()
+    return [AttemptOut.model_validate(asdict(a)) for a in attempts]
+
+
+@router.get("/exchange/directory")
+def directory(actor: ApiActor, node: NodeDep) -> dict[str, Any]:
+    """The accepted network directory: nodes, keys, contact points (any signed-in user)."""
+    del actor  # contact points of central authorities are for every officer (46(13))
+    return exchange_service.current_directory(node).to_dict()
+
+
+@router.post("/exchange/directory")
+async def accept_directory(request: Request, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
+    """Accept a signed directory (the node's operator only); refused if older or unsigned."""
+    accepted = deliveries.accept(node, actor, await request.body())
+    return {"version": accepted.version, "network": accepted.network,
+            "nodes": [n.node_id for n in accepted.nodes]}  # fmt: skip
