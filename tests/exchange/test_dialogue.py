@@ -253,3 +253,20 @@ def test_the_other_sides_moves_arrive_only_as_messages(pair: Pair, ng_case: Case
     with pytest.raises(Conflict, match="travels with node gb-uka"):
         requests.apply_transition(pair.ng, pair.ng_people.officer, ng_case.request, "acknowledge")
     assert snapshot(pair.ng) == before
+
+
+def test_a_status_inquiry_and_its_answer_travel_between_the_nodes(
+    pair: Pair, ng_case: CaseFixture
+) -> None:
+    _send(pair, ng_case)
+    pair.pump()
+    gb_ref = _incoming(pair).reference
+    requests.ask_status(pair.ng, pair.ng_people.officer, ng_case.request, "When can we expect it?")
+    pair.pump()
+    (asked,) = requests.list_inquiries(pair.gb, pair.gb_supervisor, gb_ref)
+    assert (asked.question, asked.asked_by) == ("When can we expect it?", "node:ng-test")
+    requests.answer_status(pair.gb, pair.gb_supervisor, gb_ref, asked.id, "bank is producing")
+    pair.pump()
+    (ours,) = requests.list_inquiries(pair.ng, pair.ng_people.officer, ng_case.request)
+    assert ours.answered_by == "node:gb-uka"
+    assert ours.answer == "bank is producing (state: sent)"

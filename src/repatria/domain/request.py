@@ -139,6 +139,8 @@ class Request:
     foreign_reference: str | None
     created_at: datetime
     updated_at: datetime
+    peer_node: str | None = None
+    """The other state's node when the request travels by exchange (docs/exchange.md)."""
 
     def is_overdue(self, today: date) -> bool:
         """Past the deadline the requesting state asked for (46(24)) and still open."""

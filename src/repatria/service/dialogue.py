@@ -16,6 +16,7 @@ them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,7 @@ from repatria.exchange.messages import (
     Refusal,
     Request,
     StatusAnswer,
+    StatusInquiry,
     Withdrawal,
 )
 from repatria.service.network_directory import directory_in
@@ -214,6 +216,41 @@ def queue_move(
     At ``send`` the recipient node is fixed on the request, so every later message of the
     dialogue goes to the same node even if the directory changes its contacts.
     """
+    return queue_payload(
+        session, node, row, lambda: payload_for(session, row, move, why, grounds), actor=actor
+    )
+
+
+def queue_inquiry(
+    session: Session, node: Node, row: RequestRow, question: str, *, actor: str
+) -> OutboxRow | None:
+    """Ask the requested state's node about progress (46(24)), if the request travels by
+    exchange; the answer comes back as a status answer."""
+    if row.direction != Direction.OUTGOING.value or not row.peer_node:
+        return None
+    return queue_payload(
+        session, node, row, lambda: StatusInquiry(row.reference, question), actor=actor
+    )
+
+
+def queue_status_answer(
+    session: Session, node: Node, row: RequestRow, answer: str, *, actor: str
+) -> OutboxRow | None:
+    """Answer the requesting state's inquiry with the request's state and a note (46(24))."""
+    if row.direction != Direction.INCOMING.value or not row.peer_node:
+        return None
+    reference = row.foreign_reference or row.reference
+    return queue_payload(
+        session, node, row,
+        lambda: StatusAnswer(reference, RequestState(row.state), answer), actor=actor,
+    )  # fmt: skip
+
+
+def queue_payload(
+    session: Session, node: Node, row: RequestRow, make: Callable[[], Payload | None], *,
+    actor: str,
+) -> OutboxRow | None:  # fmt: skip
+    """Seal ``make()``'s payload for the request's other node and queue it in ``session``."""
     now = utcnow()
     try:
         directory: Directory | None = directory_in(session)
@@ -222,7 +259,7 @@ def queue_move(
     recipient = counterpart(row, directory, now)
     if recipient is None or directory is None:
         return None
-    payload = payload_for(session, row, move, why, grounds)
+    payload = make()
     if payload is None:
         return None
     row.peer_node = recipient

@@ -17,7 +17,7 @@ message is never stored without its effect, nor applied twice (the inbox's uniqu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -133,7 +133,7 @@ def _apply(
                     request_id=row.id, asked_by=actor, question=payload.question or "(status)"
                 )
             )
-            record_event(session, actor=actor, action="request.status-asked",
+            record_event(session, actor=actor, action="request.status-inquiry",
                          why=payload.question or "status inquiry (UNCAC 46(24))",
                          case_id=row.case_id, request_id=row.id, details=details)  # fmt: skip
             return f"status inquiry recorded on {row.reference}"
@@ -147,12 +147,34 @@ def _apply(
             return f"conditions {verdict} on {row.reference}; agree or refuse next (46(26))"
         case Acknowledgement() if payload.their_reference:
             row.foreign_reference = payload.their_reference
+        case StatusAnswer() if payload.note:
+            _answer_open_inquiry(session, row, payload, actor)
     name, why, grounds = _implied_move(row, payload)
     if name is None:
         return f"no change: {row.reference} is already {row.state}"
     move_request(session, row, name, actor=actor, why=why, grounds=grounds,
                  reported_by=opened.sender, extra=details)  # fmt: skip
     return f"{name.value} recorded on {row.reference} (now {row.state})"
+
+
+def _answer_open_inquiry(
+    session: Session, row: RequestRow, payload: StatusAnswer, actor: str
+) -> None:
+    """A status answer closes the oldest inquiry still open on the request (46(24))."""
+    inquiry = session.scalars(
+        select(InquiryRow)
+        .where(InquiryRow.request_id == row.id, InquiryRow.answered_at.is_(None))
+        .order_by(InquiryRow.id)
+        .limit(1)
+    ).first()
+    if inquiry is None:
+        return
+    inquiry.answer = f"{payload.note} (state: {payload.state.value})"
+    inquiry.answered_by = actor
+    inquiry.answered_at = datetime.now(UTC)
+    record_event(session, actor=actor, action="request.status-answer", why=inquiry.answer,
+                 case_id=row.case_id, request_id=row.id,
+                 details={"inquiry": inquiry.id})  # fmt: skip
 
 
 def _implied_move(

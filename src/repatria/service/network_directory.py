@@ -10,16 +10,32 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from repatria.crypto.keystore import KeyPurpose
 from repatria.errors import InvalidInput, NotFound
 from repatria.exchange.canonical import parse_canonical
-from repatria.exchange.directory import Directory, KeyUse, NodeEntry, NodeKey, verify_directory
+from repatria.exchange.directory import (
+    AuthorityContact,
+    Directory,
+    KeyUse,
+    NodeEntry,
+    NodeKey,
+    verify_directory,
+)
 from repatria.exchange.handling import Confidentiality
 from repatria.service.events import record_event
 from repatria.service.keys import key_store, origin_of
@@ -137,3 +153,67 @@ def node_entry(
         expires_at=now + timedelta(days=days),
     )
     return NodeEntry.from_dict(entry.to_dict(), "entry")  # the same checks as on receipt
+
+
+# --- the network operator's side: the directory key and signing -------------------------
+
+MIN_PASSPHRASE = 16
+
+
+def create_directory_key(path: Path, passphrase: str) -> Ed25519PublicKey:
+    """Create the network's directory key, encrypted at rest (PKCS#8, best available
+    encryption of pyca/cryptography) in a file of mode 0600; refuses to overwrite one."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InvalidInput(
+            f"the passphrase must have at least {MIN_PASSPHRASE} characters", where="passphrase"
+        )
+    if path.exists():
+        raise InvalidInput(f"{path} exists; a directory key is never overwritten", where="out")
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(passphrase.encode())
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(pem)
+    return key.public_key()
+
+
+def load_directory_key(path: Path, passphrase: str) -> Ed25519PrivateKey:
+    try:
+        key = load_pem_private_key(path.read_bytes(), passphrase.encode())
+    except FileNotFoundError:
+        raise InvalidInput(f"no key file at {path}", where="key") from None
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            f"{path} does not open with this passphrase (or is not a key)", where="key"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InvalidInput(f"{path} is not an Ed25519 key", where="key")
+    return key
+
+
+def public_text(key: Ed25519PublicKey) -> str:
+    """The form ``REPATRIA_DIRECTORY_KEY`` takes: base64 of the 32 raw bytes."""
+    return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+def build_directory(
+    *, network: str, version: int, days: int, entries: list[object], contacts: list[object],
+    now: datetime,
+) -> Directory:  # fmt: skip
+    """A directory from node entries and contact points as JSON objects, each checked as it
+    would be on receipt (``where`` names the bad entry)."""
+    if not 1 <= days <= 365:
+        raise InvalidInput(f"validity must be 1 to 365 days, got {days}", where="days")
+    return Directory(
+        network=network,
+        version=version,
+        issued_at=now,
+        expires_at=now + timedelta(days=days),
+        nodes=tuple(NodeEntry.from_dict(e, f"entries[{i}]") for i, e in enumerate(entries)),
+        contacts=tuple(
+            AuthorityContact.from_dict(c, f"contacts[{i}]") for i, c in enumerate(contacts)
+        ),
+    )

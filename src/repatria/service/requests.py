@@ -41,7 +41,7 @@ from repatria.errors import Conflict, InvalidInput, NotFound
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.cases import load_case
-from repatria.service.dialogue import queue_move
+from repatria.service.dialogue import queue_inquiry, queue_move, queue_status_answer
 from repatria.service.events import record_event
 from repatria.service.node import Node
 from repatria.service.readiness import readiness
@@ -80,6 +80,7 @@ def request_view(row: RequestRow) -> Request:
         foreign_reference=row.foreign_reference,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        peer_node=row.peer_node,
     )
 
 
@@ -360,6 +361,7 @@ def ask_status(node: Node, actor: Actor, reference: str, question: str) -> Inqui
             request_id=row.id,
             details={"inquiry": inquiry.id},
         )
+        queue_inquiry(session, node, row, question.strip(), actor=actor.username)
         return _inquiry_view(inquiry)
 
 
@@ -389,6 +391,8 @@ def answer_status(
             request_id=row.id,
             details={"inquiry": inquiry.id},
         )
+        if inquiry.asked_by.startswith("node:"):  # asked over the network: answer the same way
+            queue_status_answer(session, node, row, answer.strip(), actor=actor.username)
         return _inquiry_view(inquiry)
 
 

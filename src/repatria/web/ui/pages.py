@@ -20,6 +20,7 @@ from repatria.domain.lifecycle import Direction, allowed_transitions
 from repatria.domain.refusal import RefusalGround
 from repatria.errors import RepatriaError
 from repatria.service import cases as case_service
+from repatria.service import deliveries
 from repatria.service import entities as entity_service
 from repatria.service import ledger as ledger_service
 from repatria.service import requests as request_service
@@ -203,9 +204,13 @@ def draft_from_trace(
 
 def _state_context(node: NodeDep, actor: Actor, reference: str) -> dict[str, Any]:
     req = request_service.get_request(node, actor, reference)
+    transitions = allowed_transitions(req.state, req.direction)
+    if req.peer_node:  # the other side's moves arrive from its node, not by hand
+        transitions = [t for t in transitions if t.side is req.direction.own_side]
     return {
         "req": req,
-        "transitions": allowed_transitions(req.state, req.direction),
+        "messages": deliveries.request_messages(node, actor, reference),
+        "transitions": transitions,
         "own_side": req.direction.own_side.value,
         "refusal_grounds": list(RefusalGround),
         "direction": Direction,

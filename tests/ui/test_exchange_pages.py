@@ -1,0 +1,145 @@
+"""Sending a ready request to the requested state's node, seen in the browser on both sides.
+
+Both nodes are served over real HTTP on loopback; deliveries go over HTTP too (the test runs
+the delivery round the worker of ``repatria serve`` would run).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import Browser, expect
+
+from repatria.domain.authority import AuthorityRole
+from repatria.exchange.directory import AuthorityContact, Directory, sign_directory
+from repatria.service import requests, users
+from repatria.service.exchange import accept_directory, deliver_due
+from repatria.service.exchange_transport import HttpTransport
+from repatria.service.network_directory import node_entry
+from repatria.service.node import Node, init_node, open_node
+from repatria.settings import Settings
+from repatria.web.app import create_app
+from tests.conftest import PASSWORD, CaseFixture, People
+from tests.ui.test_pages import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _serve(node: Node, port: int) -> uvicorn.Server:
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(node.settings, node), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("a test node did not start")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def network(node: Node, people: People, tmp_path: Path) -> Iterator[tuple[str, Node, str]]:
+    settings = Settings(data_dir=tmp_path / "gb-uka")
+    init_node(settings, node_id="gb-uka", jurisdiction="GB", authority="UKCA", languages=["en"])
+    gb = open_node(settings)
+    admin = users.create_user(gb, None, username="gbadmin", password=PASSWORD,
+                              roles=["node-admin"])  # fmt: skip
+    users.create_user(gb, admin, username="gbsup", password=PASSWORD, roles=["supervisor"])
+    ng_port, gb_port = _port(), _port()
+    now = datetime.now(UTC)
+    key = Ed25519PrivateKey.generate()
+    data = sign_directory(
+        Directory(
+            network="repatria-ui-test", version=1, issued_at=now - timedelta(minutes=5),
+            expires_at=now + timedelta(days=30),
+            nodes=(node_entry(node, f"http://127.0.0.1:{ng_port}"),
+                   node_entry(gb, f"http://127.0.0.1:{gb_port}")),
+            contacts=(AuthorityContact(
+                key="gb-ca", name="UK Central Authority", role=AuthorityRole.CENTRAL_AUTHORITY,
+                jurisdiction="GB", languages=("en",), node_id="gb-uka", urgent=None,
+                expires_at=now + timedelta(days=30)),),
+        ),
+        key,
+    )  # fmt: skip
+    for each in (node, gb):
+        accept_directory(each, data, key.public_key(), now)
+    servers = [_serve(node, ng_port), _serve(gb, gb_port)]
+    try:
+        yield f"http://127.0.0.1:{ng_port}", gb, f"http://127.0.0.1:{gb_port}"
+    finally:
+        for server in servers:
+            server.should_exit = True
+        time.sleep(0.3)
+        gb.close()
+
+
+def test_a_ready_request_is_sent_delivered_and_acknowledged_across_nodes(
+    browser: Browser, node: Node, people: People, ng_case: CaseFixture,
+    network: tuple[str, Node, str], artifacts: Path,
+) -> None:  # fmt: skip
+    ng_url, gb, gb_url = network
+    requests.apply_transition(node, people.officer, ng_case.request, "mark-ready")
+    page = sign_in(browser, ng_url, "supervisor")
+    page.goto(f"{ng_url}/requests/{ng_case.request}")
+    expect(page.locator("#peer-node")).to_contain_text("Not on the network yet")
+    page.locator('form[data-transition="send"] button').click()
+    expect(page.locator("#request-state")).to_have_text("sent")
+    expect(page.locator("#peer-node")).to_contain_text("gb-uka")
+    expect(page.locator("#messages tr.message-sent")).to_have_attribute("data-state", "pending")
+    # the other side's moves are not offered by hand any more: they arrive from gb-uka
+    expect(page.locator('form[data-transition="acknowledge"]')).to_have_count(0)
+
+    transport = HttpTransport(timeout=10)
+    try:
+        (attempt,) = deliver_due(node, transport, datetime.now(UTC))
+        assert attempt.state == "delivered", attempt.error
+        page.reload()
+        row = page.locator("#messages tr.message-sent")
+        expect(row).to_have_attribute("data-state", "delivered")
+        expect(row).to_contain_text("accepted · logged at index")
+        page.screenshot(path=str(artifacts / "exchange-sent.png"), full_page=True)
+
+        gb_page = sign_in(browser, gb_url, "gbsup")
+        expect(gb_page.locator("#case-list")).to_contain_text("Incoming:")
+        incoming = requests.list_requests(
+            gb,
+            users.authenticate_password(gb, "gbsup", PASSWORD),
+            requests.RequestFilter(direction="incoming"),
+        )
+        gb_page.goto(f"{gb_url}/requests/{incoming[0].reference}")
+        expect(gb_page.locator("#request-state")).to_have_text("sent")
+        expect(gb_page.locator("#messages tr.message-received")).to_contain_text("request")
+        gb_page.locator('form[data-transition="acknowledge"] button').click()
+        expect(gb_page.locator("#request-state")).to_have_text("acknowledged")
+        gb_page.screenshot(path=str(artifacts / "exchange-received.png"), full_page=True)
+        (back,) = deliver_due(gb, transport, datetime.now(UTC))
+        assert back.state == "delivered", back.error
+    finally:
+        transport.close()
+    page.reload()
+    expect(page.locator("#request-state")).to_have_text("acknowledged")
+    expect(page.locator("#messages tr.message-received")).to_contain_text("acknowledgement")
+    assert (artifacts / "exchange-sent.png").stat().st_size > 10_000
