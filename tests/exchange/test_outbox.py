@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 
 from repatria.crypto.keystore import KeyPurpose
 from repatria.exchange.directory import KeyUse, NodeEntry, NodeKey, sign_directory
-from repatria.exchange.receipt import ReceiptStatus
+from repatria.exchange.receipt import ReceiptStatus, verify_negative_receipt
+from repatria.exchange.rejection import Reason, Rejected
 from repatria.service.actor import Actor
 from repatria.service.exchange import (
     MAX_ATTEMPTS,
@@ -24,12 +26,15 @@ from repatria.service.exchange import (
     deliver_due,
     enqueue,
     receive,
+    refusal_evidence,
     retry_delay,
 )
 from repatria.service.keys import key_store, log_signer
+from repatria.service.ledger import alarms
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.store.exchange_tables import InboxRow, OutboxRow, ReceiptRow
+from repatria.store.tables import EventRow
 from tests.conftest import People
 from tests.exchange.network import DIRECTORY_KEY, GB, NOW, T0, directory, request
 
@@ -141,6 +146,52 @@ def test_a_row_fails_after_the_last_attempt(pair: tuple[Node, Node], people: Peo
         assert result.attempts == attempt
         when += retry_delay(attempt)
     assert _outbox(sender).state == "failed" and _count(receiver, InboxRow) == 0
+    # given up loudly: signed negative evidence, an event and an alarm (R10)
+    failed = _outbox(sender)
+    assert failed.negative_receipt is not None
+    evidence = verify_negative_receipt(
+        failed.negative_receipt, log_signer(sender).key.public_key(),
+        hashlib.sha256(failed.envelope).hexdigest(),
+    )  # fmt: skip
+    assert evidence.reason is Reason.NOT_DELIVERED and evidence.message_id == failed.message_id
+    assert f"after {MAX_ATTEMPTS} attempt(s)" in evidence.detail
+    with sender.transaction() as session:
+        event = session.scalars(select(EventRow).where(EventRow.action == "message.failed")).one()
+    assert event.details["message_id"] == failed.message_id
+    (alarm,) = [a for a in alarms(sender) if a["kind"] == "delivery-failed"]
+    assert failed.message_id in alarm["reason"] and alarm["origin"] == "gb-test"
+
+
+def test_an_expired_directory_entry_is_retried_not_failed(
+    pair: tuple[Node, Node], people: People
+) -> None:
+    sender, receiver = pair
+    enqueue(sender, people.officer, request(), "gb-test", NOW)
+    late = T0 + timedelta(days=31)  # the test directory's entries expire after 30 days
+    (result,) = deliver_due(sender, InProcess(receiver), late)
+    assert result.state == "pending" and "renewed network directory" in result.error
+    assert _outbox(sender).next_attempt_at == late + retry_delay(1)
+
+
+def test_a_refusal_by_the_receiver_fails_at_once_with_its_signed_evidence(
+    pair: tuple[Node, Node], people: People
+) -> None:
+    sender, receiver = pair
+    enqueue(sender, people.officer, request(), "gb-test", NOW)
+
+    class Refusing:
+        def send(self, endpoint: str, envelope: bytes) -> bytes:
+            refused = Rejected(Reason.EXPIRED, "stale", where="test")
+            refused.evidence = refusal_evidence(receiver, envelope, refused, NOW)
+            raise refused
+
+    (result,) = deliver_due(sender, Refusing(), NOW)
+    assert (result.state, result.attempts) == ("failed", 1)
+    row = _outbox(sender)
+    assert row.negative_receipt is not None
+    theirs = verify_negative_receipt(row.negative_receipt, log_signer(receiver).key.public_key(),
+                                     hashlib.sha256(row.envelope).hexdigest())  # fmt: skip
+    assert (theirs.issuer, theirs.reason) == ("gb-test", Reason.EXPIRED)
 
 
 def test_retry_delay_doubles_and_is_capped() -> None:

@@ -76,7 +76,7 @@ def test_first_delivery_receipt_verifies() -> None:
 
 def test_duplicate_receipt_names_the_original_acceptance() -> None:
     first = NOW - timedelta(minutes=3)
-    got = verify_receipt(receipt(accepted_at=first), GB.sign.public_key(), MID)
+    got = verify_receipt(receipt(accepted_at=first, duplicate=True), GB.sign.public_key(), MID)
     assert got.status is ReceiptStatus.DUPLICATE and got.accepted_at == first
 
 
@@ -125,7 +125,9 @@ def edited(change: Any) -> bytes:
         (lambda b: b.update(envelope="00" * 32), Reason.BAD_PROOF),
         (lambda b: b["log"].update(checkpoint=b["log"]["checkpoint"].replace("\n9\n", "\n10\n")),
          Reason.BAD_SIGNATURE),
-        (lambda b: b.update(status="duplicate"), Reason.MALFORMED),
+        (lambda b: b.update(accepted_at="2000-01-01T00:00:00Z"), Reason.MALFORMED),
+        (lambda b: b.update(status="duplicate", accepted_at="2099-01-01T00:00:00Z"),
+         Reason.MALFORMED),
         (lambda b: b.update(format="v0"), Reason.MALFORMED),
     ],
 )  # fmt: skip

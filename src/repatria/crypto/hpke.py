@@ -1,9 +1,11 @@
-"""HPKE (RFC 9180) base mode with the node's X25519 key, for the exchange of messages.
+"""HPKE (RFC 9180) base mode with the node's X25519 key: the one suite the network uses.
 
-One suite only: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM (RFC 9180 §7, the
-mandatory-to-implement suite), from pyca/cryptography. ``info`` must bind who sends to whom
-and the protocol version (reliability.md §4.5); the exchange issue builds it. Here only the
-two calls, so the key store's X25519 keys are exercised end to end now.
+DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM (RFC 9180 §7.1-7.3), from
+pyca/cryptography. The exchange's envelope (``exchange.envelope``) wraps each message's
+content key with this suite, with an ``info`` that binds sender, recipient and protocol
+version (reliability.md §4.5); ``seal``/``open_sealed`` are the same calls for other uses of
+the node's HPKE keys. AES-256 rather than the mandatory AES-128: the material is kept for
+decades (evidence), so the larger key margin is worth its negligible cost.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from repatria.errors import VerificationFailed
 
-SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_128_GCM)
+SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 
 def seal(plaintext: bytes, recipient: X25519PublicKey, info: bytes) -> bytes:

@@ -49,11 +49,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from repatria.crypto.hpke import SUITE
 from repatria.errors import InvalidInput, VerificationFailed
 from repatria.exchange.canonical import (
     NODE_ID,
@@ -72,7 +72,6 @@ from repatria.ledger.note import Ed25519Verifier, SignedNote
 MAGIC = b"RPX1"
 FORMAT_VERSION = 1
 PROTOCOL = "repatria exchange v1"
-SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 ENC_SIZE = 32
 KEY_SIZE = 32
 TAG_SIZE = 16

@@ -153,10 +153,14 @@ def sign_receipt(
     accepted_at: datetime,
     log: LogEvidence,
     receiver_key: Ed25519PrivateKey,
+    duplicate: bool = False,
 ) -> bytes:
-    """The receiver's signed receipt. ``accepted_at`` earlier than ``received_at`` makes it a
-    receipt for a duplicate delivery; equal times make it the first acceptance."""
-    status = ReceiptStatus.ACCEPTED if accepted_at == received_at else ReceiptStatus.DUPLICATE
+    """The receiver's signed receipt: for the first acceptance (``accepted_at`` equals
+    ``received_at``) or, with ``duplicate``, for a later delivery of a message accepted at
+    ``accepted_at`` (AS4 duplicate elimination: the original is named, nothing stored again).
+    The status is stated, not inferred from the times, so a retry within the same second as
+    the first acceptance is still marked a duplicate."""
+    status = ReceiptStatus.DUPLICATE if duplicate else ReceiptStatus.ACCEPTED
     body = {
         "format": RECEIPT_FORMAT,
         "message": message_id,
@@ -258,11 +262,11 @@ def _read_receipt(data: bytes, body: dict[str, Any] | None = None) -> Receipt:
                            where=obj.at("format"))  # fmt: skip
     status = parse_enum(ReceiptStatus, obj.raw("status"), obj.at("status"))
     received, accepted = obj.time("received_at"), obj.time("accepted_at")
-    if (status is ReceiptStatus.ACCEPTED) != (accepted == received) or accepted > received:
+    if (status is ReceiptStatus.ACCEPTED and accepted != received) or accepted > received:
         raise InvalidInput(
             f"status {status.value} does not fit accepted_at {format_time(accepted)} and "
-            f"received_at {format_time(received)} (equal for a first acceptance, earlier for a "
-            "duplicate)",
+            f"received_at {format_time(received)} (equal for a first acceptance, not later for "
+            "a duplicate)",
             where=obj.at("status"),
         )
     log = LogEvidence.from_dict(obj.raw("log"), obj.at("log"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -129,11 +129,7 @@ def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:
             event=canonical_event(event),
             nonce=nonce.nonce,
         )
-    received_at = now
-    if duplicate and received_at <= accepted_at:
-        # The receipt tells a duplicate by received_at being later than accepted_at, at
-        # whole-second resolution; a retry within the first second is dated one second on.
-        received_at = accepted_at + timedelta(seconds=1)
+    received_at = max(now, accepted_at)
     receipt = sign_receipt(
         message_id=opened.message_id,
         envelope_digest=opened.envelope_digest,
@@ -143,6 +139,7 @@ def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:
         accepted_at=accepted_at,
         log=evidence,
         receiver_key=log_signer(node).key,
+        duplicate=duplicate,
     )
     return Delivery(opened.message_id, receipt, duplicate)
 

@@ -213,6 +213,13 @@ def deliver_due(node: Node, transport: Transport, now: datetime) -> list[Attempt
         error, refusal, receipt = "", None, None
         try:
             entry = directory.node(row.recipient, now)
+        except Rejected as stale:  # our directory's fault, not the message's: retry later
+            results.append(_record_attempt(
+                node, row.id, now, None,
+                f"{stale}; accept a renewed network directory", None,
+            ))  # fmt: skip
+            continue
+        try:
             data = transport.send(entry.endpoint, row.envelope)
             signer_id = parse_canonical(data, where="receipt")["signature"]["key"]
             public = Ed25519PublicKey.from_public_bytes(entry.key(str(signer_id)).public_key)
