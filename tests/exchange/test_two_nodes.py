@@ -1,7 +1,7 @@
 """A request round trip to a real ``repatria serve`` process on loopback.
 
-The receiver runs as its own OS process (``tests/ledger/harness/node_process.py``); the
-sender is a node in this process that seals, queues and delivers over HTTP with
+The receiver runs as its own OS process with its delivery worker off (``served.ServedNode``);
+the sender is a node in this process that seals, queues and delivers over HTTP with
 ``HttpTransport``. Checked: the receipt verifies under the receiver's key from the
 directory; a duplicate is answered as duplicate and stored once; a tampered byte and a
 misaddressed envelope are refused with 4xx and write no row.
@@ -10,68 +10,40 @@ misaddressed envelope are refused with 4xx and write no row.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from repatria.crypto.keystore import KeyPurpose
-from repatria.exchange.directory import KeyUse, NodeEntry, NodeKey, sign_directory
 from repatria.exchange.envelope import seal
 from repatria.exchange.receipt import ReceiptStatus, verify_receipt
-from repatria.service.exchange import accept_directory, deliver_due, enqueue
+from repatria.service.exchange import deliver_due, enqueue
 from repatria.service.exchange_transport import MESSAGES_PATH, HttpTransport
-from repatria.service.keys import key_store, log_signer
+from repatria.service.keys import log_signer
 from repatria.service.node import Node
 from repatria.store.base import utcnow
-from repatria.store.exchange_tables import InboxRow, OutboxRow, ReceiptRow
-from tests.exchange.network import DIRECTORY_KEY, GB, directory, request
-from tests.ledger.harness.node_process import NodeProcess
-from tests.ledger.served import admin_of, free_port, sqlite_node
-
-
-def _raw(key: object) -> bytes:
-    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)  # type: ignore[attr-defined]
-
-
-def _entry(node: Node, jurisdiction: str, port: int) -> NodeEntry:
-    store = key_store(node.settings)
-    hpke = store.hpke_key(store.keyring().current(KeyPurpose.HPKE)).public_key()
-    since = utcnow() - timedelta(hours=1)
-    return replace(
-        GB.entry(),
-        node_id=node.config.node_id,
-        jurisdiction=jurisdiction,
-        endpoint=f"https://127.0.0.1:{port}",
-        log_origin=f"repatria/{node.config.node_id}",
-        keys=(
-            NodeKey(KeyUse.SIGNING, _raw(log_signer(node).key.public_key()), since),
-            NodeKey(KeyUse.HPKE, _raw(hpke), since),
-        ),
-        expires_at=since + timedelta(days=30),
-    )
-
-
-class Loopback(HttpTransport):
-    """The directory demands https endpoints; the test server speaks plain HTTP on loopback."""
-
-    def send(self, endpoint: str, envelope: bytes) -> bytes:
-        return super().send(endpoint.replace("https://", "http://", 1), envelope)
+from repatria.store.exchange_tables import OutboxRow, ReceiptRow
+from tests.exchange.network import GB, request
+from tests.exchange.served import (
+    ServedNode,
+    counts,
+    loopback,
+    make_node,
+    publish,
+    real_entry,
+    sign_network,
+)
+from tests.ledger.served import admin_of, free_port
 
 
 @pytest.fixture
-def network(tmp_path: Path) -> Iterator[tuple[Node, Node, NodeProcess]]:
-    sender, receiver = sqlite_node(tmp_path, "ng-a"), sqlite_node(tmp_path, "gb-b")
-    process = NodeProcess(tmp_path / "gb-b", free_port())
-    issued = utcnow() - timedelta(hours=1)
-    entries = (_entry(sender, "NG", 9), _entry(receiver, "GB", process.port))
-    data = sign_directory(directory(*entries, issued=issued), DIRECTORY_KEY)
-    for node in (sender, receiver):
-        accept_directory(node, data, DIRECTORY_KEY.public_key(), utcnow())
+def network(tmp_path: Path) -> Iterator[tuple[Node, Node, ServedNode]]:
+    sender, receiver = make_node(tmp_path, "ng-a", "NG"), make_node(tmp_path, "gb-b", "GB")
+    process = ServedNode(tmp_path / "gb-b", free_port())
+    entries = [real_entry(sender, loopback(9)), real_entry(receiver, process.url)]
+    publish(sign_network(entries, 1, utcnow() - timedelta(hours=1)), [sender, receiver])
     process.start()
     try:
         yield sender, receiver, process
@@ -82,16 +54,15 @@ def network(tmp_path: Path) -> Iterator[tuple[Node, Node, NodeProcess]]:
 
 
 def _inbox(node: Node) -> int:
-    with node.transaction() as session:
-        return int(session.scalar(select(func.count()).select_from(InboxRow)) or 0)
+    return counts(node).inbox
 
 
 def test_round_trip_duplicate_tampering_and_misaddressing(
-    network: tuple[Node, Node, NodeProcess],
+    network: tuple[Node, Node, ServedNode],
 ) -> None:
     sender, receiver, process = network
     message_id = enqueue(sender, admin_of(sender), request(), "gb-b", utcnow())
-    transport = Loopback(timeout=10.0)
+    transport = HttpTransport(timeout=10.0)
     (attempt,) = deliver_due(sender, transport, utcnow())
     assert (attempt.state, attempt.error) == ("delivered", "")
     with sender.transaction() as session:
