@@ -183,8 +183,10 @@ class Network:
     def __getitem__(self, jurisdiction: str) -> Member:
         return self.members[jurisdiction]
 
-    def start(self) -> None:
-        """Start every node process, in parallel, and wait until each answers."""
+    def start(self, *jurisdictions: str) -> None:
+        """Start the nodes of ``jurisdictions`` (all by default) in parallel and wait until
+        each answers."""
+        chosen = [self[j] for j in jurisdictions] if jurisdictions else list(self)
         problems: list[BaseException] = []
 
         def start_one(member: Member) -> None:
@@ -193,10 +195,10 @@ class Network:
             except BaseException as problem:  # noqa: BLE001  (reported below, in this thread)
                 problems.append(problem)
 
-        environments = {tuple(sorted(m.process.environment.items())) for m in self}
+        environments = {tuple(sorted(m.process.environment.items())) for m in chosen}
         assert len(environments) == 1, "start() starts nodes of one environment together"
-        with child_environment(next(iter(self)).process.environment):
-            threads = [threading.Thread(target=start_one, args=(m,)) for m in self]
+        with child_environment(chosen[0].process.environment):
+            threads = [threading.Thread(target=start_one, args=(m,)) for m in chosen]
             for thread in threads:
                 thread.start()
             for thread in threads:
