@@ -63,11 +63,15 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def set_drop(self, drop: float) -> None:
+    def set_drop(self, drop: float, *, seed: int | None = None) -> None:
+        """Drop a fraction ``drop`` of the responses from the next connection on; a ``seed``
+        restarts the random sequence, so a run does not depend on earlier connections."""
         if not 0.0 <= drop <= 1.0:
             raise ValueError(f"drop must be a fraction in [0, 1], got {drop!r}")
         with self._lock:
             self._drop = drop
+            if seed is not None:
+                self._random = random.Random(seed)
 
     def counts(self) -> ProxyCounts:
         with self._lock:

@@ -35,6 +35,7 @@ from repatria.store.exchange_tables import InboxRow, OutboxRow
 from tests.exchange.fault_proxy import FaultProxy
 from tests.exchange.served import (
     ServedNode,
+    counts,
     fresh_connection_transport,
     incoming_requests,
     leaves_of,
@@ -50,6 +51,8 @@ from tests.exchange.served import (
     stored_copies,
 )
 from tests.ledger.served import admin_of, free_port
+
+pytestmark = pytest.mark.slow
 
 SENDER, RECEIVER = "ng-a", "gb-c"
 RESENDS = 1_000
@@ -126,7 +129,10 @@ def test_the_same_envelope_resent_1000_times_is_stored_once(network: Network) ->
     reference = "NG-2025-0042/R11-SEQ"
     sealed = seal_for(network.sender, request_message(reference, SENDER), RECEIVER, utcnow())
     with httpx.Client(timeout=15.0) as client:
-        answers = [post(network.process.url, sealed.envelope, client) for _ in range(RESENDS)]
+        answers = [post(network.process.url, sealed.envelope, client)]
+        first = counts(network.receiver)
+        answers += [post(network.process.url, sealed.envelope, client) for _ in range(RESENDS - 1)]
+    assert counts(network.receiver) == first, "a duplicate wrote rows"
     receipts = _check_answers(network, answers, sealed.message_id, sealed.envelope)
     assert receipts[0].status is ReceiptStatus.ACCEPTED
     assert all(r.status is ReceiptStatus.DUPLICATE for r in receipts[1:])
@@ -139,6 +145,7 @@ def test_the_same_envelope_resent_20_at_a_time_is_stored_once(network: Network) 
     # A fresh envelope, so the first wave of 20 races on a message the receiver never saw.
     reference = "NG-2025-0042/R11-CONCURRENT"
     sealed = seal_for(network.sender, request_message(reference, SENDER), RECEIVER, utcnow())
+    before = counts(network.receiver)
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     with (
         httpx.Client(timeout=30.0, limits=limits) as client,
@@ -151,6 +158,11 @@ def test_the_same_envelope_resent_20_at_a_time_is_stored_once(network: Network) 
     accepted = [r for r in receipts if r.status is ReceiptStatus.ACCEPTED]
     assert len(accepted) == 1, f"{len(accepted)} deliveries were each taken as the first"
     assert {r.accepted_at for r in receipts} == {accepted[0].accepted_at}
+    after = counts(network.receiver)
+    grown = (after.inbox - before.inbox, after.requests - before.requests,
+             after.cases - before.cases)  # fmt: skip
+    assert grown == (1, 1, 1), "one message, one incoming request, one case"
+    assert after.leaves - before.leaves == after.events - before.events  # every event logged
     stored_at = _accepted_at_of(network, sealed.message_id)
     assert accepted[0].accepted_at == stored_at
     _stored_once(network, sealed.message_id, reference)
@@ -195,7 +207,7 @@ def test_30_percent_lost_receipts_each_message_stored_once_one_receipt_each(
         )
     ids = set(references.values())
     before = proxy.counts()
-    proxy.set_drop(DROP)
+    proxy.set_drop(DROP, seed=11)
     transport = fresh_connection_transport()
     now, rounds = start, 0
     try:

@@ -69,6 +69,8 @@ from tests.exchange.served import (
 )
 from tests.ledger.served import free_port
 
+pytestmark = pytest.mark.slow
+
 RECEIVER = "gb-c"
 A, B, REVOKED = node("ng-a", "NG"), node("ch-b", "CH"), node("fr-r", "FR")
 STRANGER = node("it-x", "IT")

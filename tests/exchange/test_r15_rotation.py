@@ -69,6 +69,8 @@ from tests.exchange.served import (
 )
 from tests.ledger.served import admin_of, free_port
 
+pytestmark = pytest.mark.slow
+
 SENDER, RECEIVER = "ng-a", "gb-c"
 REVOKED_SENDS = 3
 
