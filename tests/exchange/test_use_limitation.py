@@ -9,6 +9,7 @@ and how NG's consent, asked through the protocol, changes that, each step record
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,10 +17,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from repatria.cli import received as received_cli
 from repatria.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from repatria.exchange.directory import Directory, sign_directory
 from repatria.exchange.envelope import message_id_of, verify_origin
@@ -48,6 +52,8 @@ from repatria.settings import Settings
 from repatria.store.base import utcnow
 from repatria.store.exchange_tables import ConsentRow, InboxRow, OutboxRow
 from repatria.store.tables import AccessDecisionRow, EventRow
+from repatria.web.api import received as received_api
+from repatria.web.app import create_app
 from tests.conftest import PASSWORD, CaseFixture, People
 from tests.exchange.directory_of import entry_of
 
@@ -360,6 +366,8 @@ def test_forwarding_is_decided_against_accreditation_and_consent(world: World) -
     assert back.allowed and back.reason == "returning information to its originator"
     with pytest.raises(PermissionDenied, match="fr-pnf is accredited up to unknown"):
         limitation.forward_message(world.gb, world.officer, world.message, "fr-pnf")
+    with pytest.raises(InvalidInput, match="gb-uka is this node"):
+        limitation.forward_message(world.gb, world.officer, world.message, "gb-uka")
     with pytest.raises(InvalidInput, match="consent cannot change that"):
         limitation.ask_consent(
             world.gb,
@@ -433,3 +441,67 @@ def test_a_stored_consent_reads_back_as_the_same_record(record: ConsentRecord) -
         record=record.to_dict(),
     )
     assert limitation.consent_of(row) == record
+
+
+def test_the_api_routes_call_the_same_decisions(world: World, ng_case: CaseFixture) -> None:
+    app = create_app(world.gb.settings, world.gb)
+    app.include_router(received_api.router)
+
+    def bearer(actor: Actor) -> dict[str, str]:
+        token = users.issue_credential(world.gb, actor, kind="api", lifetime=timedelta(hours=1))
+        return {"Authorization": f"Bearer {token.secret}"}
+
+    officer, outsider = bearer(world.officer), bearer(world.outsider)
+    other = _other_case(world)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        listed = client.get(f"/api/requests/{world.request}/received", headers=officer)
+        assert listed.status_code == 200
+        [seen] = listed.json()
+        assert seen["message_id"] == world.message and seen["handling"]["codes"] == ["H0", "H2"]
+        assert seen["payload"]["reference"] == ng_case.request
+        hidden = client.get(f"/api/requests/{world.request}/received", headers=outsider)
+        assert hidden.status_code == 404
+        refused = client.post(f"/api/received/{world.message}/export", headers=officer)
+        assert refused.status_code == 403
+        assert "confidential material is not exported" in refused.json()["error"]["message"]
+        used = client.post(
+            f"/api/received/{world.message}/use",
+            json={"case": world.case, "purpose": "asset-recovery"},
+            headers=officer,
+        )
+        assert used.status_code == 200 and used.json()["allowed"] is True
+        asked = client.post(
+            f"/api/received/{world.message}/consent-requests",
+            json={"kind": "use", "purpose": "prosecution", "case": other, "reason": "linked"},
+            headers=officer,
+        )
+        assert asked.status_code == 201, asked.json()
+    with world.gb.transaction() as session:
+        queued = session.scalars(
+            select(OutboxRow).where(OutboxRow.message_id == asked.json()["message_id"])
+        ).one()
+    assert (queued.message_type, queued.recipient) == ("consent-request", "ng-test")
+
+
+def test_the_cli_lists_and_refuses_with_the_decision(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPATRIA_DATA_DIR", str(world.gb.settings.data_dir))
+    monkeypatch.delenv("REPATRIA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("REPATRIA_USER", "gbofficer")
+    monkeypatch.setenv("REPATRIA_PASSWORD", PASSWORD)
+    runner = CliRunner()
+    listed = runner.invoke(received_cli.app, ["list", world.request, "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [m["message_id"] for m in json.loads(listed.output)] == [world.message]
+    other = _other_case(world)
+    refused = runner.invoke(received_cli.app, ["use", world.message, other, "prosecution"])
+    assert isinstance(refused.exception, PermissionDenied)
+    assert "send a consent request" in str(refused.exception)
+    asked = runner.invoke(
+        received_cli.app,
+        ["ask", world.message, "use", "--purpose", "prosecution", "--case", other,
+         "--reason", "linked domestic case", "--json"],
+    )  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    assert len(json.loads(asked.output)["message_id"]) == 64

@@ -189,7 +189,7 @@ def forward_message(node: Node, actor: Actor, message_id: str, recipient: str) -
     Only the decision is taken and recorded: re-sending to a third node is not built, since a
     message is signed to its recipient (a re-sealed copy would be refused as forwarded).
     """
-    node_id = _node_id(recipient, "recipient")
+    node_id = _recipient(node, recipient)
     stored = _open(node, actor, message_id, WORK)
     with node.transaction() as session:
         granted, _ = _consents(session, stored.message_id)
@@ -222,7 +222,7 @@ def ask_consent(
                            where="reason")  # fmt: skip
     stored = _open(node, actor, message_id, Action.REQUEST_INQUIRE)
     use, target = _grant_use(node, actor, grant, purpose, case_reference)
-    forward_to = _grant_recipient(grant, recipient)
+    forward_to = _grant_recipient(grant, recipient and _recipient(node, recipient))
     with node.transaction() as session:
         granted, answers = _consents(session, stored.message_id)
         level = _accredited(directory_in(session), forward_to) if forward_to else None
@@ -411,6 +411,15 @@ def _node_id(value: str, where: str) -> str:
     if not NODE_ID.match(value):
         raise InvalidInput(f"expected a node id like gb-uka, found {value!r}", where=where)
     return value
+
+
+def _recipient(node: Node, value: str) -> str:
+    """Another node's id: the message is on this node already."""
+    node_id = _node_id(value, "recipient")
+    if node_id == node.config.node_id:
+        raise InvalidInput(f"{node_id} is this node; name the node it would go to",
+                           where="recipient")  # fmt: skip
+    return node_id
 
 
 def _accredited(directory: Directory, node_id: str) -> Confidentiality | None:
