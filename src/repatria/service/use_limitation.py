@@ -17,6 +17,11 @@ and use limitation"); the inbox keeps it with the message. Here it is enforced:
   originator's node by a supervisor (the central authority decides, 46(13), 46(19)) with a
   ``consent-answer``; a granted answer becomes a ``ConsentRecord`` on arrival.
 
+Roles, with the actions that exist today: reading needs ``case.read`` on the message's case;
+putting it to work (use, export, forward) ``entity.write`` (case officers and supervisors, not
+reviewers or auditors), for a use on the target case too; asking consent
+``request.inquire``; answering it ``request.transition`` and the supervisor role.
+
 Every decision, allowed or refused, is an event in the case with its reason and article, so
 it can be shown to a court later. A refusal is recorded in its own transaction before
 ``PermissionDenied`` is raised (the raise would roll back anything in the same one).
@@ -226,7 +231,7 @@ def ask_consent(
     with node.transaction() as session:
         granted, answers = _consents(session, stored.message_id)
         level = _accredited(directory_in(session), forward_to) if forward_to else None
-        asked = _pending(session, stored.message_id, grant, use, forward_to, answers)
+        asked = _pending(session, stored, grant, use, forward_to, answers)
     _worth_asking(stored, grant, use, forward_to, level, granted, target)
     if asked is not None:
         raise Conflict(f"the same consent was asked in message {asked} and is not answered yet",
@@ -251,8 +256,8 @@ def ask_consent(
         details = {"message_id": sealed.message_id, "original_message": stored.message_id,
                    "kind": grant.value, "purpose": use.purpose.value if use else None,
                    "case": use.case if use else None, "recipient": forward_to}  # fmt: skip
-        why = f"consent to {grant.value} of message {stored.message_id[:12]}… asked of " \
-              f"{stored.handling.originator}: {reason.strip()} (UNCAC 46(19))"  # fmt: skip
+        why = (f"consent to {grant.value} of message {stored.message_id[:12]}… asked of "
+               f"{stored.handling.originator}: {reason.strip()} (UNCAC 46(19))")  # fmt: skip
         for case_id in dict.fromkeys((stored.case_id, target)):
             if case_id is not None:
                 record_event(session, actor=actor.username, action="consent.asked",
@@ -490,7 +495,7 @@ def _answered(
 
 
 def _pending(
-    session: Session, message_id: str, kind: ConsentKind, use: Use | None,
+    session: Session, stored: _Stored, kind: ConsentKind, use: Use | None,
     recipient: str | None, answers: list[ConsentRow],
 ) -> str | None:  # fmt: skip
     """The id of a consent request for exactly this question that has no answer yet (each
@@ -504,11 +509,13 @@ def _pending(
         if isinstance(payload, ConsentAnswer):
             answered.add(payload.consent_request)
     events = session.scalars(
-        select(EventRow).where(EventRow.action == "consent.asked").order_by(EventRow.id)
+        select(EventRow)
+        .where(EventRow.action == "consent.asked", EventRow.case_id == stored.case_id)
+        .order_by(EventRow.id)
     ).all()
     for event in events:
         details = event.details
-        if (details.get("original_message") == message_id and _grant_of(details) == key
+        if (details.get("original_message") == stored.message_id and _grant_of(details) == key
                 and details.get("message_id") not in answered):  # fmt: skip
             return str(details["message_id"])
     return None
