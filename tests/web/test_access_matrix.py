@@ -47,6 +47,8 @@ ADMIN_ONLY = row(403, 403, 403, 403, 403, 200, 401)
 PAGE_READ = row(200, 200, 200, 200, 404, 403, 303)
 PAGE_ACT = row(200, 200, 403, 403, 404, 403, 303)
 PAGE_ANYONE = row(200, 200, 200, 200, 200, 200, 303)
+NO_MESSAGE = "ab" * 32
+UNKNOWN_MESSAGE = row(404, 404, 404, 404, 404, 404, 401)
 
 
 @dataclass
@@ -304,6 +306,35 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
     ("POST", "/api/exchange/directory"): (
         lambda c: ("POST", "/api/exchange/directory", {"content": b"{}"}),
         row(403, 403, 403, 403, 403, 422, 401),
+    ),
+    ("GET", "/api/requests/{reference}/received"): (
+        lambda c: ("GET", f"/api/requests/{c.case.request}/received", {}),
+        MEMBER_READ,
+    ),
+    # No message was received in this node: every caller who may act learns only that.
+    ("POST", "/api/received/{message_id}/export"): (
+        lambda c: ("POST", f"/api/received/{NO_MESSAGE}/export", {}),
+        UNKNOWN_MESSAGE,
+    ),
+    ("POST", "/api/received/{message_id}/use"): (
+        lambda c: ("POST", f"/api/received/{NO_MESSAGE}/use",
+                   {"json": {"case": c.case.case, "purpose": "investigation"}}),
+        UNKNOWN_MESSAGE,
+    ),
+    ("POST", "/api/received/{message_id}/forward"): (
+        lambda c: ("POST", f"/api/received/{NO_MESSAGE}/forward", {"json": {"recipient": "x"}}),
+        UNKNOWN_MESSAGE,
+    ),
+    ("POST", "/api/received/{message_id}/consent-requests"): (
+        lambda c: ("POST", f"/api/received/{NO_MESSAGE}/consent-requests",
+                   {"json": {"kind": "use", "reason": "r", "purpose": "investigation",
+                             "case": c.case.case}}),
+        UNKNOWN_MESSAGE,
+    ),
+    ("POST", "/api/received/{message_id}/consent-answer"): (
+        lambda c: ("POST", f"/api/received/{NO_MESSAGE}/consent-answer",
+                   {"json": {"granted": True, "conditions": []}}),
+        UNKNOWN_MESSAGE,
     ),
     ("POST", "/api/ledger/cosignatures"): (
         lambda c: ("POST", "/api/ledger/cosignatures", {"content": "not a note"}),

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from repatria.cli import case, exchange, law, ledger, node, output, request, tracing
+from repatria.cli import case, exchange, law, ledger, node, output, received, request, tracing
 from repatria.cli.context import STATE
 from repatria.errors import (
     AuthenticationRequired,
@@ -75,6 +75,7 @@ app.add_typer(case.app, name="case")
 app.add_typer(request.app, name="request")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(exchange.app, name="exchange")
+app.add_typer(received.app, name="received")
 
 
 @app.command("demo")

@@ -121,6 +121,15 @@ def directory_in(session: Session) -> Directory:
     return Directory.from_dict(signed["directory"])
 
 
+def _whole_second_after(moment: datetime | None) -> datetime | None:
+    """Retirement rounded *up* to the whole second the directory's times carry: what the old
+    key signed in the second of a rotation, before it, stays valid (retirement is not
+    compromise; a revocation time, by contrast, is never rounded up)."""
+    if moment is None or moment.microsecond == 0:
+        return moment
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
+
+
 def node_entry(
     node: Node, endpoint: str, *, days: int = 90, accredited: Confidentiality = (
         Confidentiality.CONFIDENTIAL
@@ -138,7 +147,7 @@ def node_entry(
                     use,
                     record.public_key,
                     min(record.created_at, now - timedelta(minutes=5)),
-                    record.retired_at,
+                    _whole_second_after(record.retired_at),
                 )
             )
     entry = NodeEntry(

@@ -17,6 +17,7 @@ from repatria.settings import Settings
 from repatria.web import errors
 from repatria.web.api import auth, cases, directory, drafting, law, ledger, requests, tracing
 from repatria.web.api import exchange as exchange_api
+from repatria.web.api import received as received_api
 from repatria.web.limits import BodyLimit
 from repatria.web.ui import draft_pages, law_pages, pages
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(exchange_api.router)
+    app.include_router(received_api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -36,11 +37,15 @@ async def receive_message(request: Request, node: NodeDep) -> Response:
     envelope = await request.body()
     now = datetime.now(UTC)
     try:
-        delivery = exchange_service.receive(node, envelope, now)
+        # receive is blocking (database, crypto): run it off the event loop, so concurrent
+        # deliveries proceed side by side and health checks keep answering
+        delivery = await run_in_threadpool(exchange_service.receive, node, envelope, now)
     except (Rejected, InvalidInput) as refused:
         reason = reason_of(refused).value
         body = error_body(f"rejected:{reason}", str(refused), refused.where)
-        evidence = exchange_service.refusal_evidence(node, envelope, refused, now)
+        evidence = await run_in_threadpool(
+            exchange_service.refusal_evidence, node, envelope, refused, now
+        )
         if evidence is not None:  # signed: the sender can prove the refusal to a third party
             body["negative_receipt"] = evidence.decode()
         return JSONResponse(body, status_code=400)
