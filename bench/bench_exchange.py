@@ -59,6 +59,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Self
 
 import httpx
@@ -76,6 +77,8 @@ from repatria.exchange.envelope import SignedContent, encrypt, open_envelope, si
 from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, Purpose
 from repatria.exchange.messages import Message, Request
 from repatria.exchange.receipt import ReceiptStatus
+from repatria.service import exchange as exchange_service
+from repatria.service import ledger as ledger_service
 from repatria.service import users
 from repatria.service.actor import Actor
 from repatria.service.exchange import (
@@ -269,6 +272,8 @@ class Spent:
 
     wall: float
     cpu: float
+    server_cpu: float = 0.0
+    """The part of ``cpu`` the server process spent."""
 
 
 class Stopwatch:
@@ -277,18 +282,21 @@ class Stopwatch:
     def __init__(self, server_pid: int | None = None) -> None:
         self.server_pid = server_pid
         self.spent = Spent(0.0, 0.0)
-        self._wall = self._cpu0 = 0.0
+        self._wall = self._cpu0 = self._server0 = 0.0
 
-    def _cpu(self) -> float:
-        ours = time.process_time()
-        return ours + (_process_cpu(self.server_pid) if self.server_pid is not None else 0.0)
+    def _server(self) -> float:
+        return _process_cpu(self.server_pid) if self.server_pid is not None else 0.0
 
     def __enter__(self) -> Self:
-        self._wall, self._cpu0 = time.perf_counter(), self._cpu()
+        self._wall, self._cpu0, self._server0 = (
+            time.perf_counter(), time.process_time(), self._server()
+        )  # fmt: skip
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.spent = Spent(time.perf_counter() - self._wall, self._cpu() - self._cpu0)
+        server = self._server() - self._server0
+        ours = time.process_time() - self._cpu0
+        self.spent = Spent(time.perf_counter() - self._wall, ours + server, server)
 
 
 class Transactions:
@@ -306,6 +314,49 @@ class Transactions:
 
     def _began(self, *_: object) -> None:
         self.transactions += 1
+
+
+RECEIVE_PHASES = (
+    (exchange_service, "current_directory", "read the accepted directory"),
+    (exchange_service, "hpke_keys", "load the HPKE keys"),
+    (exchange_service, "open_envelope", "open_envelope (decrypt, all checks)"),
+    (exchange_service, "_store", "store, apply (new case + request), log"),
+    (ledger_service, "checkpoint_now", "recompute + audit ledger, sign checkpoint"),
+    (exchange_service, "prove_inclusion", "inclusion proof (incl. the checkpoint)"),
+)
+"""The steps of ``service.exchange.receive`` timed one by one in the in-process run
+(docs/exchange.md, "Receive"): module attributes wrapped for the run's duration only."""
+
+
+class Phases:
+    """Wraps the functions of ``RECEIVE_PHASES`` to record each call's wall time, so that
+    one receive is split into its steps; restores the originals on exit."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = {name: [] for _, name, _ in RECEIVE_PHASES}
+        self._saved: list[tuple[ModuleType, str, Callable[..., Any]]] = []
+
+    def _timed(self, name: str, inner: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.seconds[name].append(time.perf_counter() - began)
+
+        return timed
+
+    def __enter__(self) -> Self:
+        for module, name, _ in RECEIVE_PHASES:
+            original = getattr(module, name)
+            self._saved.append((module, name, original))
+            setattr(module, name, self._timed(name, original))
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for module, name, original in reversed(self._saved):
+            setattr(module, name, original)
+        self._saved.clear()
 
 
 class TimedTransport:
@@ -398,20 +449,27 @@ def _plain_round_trips(bodies: list[bytes], workdir: Path) -> tuple[Spent, list[
     return watch.spent, calls
 
 
-def _receive_in_process(
-    node: Node, envelopes: list[bytes]
-) -> tuple[Spent, list[float], Transactions]:
+@dataclass(frozen=True, slots=True)
+class InProcess:
+    spent: Spent
+    calls: list[float]
+    transactions: Transactions
+    phases: Phases
+
+
+def _receive_in_process(node: Node, envelopes: list[bytes]) -> InProcess:
     """``receive`` for each envelope, called directly: the receiver's work without HTTP.
-    Returns the time spent, each call's wall time, and the connections and transactions."""
+    Returns the time spent, each call's wall time, the connections and transactions, and
+    the time of each step of every call."""
     counted = Transactions(node)
     calls: list[float] = []
-    with Stopwatch() as watch:
+    with Phases() as phases, Stopwatch() as watch:
         for envelope in envelopes:
             start = time.perf_counter()
             if receive(node, envelope, utcnow()).duplicate:
                 raise RuntimeError("a fresh envelope was received as a duplicate")
             calls.append(time.perf_counter() - start)
-    return watch.spent, calls, counted
+    return InProcess(watch.spent, calls, counted, phases)
 
 
 def _count(node: Node, column: Any, *where: Any) -> int:
@@ -506,7 +564,8 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
         )
 
         sealing = _seal_and_open(sender, receiver, directory, messages)
-        received, receive_calls, twin_transactions = _receive_in_process(twin, sealing.envelopes)
+        in_process = _receive_in_process(twin, sealing.envelopes)
+        received, receive_calls = in_process.spent, in_process.calls
         twin.close()
         plain, peer_calls = _plain_round_trips([s.data for s in sealing.signed], workdir)
         e2e = _end_to_end(sender, receiver, port, messages, workdir)
@@ -553,9 +612,16 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
             "receive_in_process_ms": _spread(receive_calls),
             "plain_round_trip_ms": _spread(peer_calls),
             "sender_side_per_row_ms": (e2e.deliver.wall - sum(calls)) / count * 1e3,
-            "http_and_server_per_message_ms": (sum(calls) - sum(receive_calls)) / count * 1e3,
-            "receiver_transactions_per_message": twin_transactions.transactions / count,
-            "receiver_connections_per_message": twin_transactions.connections / count,
+            "receiver_process_cpu_per_message_ms": e2e.deliver.server_cpu / count * 1e3,
+            "receive_in_process_cpu_per_message_ms": received.cpu / count * 1e3,
+            "web_stack_cpu_per_message_ms": (e2e.deliver.server_cpu - received.cpu) / count * 1e3,
+            "sender_cpu_per_row_ms": (e2e.deliver.cpu - e2e.deliver.server_cpu) / count * 1e3,
+            "plain_peer_process_cpu_per_message_ms": plain.server_cpu / count * 1e3,
+            "receive_phases_ms": {
+                name: _spread(in_process.phases.seconds[name]) for _, name, _ in RECEIVE_PHASES
+            },
+            "receiver_transactions_per_message": in_process.transactions.transactions / count,
+            "receiver_connections_per_message": in_process.transactions.connections / count,
             "sender_deliver_transactions_per_message": (
                 e2e.sender_transactions.transactions / count
             ),
@@ -638,8 +704,12 @@ def _report(r: dict[str, Any]) -> None:
         ("  median; first tenth / last tenth of the run, medians", _trio(call)),
         ("  of which receive itself (in-process run, mean)", received["mean"]),
         ("    median; first tenth / last tenth, medians", _trio(received)),
-        ("  of which HTTP, uvicorn, FastAPI (by difference)", w["http_and_server_per_message_ms"]),
         ("sender's own work per row (verify receipt, record)", w["sender_side_per_row_ms"]),
+        ("CPU ms: served receiver process per message", w["receiver_process_cpu_per_message_ms"]),
+        ("  of which receive itself (in-process run)", w["receive_in_process_cpu_per_message_ms"]),
+        ("  of which HTTP, uvicorn, FastAPI (by difference)", w["web_stack_cpu_per_message_ms"]),
+        ("CPU ms: sender per row (deliver_due, httpx, verify)", w["sender_cpu_per_row_ms"]),
+        ("CPU ms: plain peer process per message", w["plain_peer_process_cpu_per_message_ms"]),
         ("plain round trip (peer), mean", plain["mean"]),
         ("  median; first tenth / last tenth, medians", _trio(plain)),
         ("receiver: transactions per message (count)", w["receiver_transactions_per_message"]),
@@ -657,6 +727,23 @@ def _report(r: dict[str, Any]) -> None:
     ):  # fmt: skip
         detail.add_row(name, value if isinstance(value, str) else f"{value:,.2f}")
     console.print(detail)
+
+    phases = Table(title="One receive, step by step (in-process run, wall ms)")
+    for name in ("step", "mean", "first tenth", "last tenth"):
+        phases.add_column(name, justify="left" if name == "step" else "right")
+    for _, name, label in RECEIVE_PHASES:
+        ms = w["receive_phases_ms"][name]
+        phases.add_row(
+            f"{label} ({name})",
+            f"{ms['mean']:.2f}",
+            f"{ms['first_tenth']:.2f}",
+            f"{ms['last_tenth']:.2f}",
+        )
+    phases.add_row(
+        "whole receive", f"{received['mean']:.2f}", f"{received['first_tenth']:.2f}",
+        f"{received['last_tenth']:.2f}",
+    )  # fmt: skip
+    console.print(phases)
 
 
 def main(argv: list[str] | None = None) -> None:
