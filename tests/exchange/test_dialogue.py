@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from repatria.domain.authority import AuthorityRole
-from repatria.errors import Conflict
+from repatria.errors import Conflict, InvalidInput, PermissionDenied
 from repatria.exchange.directory import (
     AuthorityContact,
     Directory,
@@ -31,6 +31,7 @@ from repatria.service.actor import Actor
 from repatria.service.exchange import accept_directory, deliver_due, receive
 from repatria.service.ledger import alarms
 from repatria.service.node import Node, init_node, open_node
+from repatria.service.spontaneous import send_spontaneous
 from repatria.settings import Settings
 from repatria.store.base import utcnow
 from repatria.store.exchange_tables import InboxRow, OutboxRow, ReceiptRow
@@ -270,3 +271,56 @@ def test_a_status_inquiry_and_its_answer_travel_between_the_nodes(
     (ours,) = requests.list_inquiries(pair.ng, pair.ng_people.officer, ng_case.request)
     assert ours.answered_by == "node:gb-uka"
     assert ours.answer == "bank is producing (state: sent)"
+
+
+def test_conditions_offered_in_a_consultation_are_answered_over_the_network(
+    pair: Pair, ng_case: CaseFixture
+) -> None:
+    _send(pair, ng_case)
+    pair.pump()
+    gb_ref = _incoming(pair).reference
+    requests.apply_transition(pair.gb, pair.gb_supervisor, gb_ref, "acknowledge")
+    requests.apply_transition(pair.gb, pair.gb_supervisor, gb_ref, "open-consultation",
+                              why="we can execute if the records are not used for tax")  # fmt: skip
+    pair.pump()
+    with pytest.raises(PermissionDenied):
+        requests.answer_consultation(pair.ng, pair.ng_people.officer, ng_case.request,
+                                     accepted=True)  # fmt: skip
+    requests.answer_consultation(pair.ng, pair.ng_people.supervisor, ng_case.request,
+                                 accepted=True, note="agreed: criminal use only")  # fmt: skip
+    pair.pump()
+    gb_case = requests.get_request(pair.gb, pair.gb_supervisor, gb_ref).case_reference
+    timeline = cases.case_timeline(pair.gb, pair.gb_supervisor, gb_case)
+    answered = next(e for e in timeline if e.action == "request.conditions-answered")
+    assert answered.actor == "node:ng-test" and answered.details["accepted"] is True
+    # the requested side now agrees the conditions and goes on executing
+    requests.apply_transition(pair.gb, pair.gb_supervisor, gb_ref, "agree-conditions",
+                              why="criminal use only")  # fmt: skip
+    pair.pump()
+    ours = requests.get_request(pair.ng, pair.ng_people.officer, ng_case.request)
+    assert ours.state.value == "in-execution"
+
+
+def test_a_consultation_answer_needs_an_open_consultation(pair: Pair, ng_case: CaseFixture) -> None:
+    _send(pair, ng_case)
+    with pytest.raises(InvalidInput, match="no open consultation"):
+        requests.answer_consultation(pair.ng, pair.ng_people.supervisor, ng_case.request,
+                                     accepted=False, note="no")  # fmt: skip
+
+
+def test_spontaneous_information_opens_a_case_for_the_other_states_intake(
+    pair: Pair, ng_case: CaseFixture
+) -> None:
+    with pytest.raises(PermissionDenied):
+        send_spontaneous(pair.ng, pair.ng_people.officer, ng_case.case, recipient="gb-uka",
+                         basis="56", summary="a flat in London bought with bribes")  # fmt: skip
+    with pytest.raises(InvalidInput, match="accepted: 46"):
+        send_spontaneous(pair.ng, pair.ng_people.supervisor, ng_case.case, recipient="gb-uka",
+                         basis="57", summary="x")  # fmt: skip
+    send_spontaneous(pair.ng, pair.ng_people.supervisor, ng_case.case, recipient="gb-uka",
+                     basis="56", summary="a flat in London bought with bribes")  # fmt: skip
+    pair.pump()
+    (case,) = cases.list_cases(pair.gb, pair.gb_supervisor)
+    assert case.title == "Spontaneous information from ng-test (UNCAC 56)"
+    assert case.summary == "a flat in London bought with bribes"
+    assert cases.list_cases(pair.gb, pair.gb_officer) == []

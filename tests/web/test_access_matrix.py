@@ -317,8 +317,11 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         UNKNOWN_MESSAGE,
     ),
     ("POST", "/api/received/{message_id}/use"): (
-        lambda c: ("POST", f"/api/received/{NO_MESSAGE}/use",
-                   {"json": {"case": c.case.case, "purpose": "investigation"}}),
+        lambda c: (
+            "POST",
+            f"/api/received/{NO_MESSAGE}/use",
+            {"json": {"case": c.case.case, "purpose": "investigation"}},
+        ),
         UNKNOWN_MESSAGE,
     ),
     ("POST", "/api/received/{message_id}/forward"): (
@@ -326,15 +329,45 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         UNKNOWN_MESSAGE,
     ),
     ("POST", "/api/received/{message_id}/consent-requests"): (
-        lambda c: ("POST", f"/api/received/{NO_MESSAGE}/consent-requests",
-                   {"json": {"kind": "use", "reason": "r", "purpose": "investigation",
-                             "case": c.case.case}}),
+        lambda c: (
+            "POST",
+            f"/api/received/{NO_MESSAGE}/consent-requests",
+            {
+                "json": {
+                    "kind": "use",
+                    "reason": "r",
+                    "purpose": "investigation",
+                    "case": c.case.case,
+                }
+            },
+        ),
         UNKNOWN_MESSAGE,
     ),
     ("POST", "/api/received/{message_id}/consent-answer"): (
-        lambda c: ("POST", f"/api/received/{NO_MESSAGE}/consent-answer",
-                   {"json": {"granted": True, "conditions": []}}),
+        lambda c: (
+            "POST",
+            f"/api/received/{NO_MESSAGE}/consent-answer",
+            {"json": {"granted": True, "conditions": []}},
+        ),
         UNKNOWN_MESSAGE,
+    ),
+    # Not travelling by exchange: the supervisor learns there is no consultation to answer.
+    ("POST", "/api/requests/{reference}/consultation-answer"): (
+        lambda c: (
+            "POST",
+            f"/api/requests/{c.case.request}/consultation-answer",
+            {"json": {"accepted": True}},
+        ),
+        row(422, 403, 403, 403, 404, 403, 401),
+    ),
+    # No directory accepted: the supervisor learns the node is not on a network.
+    ("POST", "/api/cases/{reference}/spontaneous-information"): (
+        lambda c: (
+            "POST",
+            f"/api/cases/{c.case.case}/spontaneous-information",
+            {"json": {"to": "gb-uka", "basis": "56", "summary": "a flat"}},
+        ),
+        row(404, 403, 403, 403, 404, 403, 401),
     ),
     ("POST", "/api/ledger/cosignatures"): (
         lambda c: ("POST", "/api/ledger/cosignatures", {"content": "not a note"}),

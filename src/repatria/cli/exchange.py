@@ -22,7 +22,7 @@ from repatria.cli.context import current_actor, opened_node
 from repatria.cli.node import JsonFlag
 from repatria.errors import InvalidInput
 from repatria.exchange.directory import sign_directory
-from repatria.service import deliveries
+from repatria.service import deliveries, spontaneous
 from repatria.service import network_directory as network
 from repatria.service.exchange_transport import HttpTransport
 
@@ -223,3 +223,18 @@ def deliver(json_out: JsonFlag = False) -> None:
         ["message", "state", "attempts", "error"],
         [(a.message_id[:16], a.state, a.attempts, a.error[:80]) for a in attempts],
     )
+
+
+@app.command("spontaneous")
+def spontaneous_information(
+    case: Annotated[str, typer.Argument(help="The case the information comes from.")],
+    to: Annotated[str, typer.Option("--to", help="The receiving node's id (see the directory).")],
+    basis: Annotated[str, typer.Option(help="46(4) (any offence) or 56 (proceeds).")],
+    summary: Annotated[str, typer.Option(help="What the information is.")],
+) -> None:
+    """Send information without a request (UNCAC 46(4)-(5), 56); supervisors."""
+    with opened_node() as node:
+        message_id = spontaneous.send_spontaneous(
+            node, current_actor(node), case, recipient=to, basis=basis, summary=summary
+        )
+    output.say(f"queued for {to}: message {message_id[:16]}…")

@@ -326,3 +326,24 @@ def _read_text(file: Path) -> str:
         raise InvalidInput(f"no such file: {file}", where=str(file)) from None
     except UnicodeDecodeError:
         raise InvalidInput("not UTF-8 text", where=str(file)) from None
+
+
+@app.command("answer-consultation")
+def answer_consultation(
+    reference: str,
+    accept: Annotated[
+        bool, typer.Option("--accept/--decline", help="Accept or decline the conditions.")
+    ],
+    note: Annotated[str, typer.Option(help="What is agreed, or why declined.")] = "",
+    json_out: JsonFlag = False,
+) -> None:
+    """Answer the conditions offered in a consultation (UNCAC 46(26)); supervisors. The
+    answer travels to the requested state's node."""
+    with opened_node() as node:
+        answered = request_service.answer_consultation(
+            node, current_actor(node), reference, accepted=accept, note=note
+        )
+    if json_out:
+        output.emit_json(_request_dict(answered))
+    else:
+        output.say(f"conditions {'accepted' if accept else 'declined'} on {reference}; sent")

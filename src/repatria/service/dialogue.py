@@ -34,6 +34,7 @@ from repatria.exchange.messages import (
     AdditionalInformation,
     AdditionalInformationRequest,
     Consultation,
+    ConsultationAnswer,
     FinalExecution,
     Intention,
     Message,
@@ -43,6 +44,8 @@ from repatria.exchange.messages import (
     Postponement,
     Refusal,
     Request,
+    SpontaneousBasis,
+    SpontaneousInformation,
     StatusAnswer,
     StatusInquiry,
     Withdrawal,
@@ -269,3 +272,47 @@ def queue_payload(
     return queue_in(
         session, sealed, message, actor=actor, now=now, case_id=row.case_id, request_id=row.id
     )
+
+
+def answer_consultation_in(
+    session: Session, node: Node, row: RequestRow, *, accepted: bool, note: str, actor: str
+) -> OutboxRow:
+    """The requesting state's answer to the conditions offered in a consultation (46(26)),
+    sent to the requested state's node, which then agrees the conditions or decides."""
+    consultation = session.scalar(
+        select(InboxRow.message_id)
+        .where(
+            InboxRow.request_id == row.id,
+            InboxRow.message_type == MessageType.CONSULTATION.value,
+        )
+        .order_by(InboxRow.id.desc())
+        .limit(1)
+    )
+    if consultation is None or row.state != RequestState.CONSULTATION.value:
+        raise InvalidInput(
+            f"request {row.reference} has no open consultation received from its node"
+            " (UNCAC 46(26))",
+            where="request",
+        )
+    queued = queue_payload(
+        session, node, row,
+        lambda: ConsultationAnswer(row.reference, consultation, accepted, note or None),
+        actor=actor,
+    )  # fmt: skip
+    if queued is None:
+        raise InvalidInput(f"request {row.reference} does not travel by exchange", where="request")
+    return queued
+
+
+def spontaneous_payload(summary: str, basis: str) -> SpontaneousInformation:
+    """Information sent without a request (46(4)-(5); proceeds of offences: 56)."""
+    try:
+        parsed = SpontaneousBasis(basis)
+    except ValueError:
+        accepted = ", ".join(b.value for b in SpontaneousBasis)
+        raise InvalidInput(
+            f"unknown basis {basis!r}; accepted: {accepted}", where="basis"
+        ) from None
+    if not summary.strip():
+        raise InvalidInput("say what the information is", where="summary")
+    return SpontaneousInformation(parsed, summary.strip())

@@ -41,7 +41,12 @@ from repatria.errors import Conflict, InvalidInput, NotFound
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.cases import load_case
-from repatria.service.dialogue import queue_inquiry, queue_move, queue_status_answer
+from repatria.service.dialogue import (
+    answer_consultation_in,
+    queue_inquiry,
+    queue_move,
+    queue_status_answer,
+)
 from repatria.service.events import record_event
 from repatria.service.node import Node
 from repatria.service.readiness import readiness
@@ -417,3 +422,30 @@ def _inquiry_view(row: InquiryRow) -> Inquiry:
         answered_by=row.answered_by,
         answer=row.answer,
     )
+
+
+def answer_consultation(
+    node: Node, actor: Actor, reference: str, *, accepted: bool, note: str = ""
+) -> Request:
+    """Accept or decline the conditions the requested state offered in its consultation
+    (UNCAC 46(26)); the answer travels to its node. Binding the state: supervisors only."""
+    ref = check_request_reference(reference)
+    authorize(node, actor, Action.REQUEST_TRANSITION, case_of_request(node, ref),
+              also_role=(Role.SUPERVISOR, "answer a consultation"))  # fmt: skip
+    if not accepted and not note.strip():
+        raise InvalidInput("say why the conditions are declined", where="note")
+    with node.transaction() as session:
+        row = load_request(session, ref)
+        answer_consultation_in(session, node, row, accepted=accepted, note=note.strip(),
+                               actor=actor.username)  # fmt: skip
+        verdict = "accepted" if accepted else "declined"
+        record_event(
+            session,
+            actor=actor.username,
+            action="request.conditions-answered",
+            why=f"conditions {verdict}" + (f": {note.strip()}" if note.strip() else ""),
+            case_id=row.case_id,
+            request_id=row.id,
+            details={"accepted": accepted, "article": "UNCAC 46(26)"},
+        )
+        return request_view(row)

@@ -15,14 +15,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from repatria.errors import InvalidInput
 from repatria.exchange.rejection import Rejected, reason_of
-from repatria.service import deliveries
+from repatria.service import deliveries, spontaneous
 from repatria.service import exchange as exchange_service
+from repatria.service import requests as request_service
 from repatria.service.exchange_transport import HttpTransport
 from repatria.web.api.common import ERRORS
+from repatria.web.api.schemas import RequestOut
 from repatria.web.deps import ApiActor, NodeDep
 from repatria.web.errors import error_body
 
@@ -125,3 +127,42 @@ async def accept_directory(request: Request, actor: ApiActor, node: NodeDep) -> 
     accepted = deliveries.accept(node, actor, await request.body())
     return {"version": accepted.version, "network": accepted.network,
             "nodes": [n.node_id for n in accepted.nodes]}  # fmt: skip
+
+
+class ConsultationAnswerIn(BaseModel):
+    accepted: bool
+    note: str = Field(default="", max_length=20_000)
+
+
+@router.post("/requests/{reference}/consultation-answer", response_model=RequestOut)
+def answer_consultation(
+    reference: str, body: ConsultationAnswerIn, actor: ApiActor, node: NodeDep
+) -> RequestOut:
+    """Accept or decline the conditions offered in a consultation (UNCAC 46(26)); supervisors."""
+    answered = request_service.answer_consultation(
+        node, actor, reference, accepted=body.accepted, note=body.note
+    )
+    return RequestOut.of(answered, datetime.now(UTC).date())
+
+
+class SpontaneousIn(BaseModel):
+    to: str = Field(max_length=64, description="The receiving node's id (see the directory).")
+    basis: str = Field(description="46(4) or 56")
+    summary: str = Field(max_length=20_000)
+
+
+class QueuedMessageOut(BaseModel):
+    message_id: str
+
+
+@router.post(
+    "/cases/{reference}/spontaneous-information", response_model=QueuedMessageOut, status_code=201
+)
+def spontaneous_information(
+    reference: str, body: SpontaneousIn, actor: ApiActor, node: NodeDep
+) -> QueuedMessageOut:
+    """Send information without a request (UNCAC 46(4)-(5), 56); supervisors."""
+    message_id = spontaneous.send_spontaneous(
+        node, actor, reference, recipient=body.to, basis=body.basis, summary=body.summary
+    )
+    return QueuedMessageOut(message_id=message_id)
