@@ -119,9 +119,8 @@ def test_implied_transitions() -> None:
     assert implied["PartialExecution"] is TransitionName.EXECUTE_PARTIALLY
     assert implied["Withdrawal"] is TransitionName.WITHDRAW
     assert implied["StatusInquiry"] is None
-    assert (
-        ConsultationAnswer(REF, MID, True).implied_transition() is TransitionName.AGREE_CONDITIONS
-    )
+    # an answer to conditions moves nothing by itself: the requested state decides (46(26))
+    assert ConsultationAnswer(REF, MID, True).implied_transition() is None
     assert ConsultationAnswer(REF, MID, False).implied_transition() is None
     assert Refusal(REF, (RefusalGround.ESSENTIAL_INTERESTS,), "x", MID).articles == (
         "UNCAC 46(21)(b)",

@@ -338,9 +338,10 @@ class ConsultationAnswer(Payload):
     note: str | None = None
 
     def implied_transition(self) -> TransitionName | None:
-        """Accepted conditions bind from now on; a declined offer leaves the consultation open
-        (the requested state may then refuse or postpone)."""
-        return TransitionName.AGREE_CONDITIONS if self.accepted else None
+        """None: the answer is recorded, and the requested state's central authority then
+        agrees the conditions (its own move, which it reports back), postpones or refuses.
+        Agreeing is its decision under 46(26), not an automatic effect of the answer."""
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         return {"reference": self.reference, "consultation": self.consultation,
