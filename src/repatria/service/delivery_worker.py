@@ -18,6 +18,7 @@ import structlog
 from repatria.errors import RepatriaError
 from repatria.service.exchange import OUTBOX_SIGNAL, Attempt, deliver_due
 from repatria.service.exchange_transport import HttpTransport
+from repatria.service.network_directory import check_directory
 from repatria.service.node import Node
 
 log = structlog.get_logger(__name__)
@@ -32,6 +33,7 @@ class DeliveryWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="delivery-worker", daemon=True)
         self._waiting_for_directory = False
+        self._last_warning: str | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -43,8 +45,13 @@ class DeliveryWorker:
 
     def round(self, transport: HttpTransport) -> list[Attempt]:
         """One pass over the due messages; errors are logged, never raised."""
+        now = datetime.now(UTC)
         try:
-            attempts = deliver_due(self.node, transport, datetime.now(UTC))
+            warning = check_directory(self.node, now)
+            if warning is not None and warning != self._last_warning:
+                log.warning("directory.renewal", warning=warning)
+            self._last_warning = warning
+            attempts = deliver_due(self.node, transport, now)
         except RepatriaError as problem:  # e.g. no directory accepted yet
             if not self._waiting_for_directory:
                 log.warning("delivery.waiting", reason=str(problem))

@@ -388,6 +388,17 @@ def add_alarm(session: Session, origin: str, kind: str, reason: str) -> int:
     return _add_alarm(session, origin, kind, reason, "", "", ())
 
 
+def add_alarm_once(session: Session, origin: str, kind: str, reason: str) -> int | None:
+    """``add_alarm`` unless an alarm of this kind about ``origin`` is still open (a condition
+    checked every round raises one alarm, not one per round)."""
+    open_one = session.scalar(
+        select(AlarmRow.id).where(
+            AlarmRow.origin == origin, AlarmRow.kind == kind, AlarmRow.cleared_at.is_(None)
+        )
+    )
+    return None if open_one is not None else add_alarm(session, origin, kind, reason)
+
+
 def _add_alarm(
     session: Session,
     origin: str,

@@ -39,6 +39,7 @@ from repatria.exchange.directory import (
 from repatria.exchange.handling import Confidentiality
 from repatria.service.events import record_event
 from repatria.service.keys import key_store, origin_of
+from repatria.service.ledger import add_alarm_once
 from repatria.service.node import Node
 from repatria.settings import Settings
 from repatria.store.base import utcnow
@@ -226,3 +227,35 @@ def build_directory(
             AuthorityContact.from_dict(c, f"contacts[{i}]") for i, c in enumerate(contacts)
         ),
     )
+
+
+RENEW_BEFORE = timedelta(days=7)
+"""How long before the directory expires its renewal is asked for (an alarm)."""
+
+
+def check_directory(node: Node, now: datetime) -> str | None:
+    """Raise an alarm, once, when the accepted directory is about to expire or has expired:
+    contact data must not go stale silently (UNCAC 46(13)-(14)). Returns the warning."""
+    with node.transaction() as session:
+        try:
+            directory = directory_in(session)
+        except NotFound:
+            return None
+        if now >= directory.expires_at:
+            kind = "directory-expired"
+            warning = (
+                f"the network directory {directory.network} v{directory.version} expired on"
+                f" {directory.expires_at.isoformat()}: no message can be sent or received until"
+                " a renewed one is accepted"
+            )
+        elif now >= directory.expires_at - RENEW_BEFORE:
+            kind = "directory-expiring"
+            warning = (
+                f"the network directory {directory.network} v{directory.version} expires on"
+                f" {directory.expires_at.isoformat()}; ask the network's operator for a renewed"
+                " one and accept it"
+            )
+        else:
+            return None
+        add_alarm_once(session, directory.network, kind, warning)
+        return warning
