@@ -28,7 +28,7 @@ from repatria.exchange.directory import (
 )
 from repatria.service import cases, requests, users
 from repatria.service.actor import Actor
-from repatria.service.exchange import accept_directory, deliver_due, receive
+from repatria.service.exchange import TransportError, accept_directory, deliver_due, receive
 from repatria.service.ledger import alarms
 from repatria.service.node import Node, init_node, open_node
 from repatria.service.spontaneous import send_spontaneous
@@ -324,3 +324,40 @@ def test_spontaneous_information_opens_a_case_for_the_other_states_intake(
     assert case.title == "Spontaneous information from ng-test (UNCAC 56)"
     assert case.summary == "a flat in London bought with bribes"
     assert cases.list_cases(pair.gb, pair.gb_officer) == []
+
+
+class Flaky(Direct):
+    """Refuses the first ``failures`` connections, then delivers (a peer that came back)."""
+
+    def __init__(self, nodes: dict[str, Node], failures: int) -> None:
+        super().__init__(nodes)
+        self.failures = failures
+
+    def send(self, endpoint: str, envelope: bytes) -> bytes:
+        if self.failures > 0:
+            self.failures -= 1
+            raise TransportError("connection refused")
+        return super().send(endpoint, envelope)
+
+
+def test_messages_of_one_request_never_overtake_each_other(
+    pair: Pair, ng_case: CaseFixture
+) -> None:
+    _send(pair, ng_case)
+    pair.pump()
+    gb_ref = _incoming(pair).reference
+    requests.apply_transition(pair.gb, pair.gb_supervisor, gb_ref, "acknowledge")
+    requests.apply_transition(pair.gb, pair.gb_supervisor, gb_ref, "start-execution")
+    # the acknowledgement's first attempt fails; the start of execution must wait behind it
+    flaky = Flaky(pair.transport.nodes, failures=1)
+    now = utcnow()
+    (first,) = deliver_due(pair.gb, flaky, now)
+    assert (first.state, first.attempts) == ("pending", 1)
+    ours = requests.get_request(pair.ng, pair.ng_people.officer, ng_case.request)
+    assert ours.state.value == "sent"  # nothing overtook the acknowledgement
+    delivered = deliver_due(pair.gb, flaky, now + timedelta(hours=1))
+    assert [a.state for a in delivered] == ["delivered"]
+    delivered += deliver_due(pair.gb, flaky, now + timedelta(hours=1))
+    assert [a.state for a in delivered] == ["delivered", "delivered"]
+    ours = requests.get_request(pair.ng, pair.ng_people.officer, ng_case.request)
+    assert ours.state.value == "in-execution"

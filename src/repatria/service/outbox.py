@@ -18,7 +18,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from repatria.errors import InvalidInput, RepatriaError
@@ -208,8 +208,20 @@ def deliver_due(node: Node, transport: Transport, now: datetime) -> list[Attempt
             .where(OutboxRow.state == "pending", OutboxRow.next_attempt_at <= now)
             .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
         ).all()
+        # The messages of one request go in the order they were queued: a later move must
+        # not overtake an earlier one that is still waiting (an acknowledgement before the
+        # execution report), or the other node could not apply it.
+        first_pending = dict(
+            session.execute(
+                select(OutboxRow.request_id, func.min(OutboxRow.id))
+                .where(OutboxRow.state == "pending", OutboxRow.request_id.is_not(None))
+                .group_by(OutboxRow.request_id)
+            ).all()
+        )
     results = []
     for row in due:
+        if row.request_id is not None and first_pending.get(row.request_id) != row.id:
+            continue
         error, refusal, receipt = "", None, None
         try:
             entry = directory.node(row.recipient, now)
