@@ -363,20 +363,32 @@ class Chaos(threading.Thread):
     def run(self) -> None:
         ng, gb = self.network["NG"], self.network["GB"]
         try:
-            for threshold, down in zip(self.thresholds, self.downs, strict=True):
-                wait_for(f"{threshold} deliveries before a kill",
-                         lambda t=threshold: outbox_states(ng)["delivered"] >= t,  # type: ignore[misc]
-                         timeout=WAIT + latest_retry(ng), interval=0.02,
-                         describe=lambda: str(outbox_states(ng)))  # fmt: skip
-                killed_at = outbox_states(ng)["delivered"]
-                gb.process.kill()
-                time.sleep(down)
-                healthy = gb.process.start()
-                self.last_restart = time.monotonic()
-                self.log.append(f"killed at {killed_at} delivered, down {down:.1f} s,"
-                                f" healthy after {healthy:.1f} s")  # fmt: skip
+            with ng.opened() as node:  # one connection setup for the whole schedule
+
+                def delivered() -> int:
+                    with node.transaction() as session:
+                        statement = select(func.count()).where(OutboxRow.state == "delivered")
+                        return int(session.scalar(statement) or 0)
+
+                self.kill_and_restart(gb, delivered, lambda: latest_retry(ng))
         except BaseException as problem:  # noqa: BLE001  (re-raised by the test thread)
             self.problem = problem
+
+    def kill_and_restart(
+        self, gb: Member, delivered: Callable[[], int], backoff: Callable[[], float]
+    ) -> None:
+        for threshold, down in zip(self.thresholds, self.downs, strict=True):
+            wait_for(f"{threshold} deliveries before a kill",
+                     lambda t=threshold: delivered() >= t,  # type: ignore[misc]
+                     timeout=WAIT + backoff(), interval=0.03,
+                     describe=lambda: f"{delivered()} delivered")  # fmt: skip
+            killed_at = delivered()
+            gb.process.kill()
+            time.sleep(down)
+            healthy = gb.process.start()
+            self.last_restart = time.monotonic()
+            self.log.append(f"killed at {killed_at} delivered, down {down:.1f} s,"
+                            f" healthy after {healthy:.1f} s")  # fmt: skip
 
 
 def test_r10_no_message_is_lost_while_the_receiver_is_killed(
