@@ -36,6 +36,17 @@ from repatria.store.db import make_engine, migrate
 PG_URL = os.environ.get("REPATRIA_TEST_DATABASE_URL")
 
 
+@pytest.fixture(autouse=True)
+def fresh_cli_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI keeps ``--data-dir``/``--user`` (or their environment variables) in a module
+    global set by the top-level callback; a test that calls a sub-app directly must not
+    inherit the node or the user of an earlier test."""
+    from repatria.cli.context import STATE
+
+    monkeypatch.setattr(STATE, "data_dir", None)
+    monkeypatch.setattr(STATE, "user", None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing() -> Iterator[None]:
     """Argon2id with minimal cost parameters in tests only.
