@@ -132,6 +132,12 @@ def test_a_ready_request_is_sent_delivered_and_acknowledged_across_nodes(
         gb_page.goto(f"{gb_url}/requests/{incoming[0].reference}")
         expect(gb_page.locator("#request-state")).to_have_text("sent")
         expect(gb_page.locator("#messages tr.message-received")).to_contain_text("request")
+        # the originator's handling travels with the request and is shown where it is used
+        handling = gb_page.locator("#messages tr.handling")
+        expect(handling).to_contain_text("Handling set by ng-test")
+        expect(handling).to_contain_text("confidential")
+        expect(handling).to_contain_text("H0")
+        expect(handling).to_contain_text("not to be forwarded without consent")
         gb_page.locator('form[data-transition="acknowledge"] button').click()
         expect(gb_page.locator("#request-state")).to_have_text("acknowledged")
         gb_page.screenshot(path=str(artifacts / "exchange-received.png"), full_page=True)

@@ -20,7 +20,7 @@ from repatria.domain.lifecycle import Direction, allowed_transitions
 from repatria.domain.refusal import RefusalGround
 from repatria.errors import RepatriaError
 from repatria.service import cases as case_service
-from repatria.service import deliveries
+from repatria.service import deliveries, use_limitation
 from repatria.service import entities as entity_service
 from repatria.service import ledger as ledger_service
 from repatria.service import requests as request_service
@@ -210,6 +210,10 @@ def _state_context(node: NodeDep, actor: Actor, reference: str) -> dict[str, Any
     return {
         "req": req,
         "messages": deliveries.request_messages(node, actor, reference),
+        "handling": {
+            m.message_id: m.handling
+            for m in use_limitation.received_messages(node, actor, reference)
+        },
         "transitions": transitions,
         "own_side": req.direction.own_side.value,
         "refusal_grounds": list(RefusalGround),
