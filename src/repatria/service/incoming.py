@@ -57,6 +57,7 @@ from repatria.service.cases import next_sequence
 from repatria.service.events import record_event
 from repatria.service.ledger import add_alarm, savepoint
 from repatria.service.node import Node
+from repatria.service.outbox import case_of_request_id
 from repatria.service.requests import move_request
 from repatria.store.exchange_tables import ConsentRow, InboxRow, OutboxRow
 from repatria.store.tables import CaseMemberRow, CaseRow, InquiryRow, RequestRow, UserRow
@@ -346,20 +347,24 @@ def _open_case(
     return case
 
 
+def _sent_to(session: Session, message_id: str, peer: str, what: str) -> OutboxRow:
+    """The message this node sent to ``peer`` that a consent message names; consent concerns
+    only what the asking node received from us (46(19))."""
+    original = session.scalars(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
+    if original is None or original.recipient != peer:
+        raise RepatriaError(
+            f"{what} names message {message_id[:12]}… that this node did not send to {peer}"
+        )
+    return original
+
+
 def _keep_consent(
     session: Session, opened: OpenedMessage, payload: ConsentAnswer, inbox: InboxRow,
     now: datetime,
 ) -> str:  # fmt: skip
     """Keep the originator's answer as the recorded decision 46(19) asks for; only the
     originator of the original message can consent to its use."""
-    original = session.scalars(
-        select(OutboxRow).where(OutboxRow.message_id == payload.consent_request)
-    ).first()
-    if original is None or original.recipient != opened.sender:
-        raise RepatriaError(
-            f"consent answer names request {payload.consent_request[:12]}… that this node"
-            f" did not send to {opened.sender}"
-        )
+    original = _sent_to(session, payload.consent_request, opened.sender, "consent answer")
     record = payload.record(opened.message_id, opened.sender, now)
     session.add(
         ConsentRow(
@@ -372,9 +377,7 @@ def _keep_consent(
         )
     )
     request_id = original.request_id
-    case_id = None
-    if request_id is not None:
-        case_id = session.scalar(select(RequestRow.case_id).where(RequestRow.id == request_id))
+    case_id = case_of_request_id(session, request_id)
     inbox.request_id, inbox.case_id = request_id, case_id
     verdict = "granted" if payload.granted else "refused"
     record_event(session, actor=f"node:{opened.sender}", action=f"consent.{verdict}",
@@ -391,19 +394,8 @@ def _note_consent_request(
     session: Session, opened: OpenedMessage, payload: ConsentRequest, inbox: InboxRow, actor: str
 ) -> str:
     """A consent request concerns a message this node sent; it waits for a person to answer."""
-    original = session.scalars(
-        select(OutboxRow).where(OutboxRow.message_id == payload.original_message)
-    ).first()
-    if original is None or original.recipient != opened.sender:
-        raise RepatriaError(
-            f"consent request names message {payload.original_message[:12]}… that this node"
-            f" did not send to {opened.sender}"
-        )
-    case_id = None
-    if original.request_id is not None:
-        case_id = session.scalar(
-            select(RequestRow.case_id).where(RequestRow.id == original.request_id)
-        )
+    original = _sent_to(session, payload.original_message, opened.sender, "consent request")
+    case_id = case_of_request_id(session, original.request_id)
     inbox.request_id, inbox.case_id = original.request_id, case_id
     record_event(session, actor=actor, action="consent.requested",
                  why=f"{opened.sender} asks consent to {payload.kind.value}: {payload.reason}"[:2000],

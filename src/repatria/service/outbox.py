@@ -255,7 +255,7 @@ def _record_attempt(
         if stored.state != "pending":  # another worker finished it meanwhile
             return Attempt(stored.message_id, stored.state, stored.attempts, "")
         stored.attempts += 1
-        case_id = _case_of(session, stored.request_id)
+        case_id = case_of_request_id(session, stored.request_id)
         if receipt is not None:
             stored.state, stored.delivered_at, stored.last_error = "delivered", now, ""
             session.add(
@@ -326,7 +326,8 @@ def _record_attempt(
         return Attempt(stored.message_id, stored.state, stored.attempts, error)
 
 
-def _case_of(session: Session, request_id: int | None) -> int | None:
+def case_of_request_id(session: Session, request_id: int | None) -> int | None:
+    """The case a request belongs to, by row id (None for a message outside any request)."""
     if request_id is None:
         return None
     return session.scalar(select(RequestRow.case_id).where(RequestRow.id == request_id))
