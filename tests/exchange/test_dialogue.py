@@ -12,23 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
-from repatria.domain.authority import AuthorityRole
 from repatria.errors import Conflict, InvalidInput, PermissionDenied
-from repatria.exchange.directory import (
-    AuthorityContact,
-    Directory,
-    sign_directory,
-)
 from repatria.service import cases, requests, users
 from repatria.service.actor import Actor
-from repatria.service.exchange import TransportError, accept_directory, deliver_due, receive
+from repatria.service.exchange import TransportError, deliver_due
 from repatria.service.ledger import alarms
 from repatria.service.node import Node, init_node, open_node
 from repatria.service.spontaneous import send_spontaneous
@@ -37,17 +31,7 @@ from repatria.store.base import utcnow
 from repatria.store.exchange_tables import InboxRow, OutboxRow, ReceiptRow
 from repatria.store.tables import EventRow, RequestRow
 from tests.conftest import PASSWORD, CaseFixture, People, snapshot
-from tests.exchange.directory_of import entry_of
-
-
-class Direct:
-    """A transport that hands the envelope to the receiving node's ``receive``."""
-
-    def __init__(self, nodes: dict[str, Node]) -> None:
-        self.nodes = nodes
-
-    def send(self, endpoint: str, envelope: bytes) -> bytes:
-        return receive(self.nodes[endpoint], envelope, utcnow()).receipt
+from tests.exchange.directory_of import Direct, join
 
 
 @dataclass
@@ -79,38 +63,11 @@ def pair(node: Node, people: People, tmp_path: Path) -> Iterator[Pair]:
                                    roles=["supervisor"])  # fmt: skip
     officer = users.create_user(gb, admin, username="gbofficer", password=PASSWORD,
                                 roles=["case-officer"])  # fmt: skip
-    key = Ed25519PrivateKey.generate()
-    now = utcnow()
-    entries = (entry_of(node, "http://127.0.0.1:1"), entry_of(gb, "http://127.0.0.1:2"))
-    data = sign_directory(
-        Directory(
-            network="repatria-test",
-            version=1,
-            issued_at=now - timedelta(hours=1),
-            expires_at=now + timedelta(days=30),
-            nodes=entries,
-            contacts=(_central_authority("GB", "gb-uka", now),),
-        ),
-        key,
-    )
-    for each in (node, gb):
-        accept_directory(each, data, key.public_key(), now)
-    transport = Direct({"http://127.0.0.1:1": node, "http://127.0.0.1:2": gb})
+    endpoints = {"http://127.0.0.1:1": node, "http://127.0.0.1:2": gb}
+    key = join(endpoints, central_authorities=(gb,))
+    transport = Direct(endpoints)
     yield Pair(node, gb, people, supervisor, officer, transport, key)
     gb.close()
-
-
-def _central_authority(jurisdiction: str, node_id: str, now: datetime) -> AuthorityContact:
-    return AuthorityContact(
-        key=f"{node_id}-ca",
-        name=f"Central authority of {jurisdiction}",
-        role=AuthorityRole.CENTRAL_AUTHORITY,
-        jurisdiction=jurisdiction,
-        languages=("en",),
-        node_id=node_id,
-        urgent=None,
-        expires_at=now + timedelta(days=30),
-    )
 
 
 def _send(pair: Pair, fixture: CaseFixture) -> None:

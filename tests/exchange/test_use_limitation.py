@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,7 +24,6 @@ from typer.testing import CliRunner
 
 from repatria.cli import received as received_cli
 from repatria.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from repatria.exchange.directory import Directory, sign_directory
 from repatria.exchange.envelope import message_id_of, verify_origin
 from repatria.exchange.handling import (
     Confidentiality,
@@ -41,11 +39,9 @@ from repatria.service import cases, requests, users
 from repatria.service import use_limitation as limitation
 from repatria.service.actor import Actor
 from repatria.service.exchange import (
-    accept_directory,
     current_directory,
     deliver_due,
     enqueue,
-    receive,
 )
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
@@ -55,17 +51,7 @@ from repatria.store.tables import AccessDecisionRow, EventRow
 from repatria.web.api import received as received_api
 from repatria.web.app import create_app
 from tests.conftest import PASSWORD, CaseFixture, People
-from tests.exchange.directory_of import entry_of
-
-
-class Direct:
-    """Hands an envelope straight to the receiving node's ``receive``."""
-
-    def __init__(self, nodes: dict[str, Node]) -> None:
-        self.nodes = nodes
-
-    def send(self, endpoint: str, envelope: bytes) -> bytes:
-        return receive(self.nodes[endpoint], envelope, utcnow()).receipt
+from tests.exchange.directory_of import Direct, join
 
 
 @dataclass
@@ -102,21 +88,8 @@ def world(node: Node, people: People, ng_case: CaseFixture, tmp_path: Path) -> I
 
     supervisor, officer = user("gbsup", "supervisor"), user("gbofficer", "case-officer")
     outsider = user("gboutsider", "case-officer")
-    key = Ed25519PrivateKey.generate()
-    now = utcnow()
-    data = sign_directory(
-        Directory(
-            network="repatria-test",
-            version=1,
-            issued_at=now - timedelta(hours=1),
-            expires_at=now + timedelta(days=30),
-            nodes=(entry_of(node, "http://127.0.0.1:1"), entry_of(gb, "http://127.0.0.1:2")),
-            contacts=(),
-        ),
-        key,
-    )
-    for each in (node, gb):
-        accept_directory(each, data, key.public_key(), now)
+    endpoints = {"http://127.0.0.1:1": node, "http://127.0.0.1:2": gb}
+    join(endpoints)
     world = World(
         node,
         gb,
@@ -124,7 +97,7 @@ def world(node: Node, people: People, ng_case: CaseFixture, tmp_path: Path) -> I
         supervisor,
         officer,
         outsider,
-        Direct({"http://127.0.0.1:1": node, "http://127.0.0.1:2": gb}),
+        Direct(endpoints),
     )
     requests.apply_transition(node, people.officer, ng_case.request, "mark-ready")
     requests.apply_transition(node, people.supervisor, ng_case.request, "send")

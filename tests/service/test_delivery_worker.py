@@ -5,16 +5,14 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from repatria.exchange.directory import Directory, sign_directory
 from repatria.service.delivery_worker import DeliveryWorker
-from repatria.service.exchange import accept_directory, enqueue
+from repatria.service.exchange import enqueue
 from repatria.service.exchange_transport import HttpTransport
 from repatria.service.ledger import alarms
-from repatria.service.network_directory import check_directory, node_entry
+from repatria.service.network_directory import check_directory
 from repatria.service.node import Node
 from tests.conftest import People
+from tests.exchange.directory_of import join
 from tests.exchange.network import request
 
 
@@ -26,12 +24,7 @@ def _closed_port() -> int:
 
 
 def _join(node: Node, now: datetime, days: int, endpoint: str) -> None:
-    key = Ed25519PrivateKey.generate()
-    directory = Directory(
-        network="worker-test", version=1, issued_at=now - timedelta(minutes=1),
-        expires_at=now + timedelta(days=days), nodes=(node_entry(node, endpoint),),
-    )  # fmt: skip
-    accept_directory(node, sign_directory(directory, key), key.public_key(), now)
+    join({endpoint: node}, days=days, now=now)
 
 
 def test_renewal_is_asked_once_before_expiry_and_again_once_expired(node: Node) -> None:

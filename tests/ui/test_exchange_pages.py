@@ -10,25 +10,22 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Browser, expect
 
-from repatria.domain.authority import AuthorityRole
-from repatria.exchange.directory import AuthorityContact, Directory, sign_directory
 from repatria.service import requests, users
-from repatria.service.exchange import accept_directory, deliver_due
+from repatria.service.exchange import deliver_due
 from repatria.service.exchange_transport import HttpTransport
-from repatria.service.network_directory import node_entry
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.web.app import create_app
 from tests.conftest import PASSWORD, CaseFixture, People
+from tests.exchange.directory_of import join
 from tests.ui.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -69,23 +66,8 @@ def network(node: Node, people: People, tmp_path: Path) -> Iterator[tuple[str, N
                               roles=["node-admin"])  # fmt: skip
     users.create_user(gb, admin, username="gbsup", password=PASSWORD, roles=["supervisor"])
     ng_port, gb_port = _port(), _port()
-    now = datetime.now(UTC)
-    key = Ed25519PrivateKey.generate()
-    data = sign_directory(
-        Directory(
-            network="repatria-ui-test", version=1, issued_at=now - timedelta(minutes=5),
-            expires_at=now + timedelta(days=30),
-            nodes=(node_entry(node, f"http://127.0.0.1:{ng_port}"),
-                   node_entry(gb, f"http://127.0.0.1:{gb_port}")),
-            contacts=(AuthorityContact(
-                key="gb-ca", name="UK Central Authority", role=AuthorityRole.CENTRAL_AUTHORITY,
-                jurisdiction="GB", languages=("en",), node_id="gb-uka", urgent=None,
-                expires_at=now + timedelta(days=30)),),
-        ),
-        key,
-    )  # fmt: skip
-    for each in (node, gb):
-        accept_directory(each, data, key.public_key(), now)
+    join({f"http://127.0.0.1:{ng_port}": node, f"http://127.0.0.1:{gb_port}": gb},
+         central_authorities=(gb,))  # fmt: skip
     servers = [_serve(node, ng_port), _serve(gb, gb_port)]
     try:
         yield f"http://127.0.0.1:{ng_port}", gb, f"http://127.0.0.1:{gb_port}"
