@@ -78,7 +78,6 @@ from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, 
 from repatria.exchange.messages import Message, Request
 from repatria.exchange.receipt import ReceiptStatus
 from repatria.service import exchange as exchange_service
-from repatria.service import ledger as ledger_service
 from repatria.service import users
 from repatria.service.actor import Actor
 from repatria.service.exchange import (
@@ -91,7 +90,8 @@ from repatria.service.exchange import (
 )
 from repatria.service.exchange_transport import HttpTransport
 from repatria.service.keys import log_signer
-from repatria.service.ledger import checkpoint_now
+from repatria.service.ledger import proofs as ledger_proofs  # where receive reaches checkpoint_now
+from repatria.service.ledger.checkpoints import checkpoint_now
 from repatria.service.network_directory import node_entry
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
@@ -321,7 +321,7 @@ RECEIVE_PHASES = (
     (exchange_service, "hpke_keys", "load the HPKE keys"),
     (exchange_service, "open_envelope", "open_envelope (decrypt, all checks)"),
     (exchange_service, "_store", "store, apply (new case + request), log"),
-    (ledger_service, "checkpoint_now", "recompute + audit ledger, sign checkpoint"),
+    (ledger_proofs, "checkpoint_now", "recompute + audit ledger, sign checkpoint"),
     (exchange_service, "prove_inclusion", "inclusion proof (incl. the checkpoint)"),
 )
 """The steps of ``service.exchange.receive`` timed one by one in the in-process run

@@ -6,6 +6,8 @@ from pathlib import Path
 from repatria.demo.run import NIGERIA, UNITED_KINGDOM, load_scenario
 from repatria.domain.lifecycle import Direction, RequestState
 from repatria.service import cases, entities, requests, users
+from repatria.service.ledger import verification as ledger_verification
+from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import open_node
 from repatria.settings import Settings
 
@@ -61,12 +63,10 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
         assert incoming.state is RequestState.ACKNOWLEDGED
         assert incoming.foreign_reference == result.ng_request
         # every event of both nodes is in a ledger that verifies, and each knows the other as peer
-        from repatria.service import ledger
-
         for opened in (ng, gb):
-            report = ledger.verify_node_log(opened)
+            report = ledger_verification.verify_node_log(opened)
             assert report.ok, report.problems
-            assert [p["name"] for p in ledger.peers(opened)] == [
+            assert [p["name"] for p in ledger_witnessing.peers(opened)] == [
                 "gb-ukca" if opened is ng else "ng-fmoj"
             ]
         # need-to-know holds in the demo too: the UK admin sees no case

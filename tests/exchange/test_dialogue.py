@@ -23,7 +23,7 @@ from repatria.errors import Conflict, InvalidInput, PermissionDenied
 from repatria.service import cases, requests, users
 from repatria.service.actor import Actor
 from repatria.service.exchange import TransportError, deliver_due
-from repatria.service.ledger import alarms
+from repatria.service.ledger.alarms import alarms
 from repatria.service.node import Node, init_node, open_node
 from repatria.service.spontaneous import send_spontaneous
 from repatria.settings import Settings

@@ -44,7 +44,7 @@ from repatria.service.exchange import (
     RECEIPTED_KIND,
     enqueue,
 )
-from repatria.service.ledger import alarms
+from repatria.service.ledger.alarms import alarms
 from repatria.service.node import Node
 from repatria.service.users import authenticate_password
 from repatria.store.base import utcnow

@@ -30,7 +30,7 @@ from repatria.service.exchange import (
     retry_delay,
 )
 from repatria.service.keys import key_store, log_signer
-from repatria.service.ledger import alarms
+from repatria.service.ledger.alarms import alarms
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.store.exchange_tables import InboxRow, OutboxRow, ReceiptRow

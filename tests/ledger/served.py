@@ -11,9 +11,10 @@ from pathlib import Path
 
 import uvicorn
 
-from repatria.service import ledger, users
+from repatria.service import users
 from repatria.service.actor import Actor
 from repatria.service.keys import public_keys
+from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.web.app import create_app
@@ -50,8 +51,8 @@ def pair(a: Node, a_name: str, a_url: str, b: Node, b_name: str, b_url: str) -> 
     """Make ``a`` and ``b`` peers of each other."""
     a_log, a_witness = vkeys(a)
     b_log, b_witness = vkeys(b)
-    ledger.add_peer(a, admin_of(a), b_name, b_url, b_log, b_witness)
-    ledger.add_peer(b, admin_of(b), a_name, a_url, a_log, a_witness)
+    ledger_witnessing.add_peer(a, admin_of(a), b_name, b_url, b_log, b_witness)
+    ledger_witnessing.add_peer(b, admin_of(b), a_name, a_url, a_log, a_witness)
 
 
 def free_port() -> int:

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import event, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from repatria.service import ledger
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import Node
 from repatria.store.ledger_tables import LedgerLeafRow
 from tests.conftest import backend
@@ -40,8 +41,8 @@ def test_concurrent_batches_get_unique_contiguous_indices(node: Node) -> None:
             got = [index_of[e] for e in batch[start : start + 3]]
             assert got == list(range(got[0], got[0] + 3))
     assert log_size(node) == before + 72
-    assert ledger.checkpoint_now(node).checkpoint.size == before + 72
-    assert ledger.verify_node_log(node).ok
+    assert ledger_checkpoints.checkpoint_now(node).checkpoint.size == before + 72
+    assert ledger_verification.verify_node_log(node).ok
 
 
 def test_a_second_leaf_at_a_taken_index_is_refused(node: Node) -> None:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from repatria.service import ledger
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import init_node, open_node
 from repatria.settings import Settings
 from tests.ledger.ledger_nodes import log_size, record
@@ -31,8 +32,8 @@ SOAK = os.environ.get("REPATRIA_SOAK") == "1"
 CHILD = """
 import sys
 from pathlib import Path
-from repatria.service import ledger
 from repatria.service.events import record_event
+from repatria.service.ledger import checkpoints as ledger_checkpoints
 from repatria.service.node import open_node
 from repatria.settings import Settings
 
@@ -40,7 +41,7 @@ node = open_node(Settings(data_dir=Path(sys.argv[1])), upgrade=False)
 with node.transaction() as session:
     ids = [record_event(session, actor="t", action="test.event", why="w").id for _ in range(5)]
 print("ACK", *ids, flush=True)
-ledger.checkpoint_now(node)
+ledger_checkpoints.checkpoint_now(node)
 print("CP", flush=True)
 """
 
@@ -82,7 +83,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     init_node(settings, node_id="ng-crash", jurisdiction="NG", authority="A", languages=["en"])
     node = open_node(settings)
     record(node, 7, batch=3)
-    ledger.checkpoint_now(node)
+    ledger_checkpoints.checkpoint_now(node)
     node.close()
     return root
 
@@ -130,7 +131,7 @@ def test_every_injected_crash_leaves_a_log_that_verifies(base: Path) -> None:
             integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
         node = open_node(Settings(data_dir=copy, key_passphrase=PASSPHRASE), upgrade=False)  # type: ignore[arg-type]
         try:
-            report = ledger.verify_node_log(node)
+            report = ledger_verification.verify_node_log(node)
             size = log_size(node)
             from tests.ledger.ledger_nodes import leaf_of
 

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from repatria.cli.main import main
-from repatria.service import ledger
 from repatria.service.keys import public_keys, rotate_key
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import Node
 from repatria.store.ledger_tables import LedgerLeafRow
 from tests.conftest import PASSWORD, People
@@ -90,7 +91,7 @@ def test_verify_names_the_first_bad_leaf(
     node: Node, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     record(node, 6, batch=6)
-    ledger.checkpoint_now(node)
+    ledger_checkpoints.checkpoint_now(node)
     with node.transaction() as session:
         session.execute(
             update(LedgerLeafRow).where(LedgerLeafRow.leaf_index == 4).values(data=b"{}")
@@ -101,20 +102,20 @@ def test_verify_names_the_first_bad_leaf(
 
 def test_rotation_keeps_old_checkpoints_verifiable(node: Node, people: People) -> None:
     record(node, 3, batch=3)
-    old = ledger.checkpoint_now(node)
+    old = ledger_checkpoints.checkpoint_now(node)
     rotate_key(node, people.admin, "signing", "yearly rotation")
     record(node, 2, batch=2)
-    new = ledger.checkpoint_now(node)
+    new = ledger_checkpoints.checkpoint_now(node)
     old_vkey, new_vkey = signing_vkeys(node)
     assert (
         old.note.split("\u2014 ")[1].split()[1][:6] != new.note.split("\u2014 ")[1].split()[1][:6]
     )
-    report = ledger.verify_node_log(node)
+    report = ledger_verification.verify_node_log(node)
     assert report.ok and report.checkpoints_verified == 2, report.problems
     from repatria.ledger.bundle import verify_bundle
     from repatria.ledger.note import Ed25519Verifier
 
-    bundle = ledger.export_bundle(node)
+    bundle = ledger_verification.export_bundle(node)
     only_new = verify_bundle(bundle, [Ed25519Verifier.from_vkey(new_vkey)])
     assert not only_new.ok  # the old checkpoint needs the old key: trust is explicit
     both = verify_bundle(bundle, [Ed25519Verifier.from_vkey(k) for k in (old_vkey, new_vkey)])

@@ -7,8 +7,9 @@ import re
 from fastapi.testclient import TestClient
 
 from repatria.ledger.bundle import check_inclusion_proof
-from repatria.service import cases, ledger
+from repatria.service import cases
 from repatria.service.keys import log_verifiers
+from repatria.service.ledger import proofs as ledger_proofs
 from repatria.service.node import Node
 from repatria.web.app import create_app
 from repatria.web.deps import SESSION_COOKIE
@@ -24,9 +25,9 @@ def test_timeline_marks_and_proof_download(
     with TestClient(create_app(node.settings, node)) as client:
         client.cookies.set(SESSION_COOKIE, cred.session)
         page = client.get(f"/cases/{ng_case.case}", headers={"accept": "text/html"}).text
-        marks = ledger.event_marks(node, [e.id for e in events])
+        marks = ledger_proofs.event_marks(node, [e.id for e in events])
         for event in events:
-            assert f"logged as leaf {marks[event.id]['leaf_index']}" in page
+            assert f"logged as leaf {marks[event.id].leaf_index}" in page
         assert "witnessed" in page and "not yet witnessed" in page
         links = re.findall(r'href="(/cases/[^"]+/proof\.json)"', page)
         assert len(links) == len(events)

@@ -19,8 +19,11 @@ from repatria.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from repatria.service import ledger
 from repatria.service.events import record_event
+from repatria.service.ledger import alarms as ledger_alarms
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import proofs as ledger_proofs
+from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import Node
 from repatria.store.ledger_tables import (
     CheckpointRow,
@@ -118,13 +121,13 @@ def test_proofs_from_the_database_match_the_reference_tree(
 
 def test_checkpoint_is_signed_over_the_recomputed_root(node: Node) -> None:
     record(node, 5, batch=2)
-    signed = ledger.checkpoint_now(node)
+    signed = ledger_checkpoints.checkpoint_now(node)
     assert signed.checkpoint.size == log_size(node)
     assert signed.checkpoint.root_hash == root_hash(stored_leaves(node))
     assert signed.checkpoint.origin == "repatria/ng-test"
-    again = ledger.checkpoint_now(node)
+    again = ledger_checkpoints.checkpoint_now(node)
     assert again.note == signed.note  # nothing new to sign
-    report = ledger.verify_node_log(node)
+    report = ledger_verification.verify_node_log(node)
     assert report.ok, report.problems
 
 
@@ -134,7 +137,7 @@ def test_a_corrupted_stored_hash_stops_signing_and_appends(
 ) -> None:
     """R3: a bit flip in a stored hash: no checkpoint, an alarm, appends fail closed."""
     record(node, 37, batch=6)
-    ledger.checkpoint_now(node)
+    ledger_checkpoints.checkpoint_now(node)
     record(node, 5, batch=5)
     rnd = random.Random(seed)
     with node.transaction() as session:
@@ -157,8 +160,8 @@ def test_a_corrupted_stored_hash_stops_signing_and_appends(
             select(CheckpointRow.note_hash).where(CheckpointRow.size == 42)
         )
     with pytest.raises(VerificationFailed, match="refused to sign"):
-        ledger.checkpoint_now(node)
-    open_alarms = ledger.alarms(node)
+        ledger_checkpoints.checkpoint_now(node)
+    open_alarms = ledger_alarms.alarms(node)
     assert [a["kind"] for a in open_alarms] == ["self-audit"]
     with node.transaction() as session:
         assert (
@@ -169,12 +172,12 @@ def test_a_corrupted_stored_hash_stops_signing_and_appends(
 
     with pytest.raises(VerificationFailed, match="self-audit"):
         cases.open_case(node, people.supervisor, {"title": "blocked"})
-    assert not ledger.verify_node_log(node).ok
+    assert not ledger_verification.verify_node_log(node).ok
 
 
 def test_prove_inclusion_signs_a_covering_checkpoint(node: Node) -> None:
     ids = record(node, 9, batch=4)
-    proof = ledger.prove_inclusion(node, ids[4])
+    proof = ledger_proofs.prove_inclusion(node, ids[4])
     doc = proof.to_dict()
     from repatria.ledger.bundle import check_inclusion_proof
     from repatria.service.keys import log_verifiers
@@ -182,7 +185,7 @@ def test_prove_inclusion_signs_a_covering_checkpoint(node: Node) -> None:
     checkpoint = check_inclusion_proof(doc, log_verifiers(node))
     assert checkpoint.size == log_size(node)
     with pytest.raises(NotFound):
-        ledger.prove_inclusion(node, 10**9)
+        ledger_proofs.prove_inclusion(node, 10**9)
 
 
 def test_golden_roots_and_leaf_bytes() -> None:

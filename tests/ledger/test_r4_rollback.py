@@ -22,7 +22,8 @@ import pytest
 
 from repatria.ledger.checkpoint import verify_note
 from repatria.ledger.note import Ed25519Verifier
-from repatria.service import ledger
+from repatria.service.ledger import alarms as ledger_alarms
+from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import Node, open_node
 from repatria.settings import Settings
 from tests.ledger.harness.node_process import NodeProcess
@@ -49,7 +50,7 @@ def witness(tmp_path: Path) -> Iterator[Witness]:
 
 
 def open_alarms(node: Node, origin: str) -> list[dict[str, object]]:
-    return [x for x in ledger.alarms(node) if x["origin"] == origin]
+    return [x for x in ledger_alarms.alarms(node) if x["origin"] == origin]
 
 
 def reopen(data_dir: Path) -> Node:
@@ -79,7 +80,7 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
     try:
         b.process.start()
         a_proc.start()
-        first = ledger.witness_peer(b.node, "gb-a")
+        first = ledger_witnessing.witness_peer(b.node, "gb-a")
         assert first["cosigned"] and first["size"] == n, first
         a_proc.kill()
         shutil.rmtree(tmp_path / "gb-a")
@@ -91,7 +92,7 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
         record(a, extra, action="test.rewritten")
         a.close()
         a_proc.start()
-        second = ledger.witness_peer(b.node, "gb-a")
+        second = ledger_witnessing.witness_peer(b.node, "gb-a")
         assert not second["cosigned"] and second["alarm"], second
         (alarm,) = open_alarms(b.node, "repatria/gb-a")
         assert alarm["kind"] == kind and alarm["id"] == second["alarm"]
@@ -103,7 +104,7 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
         assert old.size == n and new.size == m + extra
         b.process.restart()
         assert len(open_alarms(b.node, "repatria/gb-a")) == 1
-        third = ledger.witness_peer(b.node, "gb-a")
+        third = ledger_witnessing.witness_peer(b.node, "gb-a")
         assert not third["cosigned"] and third["status"] == 422
     finally:
         a_proc.kill()

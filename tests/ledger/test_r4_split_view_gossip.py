@@ -28,7 +28,10 @@ import pytest
 from repatria.ledger.checkpoint import verify_note
 from repatria.ledger.note import Ed25519Verifier
 from repatria.ledger.witnessing import format_add_checkpoint
-from repatria.service import ledger
+from repatria.service.ledger import alarms as ledger_alarms
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import proofs as ledger_proofs
+from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import Node
 from tests.ledger.harness.node_process import NodeProcess
 from tests.ledger.harness.rogue import fork
@@ -93,7 +96,7 @@ def enrol(base: Path, name: str, b: Witness, c: Witness) -> tuple[Node, Ed25519V
     a = sqlite_node(base, name)
     log_vkey, witness_vkey = vkeys(a)
     for w in (b, c):
-        ledger.add_peer(
+        ledger_witnessing.add_peer(
             w.node, admin_of(w.node), name, "http://127.0.0.1:9", log_vkey, witness_vkey
         )
     verifier = Ed25519Verifier.from_vkey(log_vkey)
@@ -102,7 +105,7 @@ def enrol(base: Path, name: str, b: Witness, c: Witness) -> tuple[Node, Ed25519V
 
 
 def open_alarms(w: Witness, origin: str) -> list[dict[str, object]]:
-    return [x for x in ledger.alarms(w.node) if x["origin"] == origin]
+    return [x for x in ledger_alarms.alarms(w.node) if x["origin"] == origin]
 
 
 def test_a_split_view_is_caught_in_one_gossip_round(
@@ -119,20 +122,23 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         origin = verifier.name
         m = rng.randint(1, 8)
         record(a, m, batch=rng.randint(1, m))
-        honest = ledger.checkpoint_now(a).note
+        honest = ledger_checkpoints.checkpoint_now(a).note
         assert push_and_track(b, 0, [], honest, cosigned) == 200
         assert push_and_track(c, 0, [], honest, cosigned) == 200
         record(a, rng.randint(1, 12), batch=3)
-        real = ledger.checkpoint_now(a)
+        real = ledger_checkpoints.checkpoint_now(a)
         n = real.checkpoint.size
         fork_at = rng.randrange(m, n)
         forged = fork(a, fork_at)
         # Each witness alone sees a consistent history and cosigns it.
-        assert push_and_track(b, m, ledger.consistency_proof(a, m, n), real.note, cosigned) == 200
+        assert (
+            push_and_track(b, m, ledger_proofs.consistency_proof(a, m, n), real.note, cosigned)
+            == 200
+        )
         assert push_and_track(c, m, forged.consistency_proof(m), forged.note, cosigned) == 200
 
-        found_b = ledger.gossip_with(b.node, "gb-c")
-        found_c = ledger.gossip_with(c.node, "gb-b")
+        found_b = ledger_witnessing.gossip_with(b.node, "gb-c")
+        found_c = ledger_witnessing.gossip_with(c.node, "gb-b")
         alarms_b, alarms_c = open_alarms(b, origin), open_alarms(c, origin)
         if found_b["alarms"] and found_c["alarms"]:
             caught += 1
@@ -145,13 +151,13 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         assert {a_["id"] for a_ in alarms_b} == set(found_b["alarms"])
         # Cosigning for A has stopped at both witnesses, for the real and the forged log.
         record(a, 1)
-        later = ledger.checkpoint_now(a)
-        proof = ledger.consistency_proof(a, n, later.checkpoint.size)
+        later = ledger_checkpoints.checkpoint_now(a)
+        proof = ledger_proofs.consistency_proof(a, n, later.checkpoint.size)
         assert push_and_track(b, n, proof, later.note, cosigned) == 422
         assert push_and_track(c, n, forged.consistency_proof(n), real.note, cosigned) == 422
         assert push_and_track(b, n, [], forged.note, cosigned) == 422
         # A second round raises nothing new.
-        assert ledger.gossip_with(b.node, "gb-c")["alarms"] == []
+        assert ledger_witnessing.gossip_with(b.node, "gb-c")["alarms"] == []
     assert caught == FORKS, f"caught {caught} of {FORKS} forks within one gossip round"
     # No witness ever cosigned two roots for one size of any log.
     assert all(len(roots) == 1 for roots in cosigned.values()), cosigned
@@ -166,13 +172,15 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         served = httpx.get(w.process.url + f"/api/ledger/seen?origin={origin}", timeout=10)
         assert len(served.json()["checkpoints"]) >= 3
     record(a, 2)
-    latest = ledger.checkpoint_now(a)
-    stored_b = next(p["witnessed_size"] for p in ledger.peers(b.node) if p["origin"] == origin)
-    proof = ledger.consistency_proof(a, stored_b, latest.checkpoint.size)
+    latest = ledger_checkpoints.checkpoint_now(a)
+    stored_b = next(
+        p["witnessed_size"] for p in ledger_witnessing.peers(b.node) if p["origin"] == origin
+    )
+    proof = ledger_proofs.consistency_proof(a, stored_b, latest.checkpoint.size)
     assert push_and_track(b, stored_b, proof, latest.note, cosigned) == 422
     # An operator clears B's alarm: B cosigns A's real log again; C still refuses.
     alarm_id = int(str(open_alarms(b, origin)[0]["id"]))
-    ledger.clear_alarm(b.node, admin_of(b.node), alarm_id, "A's operator explained the fork")
+    ledger_alarms.clear_alarm(b.node, admin_of(b.node), alarm_id, "A's operator explained the fork")
     assert push_and_track(b, stored_b, proof, latest.note, cosigned) == 200
     assert c.push(0, [], latest.note).status_code == 422
     assert all(len(roots) == 1 for roots in cosigned.values()), cosigned

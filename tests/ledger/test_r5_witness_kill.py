@@ -21,7 +21,8 @@ import pytest
 from repatria.ledger.cosignature import CosignatureVerifier
 from repatria.ledger.note import open_note
 from repatria.ledger.witnessing import format_add_checkpoint
-from repatria.service import ledger
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import proofs as ledger_proofs
 from repatria.service.node import Node
 from repatria.store.ledger_tables import WitnessStateRow
 from tests.ledger.harness.node_process import NodeProcess
@@ -60,9 +61,9 @@ def test_the_stored_size_survives_kill_9_right_after_a_cosignature(
     process.start()
     for _ in range(KILLS):
         record(a, rng.randint(1, 9), batch=rng.randint(1, 4))
-        signed = ledger.checkpoint_now(a)
+        signed = ledger_checkpoints.checkpoint_now(a)
         size = signed.checkpoint.size
-        proof = ledger.consistency_proof(a, cosigned, size) if cosigned else []
+        proof = ledger_proofs.consistency_proof(a, cosigned, size) if cosigned else []
         answer = httpx.post(
             process.url + "/api/ledger/add-checkpoint",
             content=format_add_checkpoint(cosigned, proof, signed.note),

@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from repatria.service import ledger
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.store.ledger_tables import LedgerHeadRow, LedgerLeafRow
@@ -100,8 +101,8 @@ def check_nothing_lost(node: Node, acks: Path) -> int:
     assert lost == [], f"{len(lost)} acknowledged events lost: {lost[:10]}"
     assert set(events) <= set(logged), "a stored event has no leaf"
     # Signing recomputes and audits every leaf and stored hash first (log.py, R3).
-    assert ledger.checkpoint_now(node).checkpoint.size == size
-    report = ledger.verify_node_log(node)
+    assert ledger_checkpoints.checkpoint_now(node).checkpoint.size == size
+    report = ledger_verification.verify_node_log(node)
     assert report.ok, report.problems
     return len(acked)
 

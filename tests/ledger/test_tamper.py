@@ -23,7 +23,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from repatria.ledger.compact_range import CompactRange
 from repatria.ledger.entry import EventRecord
-from repatria.service import ledger
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import Node
 from repatria.store.base import Base
 from repatria.store.ledger_tables import LedgerHashRow, LedgerHeadRow, LedgerLeafRow
@@ -44,8 +45,8 @@ ROWS_PER_TABLE = 5
 def logged(node: Node) -> Node:
     for size in (100, 200, 256):
         record(node, size - len(_leaves(node)), batch=16)
-        ledger.checkpoint_now(node)
-    assert ledger.verify_node_log(node).ok
+        ledger_checkpoints.checkpoint_now(node)
+    assert ledger_verification.verify_node_log(node).ok
     return node
 
 
@@ -100,7 +101,7 @@ def test_a_change_to_any_column_of_any_row_is_detected(logged: Node, table_name:
                 refused += 1
                 continue
             tried += 1
-            report = ledger.verify_node_log(logged)
+            report = ledger_verification.verify_node_log(logged)
             assert not report.ok, f"{table_name}.{column.name} changed in {row} went unnoticed"
             assert report.problems[0]
             moved = {k: (new if k == column.name else row[k]) for k in keys}
@@ -111,12 +112,12 @@ def test_a_change_to_any_column_of_any_row_is_detected(logged: Node, table_name:
                     .values({column.name: row[column.name]})
                 )
     assert tried >= ROWS_PER_TABLE or table_name == "ledger_head", (tried, refused)
-    assert ledger.verify_node_log(logged).ok  # every change was undone
+    assert ledger_verification.verify_node_log(logged).ok  # every change was undone
 
 
 def test_no_false_alarm_on_an_untouched_log(logged: Node) -> None:
     for _ in range(5):
-        report = ledger.verify_node_log(logged)
+        report = ledger_verification.verify_node_log(logged)
         assert report.ok and report.problems == [] and report.checkpoints_verified == 3
 
 
@@ -127,17 +128,17 @@ def test_a_deleted_row_is_detected(logged: Node, table_name: str) -> None:
         keys = [c.name for c in table.primary_key.columns]
         with logged.transaction() as session:
             session.execute(delete(table).where(*[table.c[k] == row[k] for k in keys]))
-        assert not ledger.verify_node_log(logged).ok, row
+        assert not ledger_verification.verify_node_log(logged).ok, row
         with logged.transaction() as session:
             session.execute(insert(table).values(row))
-    assert ledger.verify_node_log(logged).ok
+    assert ledger_verification.verify_node_log(logged).ok
 
 
 def test_a_duplicated_leaf_is_detected(logged: Node) -> None:
     with logged.transaction() as session:
         data = session.scalar(select(LedgerLeafRow.data).where(LedgerLeafRow.leaf_index == 10))
         session.execute(insert(LedgerLeafRow).values(leaf_index=256, data=data, event_id=None))
-    report = ledger.verify_node_log(logged)
+    report = ledger_verification.verify_node_log(logged)
     assert not report.ok
     assert any("257 leaf rows" in p for p in report.problems), report.problems
 
@@ -158,7 +159,7 @@ def test_two_swapped_leaves_are_detected(logged: Node) -> None:
         session.execute(
             update(LedgerLeafRow).where(LedgerLeafRow.leaf_index == 4).values(data=a.data)
         )
-    report = ledger.verify_node_log(logged)
+    report = ledger_verification.verify_node_log(logged)
     assert not report.ok
     assert report.problems[0].startswith("leaf 3:"), report.problems
 
@@ -167,7 +168,7 @@ def test_a_truncated_tail_is_detected(logged: Node) -> None:
     """Leaves 250.. dropped, hashes and head rewritten to match: the checkpoint at 256 remains."""
     leaves = _leaves(logged)[:250]
     _rewrite(logged, leaves)
-    report = ledger.verify_node_log(logged)
+    report = ledger_verification.verify_node_log(logged)
     assert not report.ok
     assert any("beyond the 250 leaves" in p for p in report.problems), report.problems
 
@@ -177,7 +178,7 @@ def test_a_forged_leaf_with_recomputed_hashes_is_detected(logged: Node) -> None:
     forged = EventRecord("test.event", 51, 1_800_000_000, b"\x42" * 32).to_leaf(50)
     leaves[50] = forged
     _rewrite(logged, leaves)
-    report = ledger.verify_node_log(logged)
+    report = ledger_verification.verify_node_log(logged)
     assert not report.ok
     assert any("recomputed from the leaves" in p for p in report.problems), report.problems
 

@@ -22,8 +22,12 @@ from repatria.ledger.checkpoint import Checkpoint, sign_checkpoint
 from repatria.ledger.cosignature import CosignatureVerifier
 from repatria.ledger.note import open_note
 from repatria.ledger.witnessing import format_add_checkpoint
-from repatria.service import ledger
 from repatria.service.keys import log_signer
+from repatria.service.ledger import alarms as ledger_alarms
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import proofs as ledger_proofs
+from repatria.service.ledger import verification as ledger_verification
+from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import Node, open_node
 from repatria.store.ledger_tables import (
     LedgerHashRow,
@@ -78,7 +82,7 @@ def test_push_cosigns_then_extends_with_a_consistency_proof(
     witness: Node, log_node: Node, client: TestClient
 ) -> None:
     record(log_node, 5, batch=5)
-    first = ledger.checkpoint_now(log_node)
+    first = ledger_checkpoints.checkpoint_now(log_node)
     answer = push(client, 0, [], first.note)
     assert answer.status_code == 200, answer.text
     _, witness_vkey = vkeys(witness)
@@ -86,10 +90,10 @@ def test_push_cosigns_then_extends_with_a_consistency_proof(
     m = first.checkpoint.size
     assert opened.verified and stored_size(witness) == m
     record(log_node, 6, batch=3)
-    second = ledger.checkpoint_now(log_node)
+    second = ledger_checkpoints.checkpoint_now(log_node)
     n = second.checkpoint.size
     assert n == m + 6
-    proof = ledger.consistency_proof(log_node, m, n)
+    proof = ledger_proofs.consistency_proof(log_node, m, n)
     assert push(client, m, proof, second.note).status_code == 200
     assert stored_size(witness) == n
     assert push(client, n, [], second.note).status_code == 200  # same again: fine
@@ -98,17 +102,17 @@ def test_push_cosigns_then_extends_with_a_consistency_proof(
 def test_the_refusal_table(witness: Node, log_node: Node, client: TestClient) -> None:
     """tlog-witness: 404, 403, 400, 409 (body: stored size), 422, and never a cosignature."""
     record(log_node, 4, batch=4)
-    cp4 = ledger.checkpoint_now(log_node)
+    cp4 = ledger_checkpoints.checkpoint_now(log_node)
     m = cp4.checkpoint.size
     assert push(client, 0, [], cp4.note).status_code == 200
     record(log_node, 4, batch=4)
-    cp8 = ledger.checkpoint_now(log_node)
+    cp8 = ledger_checkpoints.checkpoint_now(log_node)
     n = cp8.checkpoint.size
-    proof = ledger.consistency_proof(log_node, m, n)
+    proof = ledger_proofs.consistency_proof(log_node, m, n)
 
     other = sqlite_node(log_node.settings.data_dir.parent, "fr-x")
     record(other, 1)
-    unknown = ledger.checkpoint_now(other).note
+    unknown = ledger_checkpoints.checkpoint_now(other).note
     other.close()
     assert push(client, 0, [], unknown).status_code == 404
     bad_sig = cp8.note.replace(f"\n{n}\n", f"\n{n + 1}\n", 1)
@@ -123,7 +127,7 @@ def test_the_refusal_table(witness: Node, log_node: Node, client: TestClient) ->
     assert client.post("/api/ledger/add-checkpoint", content=too_many).status_code == 400
     assert client.post("/api/ledger/add-checkpoint", content="old 01\n\nx").status_code == 400
     assert stored_size(witness) == m  # nothing above moved the witness
-    assert ledger.alarms(witness) == []  # replayable refusals raise no alarm when pushed
+    assert ledger_alarms.alarms(witness) == []  # replayable refusals raise no alarm when pushed
     assert push(client, m, proof, cp8.note).status_code == 200
     assert stored_size(witness) == n
 
@@ -132,12 +136,12 @@ def test_a_split_view_raises_an_alarm_that_stops_cosigning(
     witness: Node, log_node: Node, client: TestClient
 ) -> None:
     record(log_node, 6, batch=6)
-    good = ledger.checkpoint_now(log_node)
+    good = ledger_checkpoints.checkpoint_now(log_node)
     n = good.checkpoint.size
     assert push(client, 0, [], good.note).status_code == 200
     fork = forged(log_node, n)
     assert push(client, n, [], fork).status_code == 422
-    [alarm] = ledger.alarms(witness)
+    [alarm] = ledger_alarms.alarms(witness)
     assert alarm["kind"] == "split-view"
     # The evidence verifies offline under the log's key: two roots, one size.
     log_vkey, _ = vkeys(log_node)
@@ -154,10 +158,10 @@ def test_a_split_view_raises_an_alarm_that_stops_cosigning(
     assert push(client, n, [], good.note).status_code == 422
     reopened = open_node(witness.settings)
     try:
-        assert [a["id"] for a in ledger.alarms(reopened)] == [alarm["id"]]
+        assert [a["id"] for a in ledger_alarms.alarms(reopened)] == [alarm["id"]]
     finally:
         reopened.close()
-    ledger.clear_alarm(
+    ledger_alarms.clear_alarm(
         witness, admin_of(witness), alarm["id"], "log operator explained; keys reviewed"
     )
     assert push(client, n, [], good.note).status_code == 200
@@ -168,7 +172,7 @@ def test_concurrent_pushes_never_move_the_witness_backwards(witness: Node, log_n
     notes: dict[int, str] = {}
     for _ in range(5):
         record(log_node, 3, batch=3)
-        cp = ledger.checkpoint_now(log_node)
+        cp = ledger_checkpoints.checkpoint_now(log_node)
         notes[cp.checkpoint.size] = cp.note
     sizes = sorted(notes)
     bodies = []
@@ -177,7 +181,7 @@ def test_concurrent_pushes_never_move_the_witness_backwards(witness: Node, log_n
         new = sizes[min(i % 5 + (i % 2), 4)]
         if old > new:
             old, new = new, old
-        proof = ledger.consistency_proof(log_node, old, new)
+        proof = ledger_proofs.consistency_proof(log_node, old, new)
         bodies.append((old, format_add_checkpoint(old, proof, notes[new])))
     with serving(witness, free_port()) as url:
         first = httpx.post(
@@ -220,16 +224,18 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
 
             session.get(PeerRow, "ng").url = w_url  # type: ignore[union-attr]
         ids = record(log_node, 9, batch=3)
-        result = ledger.witness_peer(witness, "gb-a")
+        result = ledger_witnessing.witness_peer(witness, "gb-a")
         assert result["cosigned"] and result["pushed"], result
-        latest = ledger.latest_checkpoint(log_node)
+        latest = ledger_checkpoints.latest_checkpoint(log_node)
         assert latest is not None and latest.note.count("\u2014 ") == 2  # log + witness
-        assert ledger.event_marks(log_node, ids)[ids[0]]["witnessed"]
-        assert ledger.verify_node_log(log_node).cosignatures == {"repatria/ng-test/witness": 1}
+        assert ledger_proofs.event_marks(log_node, ids)[ids[0]].witnessed
+        assert ledger_verification.verify_node_log(log_node).cosignatures == {
+            "repatria/ng-test/witness": 1
+        }
         record(log_node, 4, batch=4)
-        assert ledger.witness_peer(witness, "gb-a")["cosigned"]
+        assert ledger_witnessing.witness_peer(witness, "gb-a")["cosigned"]
         held = stored_size(witness)
-        assert held == ledger.latest_checkpoint(log_node).checkpoint.size  # type: ignore[union-attr]
+        assert held == ledger_checkpoints.latest_checkpoint(log_node).checkpoint.size  # type: ignore[union-attr]
         # A's operator rewrites the log: drops the last 5 leaves, appends others, re-signs.
         with log_node.transaction() as session:
             session.execute(delete(LedgerLeafRow).where(LedgerLeafRow.leaf_index >= held - 5))
@@ -252,10 +258,12 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
             session.execute(delete(CosignatureRow))
             session.execute(delete(CheckpointRow))
         record(log_node, 6, batch=6)  # one leaf more than before, a different history
-        ledger.checkpoint_now(log_node)
-        result = ledger.witness_peer(witness, "gb-a")
+        ledger_checkpoints.checkpoint_now(log_node)
+        result = ledger_witnessing.witness_peer(witness, "gb-a")
         assert not result["cosigned"] and result["alarm"], result
-        [alarm] = ledger.alarms(witness)
+        [alarm] = ledger_alarms.alarms(witness)
         assert alarm["kind"] == "inconsistent"
         assert stored_size(witness) == held  # the witness kept what it had cosigned
-        assert not ledger.witness_peer(witness, "gb-a")["cosigned"]  # stopped until cleared
+        assert not ledger_witnessing.witness_peer(witness, "gb-a")[
+            "cosigned"
+        ]  # stopped until cleared

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from repatria.service.delivery_worker import DeliveryWorker
 from repatria.service.exchange import enqueue
 from repatria.service.exchange_transport import HttpTransport
-from repatria.service.ledger import alarms
+from repatria.service.ledger.alarms import alarms
 from repatria.service.network_directory import check_directory
 from repatria.service.node import Node
 from tests.conftest import People

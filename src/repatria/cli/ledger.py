@@ -19,7 +19,11 @@ from repatria.errors import InvalidInput, VerificationFailed
 from repatria.ledger.bundle import Bundle, check_inclusion_proof, verify_bundle
 from repatria.ledger.note import Ed25519Verifier
 from repatria.service import keys as key_service
-from repatria.service import ledger as ledger_service
+from repatria.service.ledger import alarms as ledger_alarms
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import proofs as ledger_proofs
+from repatria.service.ledger import verification as ledger_verification
+from repatria.service.ledger import witnessing as ledger_witnessing
 
 app = typer.Typer(
     help="The tamper-evident ledger: verify, export, prove, witness peers.", no_args_is_help=True
@@ -50,7 +54,7 @@ def verify(
         )
     else:
         with opened_node() as node:
-            report = ledger_service.verify_node_log(node)
+            report = ledger_verification.verify_node_log(node)
     result = {
         "ok": report.ok,
         "size": report.size,
@@ -83,7 +87,7 @@ def export(
 ) -> None:
     """Write leaves, checkpoints, cosignatures and public keys to one bundle file."""
     with opened_node() as node:
-        bundle = ledger_service.export_bundle(node)
+        bundle = ledger_verification.export_bundle(node)
     out.write_text(bundle.to_json() + "\n", encoding="utf-8")
     output.say(f"{len(bundle.leaves)} leaves, {len(bundle.checkpoints)} checkpoints → {out}")
     for entry in bundle.keys:
@@ -97,7 +101,7 @@ def prove(
 ) -> None:
     """Print the proof that an event is in the log under a signed checkpoint."""
     with opened_node() as node:
-        proof = ledger_service.prove_inclusion(node, event_id).to_dict()
+        proof = ledger_proofs.prove_inclusion(node, event_id).to_dict()
     text = json.dumps(proof, indent=2) + "\n"
     if out is None:
         output.emit_json(proof)
@@ -129,7 +133,7 @@ def check_proof(
 def checkpoint() -> None:
     """Recompute the tree from every stored leaf and sign a checkpoint."""
     with opened_node() as node:
-        signed = ledger_service.checkpoint_now(node)
+        signed = ledger_checkpoints.checkpoint_now(node)
     output.say(signed.note)
 
 
@@ -169,8 +173,8 @@ def witness(
 ) -> None:
     """Fetch peers' checkpoints, check consistency, persist, cosign, push the cosignature."""
     with opened_node() as node:
-        names = [peer] if peer else [p["name"] for p in ledger_service.peers(node)]
-        results = [ledger_service.witness_peer(node, name) for name in names]
+        names = [peer] if peer else [p["name"] for p in ledger_witnessing.peers(node)]
+        results = [ledger_witnessing.witness_peer(node, name) for name in names]
     if json_out:
         output.emit_json(results)
     else:
@@ -193,8 +197,8 @@ def gossip(
 ) -> None:
     """Compare the checkpoints peers saw of the logs we witness; alarm on a split view."""
     with opened_node() as node:
-        names = [peer] if peer else [p["name"] for p in ledger_service.peers(node)]
-        results = [ledger_service.gossip_with(node, name) for name in names]
+        names = [peer] if peer else [p["name"] for p in ledger_witnessing.peers(node)]
+        results = [ledger_witnessing.gossip_with(node, name) for name in names]
     if json_out:
         output.emit_json(results)
     else:
@@ -211,7 +215,7 @@ def gossip(
 def publish(json_out: JsonFlag = False) -> None:
     """Sign a checkpoint and ask every peer's witness to cosign it."""
     with opened_node() as node:
-        results = ledger_service.publish_checkpoint(node)
+        results = ledger_witnessing.publish_checkpoint(node)
     if json_out:
         output.emit_json(results)
         return
@@ -229,7 +233,7 @@ def alarms(
 ) -> None:
     """Forks, rollbacks and failed self-audits, with both signed checkpoints as evidence."""
     with opened_node() as node:
-        found = ledger_service.alarms(node, include_cleared=include_cleared)
+        found = ledger_alarms.alarms(node, include_cleared=include_cleared)
     if json_out:
         output.emit_json(found)
         return
@@ -254,7 +258,7 @@ def clear_alarm(
 ) -> None:
     """Record an operator's decision on an alarm; cosigning for the origin resumes."""
     with opened_node() as node:
-        ledger_service.clear_alarm(node, current_actor(node), alarm_id, why)
+        ledger_alarms.clear_alarm(node, current_actor(node), alarm_id, why)
     output.say(f"alarm {alarm_id} cleared")
 
 
@@ -267,7 +271,9 @@ def peer_add(
 ) -> None:
     """Configure a peer (a node admin's act, recorded as an event)."""
     with opened_node() as node:
-        peer = ledger_service.add_peer(node, current_actor(node), name, url, log_key, witness_key)
+        peer = ledger_witnessing.add_peer(
+            node, current_actor(node), name, url, log_key, witness_key
+        )
     output.say(f"peer {peer['name']} ({peer['origin']}) at {peer['url']}")
 
 
@@ -275,7 +281,7 @@ def peer_add(
 def peer_list(json_out: JsonFlag = False) -> None:
     """Configured peers and the size of their log this node last cosigned."""
     with opened_node() as node:
-        found = ledger_service.peers(node)
+        found = ledger_witnessing.peers(node)
     if json_out:
         output.emit_json(found)
         return

@@ -38,7 +38,6 @@ from repatria.service import (
     drafting,
     entities,
     keys,
-    ledger,
     requests,
     tracing,
     users,
@@ -46,6 +45,8 @@ from repatria.service import (
 from repatria.service.actor import Actor
 from repatria.service.exchange import accept_directory, deliver_due
 from repatria.service.exchange_transport import HttpTransport
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.network_directory import node_entry
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
@@ -307,11 +308,11 @@ def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> De
             log_vkey = next(k["vkey"] for k in theirs["keys"] if k["purpose"] == "signing")
             witness_vkey = next(k["vkey"] for k in theirs["keys"] if k["purpose"] == "witness")
             admin = users.find_user(here, f"admin.{'ng' if here is ng else 'gb'}")
-            ledger.add_peer(
+            ledger_witnessing.add_peer(
                 here, admin, spec.node_id, f"http://127.0.0.1:{port}", log_vkey, witness_vkey
             )
-        ledger.checkpoint_now(ng)
-        ledger.checkpoint_now(gb)
+        ledger_checkpoints.checkpoint_now(ng)
+        ledger_checkpoints.checkpoint_now(gb)
         return DemoResult(
             str(trace["trace"]),
             ng_settings.data_dir,
@@ -472,7 +473,7 @@ def run_demo(base: Path, *, serve: bool, ng_port: int, gb_port: int) -> DemoResu
         for data_dir in (result.ng_dir, result.gb_dir):
             node = open_node(Settings(data_dir=data_dir))
             try:
-                for answer in ledger.publish_checkpoint(node):
+                for answer in ledger_witnessing.publish_checkpoint(node):
                     console.print(
                         f"ledger of {node.config.node_id} witnessed by {answer['peer']}:"
                         f" {answer['cosignatures']} cosignature(s)"

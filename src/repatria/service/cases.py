@@ -16,10 +16,16 @@ from repatria.domain.case import (
     make_case_reference,
 )
 from repatria.domain.event import Event
-from repatria.errors import Conflict, InvalidInput
+from repatria.errors import Conflict, InvalidInput, NotFound
 from repatria.service.access import authorize, not_visible
 from repatria.service.actor import Actor
 from repatria.service.events import events_of_case, record_event
+from repatria.service.ledger.proofs import (
+    EventMark,
+    InclusionProof,
+    event_marks,
+    prove_inclusion,
+)
 from repatria.service.node import Node
 from repatria.store.base import utcnow
 from repatria.store.tables import CaseMemberRow, CaseRow, CounterRow, UserRow
@@ -174,3 +180,18 @@ def remove_member(node: Node, actor: Actor, reference: str, username: str, why: 
         session.flush()
         session.refresh(case)
         return case_view(case)
+
+
+# --- the ledger as a case's members see it ----------------------------------------------
+
+
+def case_event_marks(node: Node, actor: Actor, reference: str) -> dict[int, EventMark]:
+    """Leaf index and witnessed flag of each event of a case the actor may read."""
+    return event_marks(node, [e.id for e in case_timeline(node, actor, reference)])
+
+
+def case_event_proof(node: Node, actor: Actor, reference: str, event_id: int) -> InclusionProof:
+    """The inclusion proof of one event of a case the actor may read (need-to-know first)."""
+    if event_id not in {e.id for e in case_timeline(node, actor, reference)}:
+        raise NotFound(f"event {event_id} is not on the timeline of {reference}", where="event")
+    return prove_inclusion(node, event_id)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repatria.domain.event import Event
-from repatria.service.ledger import stage_event
+from repatria.service.ledger.append import stage_event
 from repatria.store.base import utcnow
 from repatria.store.tables import CaseRow, EventRow, RequestRow
 

@@ -46,10 +46,12 @@ from repatria.exchange.receipt import (
 from repatria.exchange.rejection import reason_of
 from repatria.service.events import record_event
 from repatria.service.incoming import apply_received
-from repatria.service.keys import key_store, log_signer
-from repatria.service.ledger import canonical_event, prove_inclusion
+from repatria.service.keys import log_signer
+from repatria.service.ledger.append import canonical_event
+from repatria.service.ledger.proofs import prove_inclusion
 from repatria.service.network_directory import accept_directory, current_directory, directory_key
 from repatria.service.node import Node
+from repatria.service.node_keys import key_store
 from repatria.service.outbox import (
     DELIVERY_ALARM,
     FAILED_KIND,

@@ -55,7 +55,8 @@ from repatria.exchange.messages import (
 )
 from repatria.service.cases import next_sequence
 from repatria.service.events import record_event
-from repatria.service.ledger import add_alarm, savepoint
+from repatria.service.ledger.alarms import add_alarm
+from repatria.service.ledger.append import savepoint
 from repatria.service.node import Node
 from repatria.service.outbox import case_of_request_id
 from repatria.service.requests import move_request

@@ -1,8 +1,6 @@
-"""The node's keys as use cases: create at init, sign with the current key, rotate.
+"""The node's keys as use cases: sign with the current key, verify with every key, rotate.
 
-Names follow C2SP: the checkpoint-signing key is named like the log's origin
-(tlog-checkpoint: the key name SHOULD be the origin), the witness key
-``<origin>/witness``. Verifiers are built from every key of a purpose, current and
+Key material, its names and its creation at init are in ``node_keys``. Verifiers are built from every key of a purpose, current and
 retired, so a checkpoint signed before a rotation still verifies (signed-note verifiers
 ignore keys they do not know, which is what makes rotation possible; reliability.md R15).
 """
@@ -15,38 +13,16 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from repatria.crypto.keystore import KeyPurpose, KeyRecord, KeyRing, KeyStore, read_keyring
-from repatria.crypto.passphrase import resolve_passphrase
+from repatria.crypto.keystore import KeyPurpose, KeyRecord, read_keyring
 from repatria.domain.access import Role
 from repatria.errors import InvalidInput, PermissionDenied
 from repatria.ledger.cosignature import CosignatureVerifier
 from repatria.ledger.note import Ed25519Verifier
 from repatria.service.actor import Actor
+from repatria.service.events import record_event
 from repatria.service.node import Node
-from repatria.settings import Settings
+from repatria.service.node_keys import KEYS_DIR, key_store, origin_of, witness_name_of
 from repatria.store.base import utcnow
-
-KEYS_DIR = "keys"
-
-
-def origin_of(node_id: str) -> str:
-    """The log's origin (C2SP tlog-checkpoint): unique, no spaces, no '+'."""
-    return f"repatria/{node_id}"
-
-
-def witness_name_of(node_id: str) -> str:
-    return f"{origin_of(node_id)}/witness"
-
-
-def key_store(settings: Settings) -> KeyStore:
-    directory = settings.data_dir / KEYS_DIR
-    configured = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
-    return KeyStore(directory, resolve_passphrase(configured, directory))
-
-
-def create_node_keys(settings: Settings) -> KeyRing:
-    """Make the node's signing, witness and HPKE keys (``repatria init``)."""
-    return key_store(settings).create(utcnow())
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +80,6 @@ def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> dict[str, An
         raise InvalidInput(f"unknown key purpose {purpose!r}; accepted: {accepted}") from None
     if not why.strip():
         raise InvalidInput("say why the key is rotated", where="why")
-    from repatria.service.events import record_event  # events -> ledger -> keys: import late
-
     store = key_store(node.settings)
     old = store.keyring().current(chosen)
     now: datetime = utcnow()

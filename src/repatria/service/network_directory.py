@@ -38,9 +38,9 @@ from repatria.exchange.directory import (
 )
 from repatria.exchange.handling import Confidentiality
 from repatria.service.events import record_event
-from repatria.service.keys import key_store, origin_of
-from repatria.service.ledger import add_alarm_once
+from repatria.service.ledger.alarms import add_alarm_once
 from repatria.service.node import Node
+from repatria.service.node_keys import key_store, origin_of
 from repatria.settings import Settings
 from repatria.store.base import utcnow
 from repatria.store.exchange_tables import DirectoryRow

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from repatria.domain.jurisdiction import parse_jurisdiction
 from repatria.domain.language import parse_language
 from repatria.errors import Conflict, InvalidInput, NotFound
+from repatria.service.node_keys import create_node_keys
 from repatria.settings import Settings
 from repatria.store.base import utcnow
 from repatria.store.db import make_engine, migrate, schema_is_current
@@ -120,8 +121,6 @@ def init_node(
         migrate(engine)
     finally:
         engine.dispose()
-    from repatria.service.keys import create_node_keys  # keys -> node: import late
-
     create_node_keys(settings)
     tmp = config_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")

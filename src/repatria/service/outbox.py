@@ -36,7 +36,7 @@ from repatria.exchange.rejection import Reason, Rejected
 from repatria.service.actor import Actor
 from repatria.service.events import record_event
 from repatria.service.keys import log_signer
-from repatria.service.ledger import add_alarm
+from repatria.service.ledger.alarms import add_alarm
 from repatria.service.network_directory import current_directory, directory_in
 from repatria.service.node import Node
 from repatria.store.exchange_tables import OutboxRow, ReceiptRow

@@ -17,8 +17,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from repatria.domain.access import Role
 from repatria.errors import PermissionDenied
 from repatria.ledger.witnessing import Refusal
+from repatria.service import cases
 from repatria.service import keys as key_service
-from repatria.service import ledger as ledger_service
+from repatria.service.ledger import alarms as ledger_alarms
+from repatria.service.ledger import checkpoints as ledger_checkpoints
+from repatria.service.ledger import proofs as ledger_proofs
+from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.web.api.common import ERRORS
 from repatria.web.deps import ApiActor, NodeDep
 from repatria.web.errors import error_body
@@ -32,7 +36,7 @@ MAX_NOTE = 64 * 1024
 @router.get("/ledger/checkpoint", response_class=PlainTextResponse)
 def checkpoint(node: NodeDep) -> PlainTextResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint) with its cosignatures."""
-    return PlainTextResponse(ledger_service.served_checkpoint(node).note, media_type=TEXT)
+    return PlainTextResponse(ledger_checkpoints.served_checkpoint(node).note, media_type=TEXT)
 
 
 @router.get("/ledger/consistency")
@@ -40,21 +44,21 @@ def consistency(
     node: NodeDep, old: int = Query(ge=0), new: int = Query(ge=0)
 ) -> dict[str, list[str]]:
     """RFC 9162 §2.1.4 consistency proof between two sizes, as base64 hashes."""
-    proof = ledger_service.consistency_proof(node, old, new)
+    proof = ledger_proofs.consistency_proof(node, old, new)
     return {"proof": [base64.b64encode(h).decode("ascii") for h in proof]}
 
 
 @router.get("/ledger/seen")
 def seen(node: NodeDep, origin: str = Query(min_length=1, max_length=200)) -> dict[str, Any]:
     """Signed checkpoints of ``origin`` this node saw as a witness, for other witnesses' gossip."""
-    return {"origin": origin, "checkpoints": ledger_service.seen_checkpoints(node, origin)}
+    return {"origin": origin, "checkpoints": ledger_witnessing.seen_checkpoints(node, origin)}
 
 
 @router.post("/ledger/add-checkpoint", response_class=PlainTextResponse)
 async def add_checkpoint(request: Request, node: NodeDep) -> Response:
     """C2SP tlog-witness add-checkpoint: this node, as a witness, cosigns a peer's checkpoint."""
     body = (await request.body())[:MAX_NOTE].decode("utf-8", errors="replace")
-    outcome = ledger_service.witness_add_checkpoint(node, body)
+    outcome = ledger_witnessing.witness_add_checkpoint(node, body)
     if isinstance(outcome, Refusal):
         return _refusal(outcome)
     return PlainTextResponse(outcome.to_note_signature().to_line(), media_type=TEXT)
@@ -64,7 +68,7 @@ async def add_checkpoint(request: Request, node: NodeDep) -> Response:
 async def cosignatures(request: Request, node: NodeDep) -> dict[str, int]:
     """A peer witness hands back its cosignature of one of our checkpoints."""
     note = (await request.body())[:MAX_NOTE].decode("utf-8", errors="replace")
-    return {"kept": ledger_service.accept_cosignatures(node, note)}
+    return {"kept": ledger_checkpoints.accept_cosignatures(node, note)}
 
 
 @router.get("/ledger/keys")
@@ -80,13 +84,13 @@ def alarms(
     """Open alarms (forks, rollbacks, failed self-audits) with both signed checkpoints."""
     if not (actor.has(Role.AUDITOR) or actor.has(Role.NODE_ADMIN)):
         raise PermissionDenied("only an auditor or a node-admin may read ledger alarms")
-    return ledger_service.alarms(node, include_cleared=all)
+    return ledger_alarms.alarms(node, include_cleared=all)
 
 
 @router.get("/cases/{reference}/events/{event_id}/proof")
 def event_proof(reference: str, event_id: int, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
     """The inclusion proof of a case event under a signed checkpoint (docs/ledger.md)."""
-    return ledger_service.case_event_proof(node, actor, reference, event_id).to_dict()
+    return cases.case_event_proof(node, actor, reference, event_id).to_dict()
 
 
 def _refusal(refusal: Refusal) -> Response:

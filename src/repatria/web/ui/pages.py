@@ -22,7 +22,6 @@ from repatria.errors import RepatriaError
 from repatria.service import cases as case_service
 from repatria.service import deliveries, use_limitation
 from repatria.service import entities as entity_service
-from repatria.service import ledger as ledger_service
 from repatria.service import requests as request_service
 from repatria.service import tracing as tracing_service
 from repatria.service.actor import Actor
@@ -159,7 +158,7 @@ def case_page(reference: str, request: Request, node: NodeDep, session: UiSessio
         ),
         entities=entity_service.list_entities(node, actor, case.reference),
         events=case_service.case_timeline(node, actor, case.reference),
-        marks=ledger_service.case_event_marks(node, actor, case.reference),
+        marks=case_service.case_event_marks(node, actor, case.reference),
         traces=[
             tracing_service.get_trace(node, actor, case.reference, t["trace"])
             for t in tracing_service.list_traces(node, actor, case.reference)
@@ -171,7 +170,7 @@ def case_page(reference: str, request: Request, node: NodeDep, session: UiSessio
 def event_proof(reference: str, event_id: int, node: NodeDep, session: UiSession) -> Response:
     """Download the inclusion proof of a timeline event (check it with `repatria ledger
     check-proof`)."""
-    proof = ledger_service.case_event_proof(node, session[0], reference, event_id)
+    proof = case_service.case_event_proof(node, session[0], reference, event_id)
     return Response(
         json.dumps(proof.to_dict(), indent=2),
         media_type="application/json",

@@ -1,0 +1,98 @@
+"""The append hook: every event of a transaction becomes a leaf of the node's log.
+
+``stage_event`` is called by ``record_event`` inside the use case's transaction: it draws the
+event's nonce, computes its commitment and queues the leaf. Just before that transaction
+commits, the queued leaves are appended as one batch (``_append_staged``), so the events of one
+transaction are one batch and a failed append rolls the state change back (reliability.md R20).
+While a self-audit alarm is open, the append refuses, so no state change can happen on top of a
+damaged log until an operator has looked (R3).
+
+It depends only on the store and ``repatria.ledger.log``: signing is not its business (a
+checkpoint is signed later, by ``checkpoints``), so every use case can import it without
+pulling in keys, peers or HTTP.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repatria.errors import VerificationFailed
+from repatria.ledger import log
+from repatria.ledger.entry import EventRecord, canonical_json, commitment
+from repatria.store.ledger_tables import AlarmRow, LedgerNonceRow, SqlLogStorage
+from repatria.store.tables import EventRow
+
+STAGED = "repatria.ledger.staged"
+SELF_AUDIT = "self-audit"
+
+
+def canonical_event(row: EventRow) -> bytes:
+    """The event as committed to: RFC 8785 JSON of every field of its row."""
+    return canonical_json(
+        {
+            "id": row.id,
+            "at": row.at.isoformat(),
+            "actor": row.actor,
+            "action": row.action,
+            "why": row.why,
+            "case_id": row.case_id,
+            "request_id": row.request_id,
+            "entity_id": row.entity_id,
+            "details": row.details,
+        }
+    )
+
+
+def stage_event(session: Session, row: EventRow) -> None:
+    """Queue the leaf of a flushed event row; it is appended when the transaction commits."""
+    nonce = secrets.token_bytes(32)
+    session.add(LedgerNonceRow(event_id=row.id, nonce=nonce))
+    record = EventRecord(
+        kind=row.action,
+        event_id=row.id,
+        time=int(row.at.timestamp()),
+        commitment=commitment(nonce, canonical_event(row)),
+    )
+    session.info.setdefault(STAGED, []).append(record)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _append_staged(session: Session) -> None:
+    staged: list[EventRecord] = session.info.pop(STAGED, [])
+    if not staged:
+        return
+    session.flush()
+    open_audit = session.scalar(
+        select(AlarmRow.id).where(AlarmRow.kind == SELF_AUDIT, AlarmRow.cleared_at.is_(None))
+    )
+    if open_audit is not None:
+        raise VerificationFailed(
+            f"the ledger failed its self-audit (alarm {open_audit}); nothing can be recorded "
+            "until an operator clears it (`repatria ledger alarms`)",
+            where="ledger",
+        )
+    log.append(SqlLogStorage(session), staged)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_staged(session: Session) -> None:
+    session.info.pop(STAGED, None)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction that, when rolled back, drops only the leaves staged inside it:
+    the events recorded before it stay staged and are logged at commit."""
+    before = list(session.info.get(STAGED, []))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        session.info[STAGED] = before
+        raise

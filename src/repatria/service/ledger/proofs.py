@@ -1,0 +1,104 @@
+"""Proofs that an event is in the log: inclusion and consistency (RFC 9162 §2.1.3-§2.1.4).
+
+Each proof is given under a signed checkpoint, signed anew first when none covers the event
+yet, so that anyone holding the node's public key can check it offline.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from repatria.errors import NotFound
+from repatria.ledger import log
+from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint
+from repatria.ledger.note import SignedNote
+from repatria.service.ledger.checkpoints import checkpoint_now, latest_row, with_cosignatures
+from repatria.service.node import Node
+from repatria.store.ledger_tables import CheckpointRow, CosignatureRow, LedgerLeafRow, SqlLogStorage
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    """That an event's leaf is in the log under a signed checkpoint (RFC 9162 §2.1.3)."""
+
+    event_id: int
+    leaf_index: int
+    leaf: bytes
+    proof: tuple[bytes, ...]
+    checkpoint: SignedCheckpoint
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "repatria-inclusion-proof/v1",
+            "event_id": self.event_id,
+            "leaf_index": self.leaf_index,
+            "leaf": base64.b64encode(self.leaf).decode("ascii"),
+            "tree_size": self.checkpoint.checkpoint.size,
+            "proof": [base64.b64encode(h).decode("ascii") for h in self.proof],
+            "checkpoint": self.checkpoint.note,
+        }
+
+
+def prove_inclusion(node: Node, event_id: int) -> InclusionProof:
+    """The proof that event ``event_id`` is logged, under the latest checkpoint covering it.
+
+    Signs a new checkpoint first when none covers the event yet.
+    """
+    with node.transaction() as session:
+        leaf = session.scalar(select(LedgerLeafRow).where(LedgerLeafRow.event_id == event_id))
+        if leaf is None:
+            raise NotFound(f"event {event_id} has no leaf in the ledger", where="event_id")
+        latest = latest_row(session)
+    if latest is None or latest.size <= leaf.leaf_index:
+        checkpoint_now(node)
+    with node.transaction() as session:
+        row = latest_row(session)
+        assert row is not None  # checkpoint_now stored one or raised
+        proof = log.inclusion_proof(SqlLogStorage(session), leaf.leaf_index, row.size)
+        signed = SignedCheckpoint(
+            Checkpoint.from_text(SignedNote.from_text(row.note).text),
+            with_cosignatures(session, row),
+        )
+    return InclusionProof(event_id, leaf.leaf_index, leaf.data, tuple(proof), signed)
+
+
+def consistency_proof(node: Node, old_size: int, new_size: int) -> list[bytes]:
+    with node.transaction() as session:
+        return log.consistency_proof(SqlLogStorage(session), old_size, new_size)
+
+
+@dataclass(frozen=True, slots=True)
+class EventMark:
+    """Where an event sits in the log, and whether a cosigned checkpoint covers it yet."""
+
+    leaf_index: int
+    witnessed: bool
+
+
+def event_marks(node: Node, event_ids: list[int]) -> dict[int, EventMark]:
+    """For each event: its leaf index, and whether a cosigned checkpoint covers it."""
+    if not event_ids:
+        return {}
+    with node.transaction() as session:
+        leaves = dict(
+            session.execute(
+                select(LedgerLeafRow.event_id, LedgerLeafRow.leaf_index).where(
+                    LedgerLeafRow.event_id.in_(event_ids)
+                )
+            ).all()
+        )
+        cosigned = session.scalar(
+            select(CheckpointRow.size)
+            .join(CosignatureRow, CosignatureRow.note_hash == CheckpointRow.note_hash)
+            .order_by(CheckpointRow.size.desc())
+            .limit(1)
+        )
+    return {
+        event_id: EventMark(index, cosigned is not None and index < cosigned)
+        for event_id, index in leaves.items()
+        if event_id is not None
+    }

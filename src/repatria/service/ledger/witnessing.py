@@ -1,0 +1,297 @@
+"""Witnessing: this node cosigns its peers' checkpoints and they cosign its own.
+
+A witness keeps, per origin, the largest checkpoint it cosigned and cosigns a new one only with
+a consistency proof from it (C2SP tlog-witness), so a log cannot roll back or fork without a
+witness noticing. Gossip compares what each witness has seen (reliability.md R4): two signed
+roots for one size are a split view, proof of misbehaviour by themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from repatria.domain.access import Role
+from repatria.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PeerUnavailable,
+    PermissionDenied,
+    VerificationFailed,
+)
+from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint, verify_note
+from repatria.ledger.cosignature import Cosignature, CosignatureVerifier
+from repatria.ledger.note import Ed25519Verifier, SignedNote, open_note
+from repatria.ledger.peer_client import PeerClient
+from repatria.ledger.witness import find_forks
+from repatria.ledger.witnessing import (
+    Refusal,
+    add_checkpoint,
+    format_add_checkpoint,
+    parse_add_checkpoint,
+)
+from repatria.service.actor import Actor
+from repatria.service.events import record_event
+from repatria.service.keys import witness_signer
+from repatria.service.ledger.checkpoints import accept_cosignatures, checkpoint_now
+from repatria.service.ledger.proofs import consistency_proof
+from repatria.service.node import Node
+from repatria.store.ledger_tables import (
+    AlarmRow,
+    PeerRow,
+    SeenCheckpointRow,
+    SqlWitnessStore,
+    WitnessStateRow,
+)
+
+_PEER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def add_peer(
+    node: Node, actor: Actor, name: str, url: str, log_vkey: str, witness_vkey: str
+) -> dict[str, Any]:
+    """Configure a peer whose log we witness and whose witness cosigns ours (node admin)."""
+    if not actor.has(Role.NODE_ADMIN):
+        raise PermissionDenied("only a node-admin may configure ledger peers")
+    if not _PEER_NAME.match(name):
+        raise InvalidInput(
+            f"peer name {name!r} must be 2-63 lower-case letters, digits or '-'", where="name"
+        )
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"peer URL {url!r} must start with http:// or https://", where="url")
+    log_key = Ed25519Verifier.from_vkey(log_vkey.strip())
+    witness_key = CosignatureVerifier.from_vkey(witness_vkey.strip())
+    with node.transaction() as session:
+        if session.get(PeerRow, name) is not None:
+            raise Conflict(f"peer {name} is already configured", where="name")
+        if session.scalar(select(PeerRow.name).where(PeerRow.origin == log_key.name)):
+            raise Conflict(f"a peer with origin {log_key.name} is already configured")
+        row = PeerRow(
+            name=name,
+            url=url.rstrip("/"),
+            origin=log_key.name,
+            log_vkey=log_key.to_vkey(),
+            witness_vkey=witness_key.to_vkey(),
+            added_by=actor.username,
+        )
+        session.add(row)
+        record_event(
+            session,
+            actor=actor.username,
+            action="ledger.peer-added",
+            why=f"witness peer {name}",
+            details={"peer": name, "url": row.url, "origin": row.origin},
+        )
+        session.flush()
+        return _peer_view(row, None)
+
+
+def peers(node: Node) -> list[dict[str, Any]]:
+    with node.transaction() as session:
+        states = {s.origin: s for s in session.scalars(select(WitnessStateRow))}
+        return [
+            _peer_view(p, states.get(p.origin))
+            for p in session.scalars(select(PeerRow).order_by(PeerRow.name))
+        ]
+
+
+def _peer_view(row: PeerRow, state: WitnessStateRow | None) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "url": row.url,
+        "origin": row.origin,
+        "log_vkey": row.log_vkey,
+        "witness_vkey": row.witness_vkey,
+        "witnessed_size": state.size if state else None,
+        "witnessed_at": state.updated_at.isoformat() if state else None,
+    }
+
+
+def witness_add_checkpoint(node: Node, body: str) -> Cosignature | Refusal:
+    """Handle a peer's pushed checkpoint (tlog-witness add-checkpoint); commits, then answers."""
+    try:
+        old_size, proof, note = parse_add_checkpoint(body)
+        origin = Checkpoint.from_text(SignedNote.from_text(note).text).origin
+    except InvalidInput as exc:
+        return Refusal(400, exc.message)
+    return _witness(node, origin, old_size, proof, note, pulled=False)
+
+
+def _witness(
+    node: Node, origin: str, old_size: int, proof: list[bytes], note: str, *, pulled: bool
+) -> Cosignature | Refusal:
+    with node.transaction() as session:
+        peer = session.scalar(select(PeerRow.log_vkey).where(PeerRow.origin == origin))
+    if peer is None:
+        return Refusal(404, f"this node does not witness origin {origin!r}")
+    signer = witness_signer(node)
+    with node.transaction() as session:
+        # The peer row is the per-origin lock: it exists before any state row does.
+        session.execute(select(PeerRow.name).where(PeerRow.origin == origin).with_for_update())
+        return add_checkpoint(
+            SqlWitnessStore(session),
+            [Ed25519Verifier.from_vkey(peer)],
+            old_size,
+            proof,
+            note,
+            witness_name=signer.name,
+            witness_key=signer.key,
+            now=int(time.time()),
+            pulled=pulled,
+        )
+
+
+def witness_peer(node: Node, name: str) -> dict[str, Any]:
+    """Pull a peer's latest checkpoint and proof, check, persist, cosign, push it back."""
+    with node.transaction() as session:
+        peer = session.get(PeerRow, name)
+        if peer is None:
+            raise NotFound(f"no ledger peer {name!r}; see `repatria ledger peer list`")
+        state = session.get(WitnessStateRow, peer.origin)
+        stored = state.size if state is not None else 0
+        url, origin, vkey = peer.url, peer.origin, peer.log_vkey
+    client = PeerClient(url, timeout=node.settings.peer_timeout_seconds)
+    try:
+        note = client.checkpoint()
+        checkpoint = verify_note(note, [Ed25519Verifier.from_vkey(vkey)])
+        proof = client.consistency(stored, checkpoint.size) if 0 < stored < checkpoint.size else []
+        outcome = _witness(node, origin, stored, proof, note, pulled=True)
+        result: dict[str, Any] = {"peer": name, "origin": origin, "size": checkpoint.size}
+        if isinstance(outcome, Refusal):
+            return result | {
+                "cosigned": False,
+                "status": outcome.status,
+                "reason": outcome.message,
+                "alarm": outcome.alarm_id,
+            }
+        opened = open_note(note, [Ed25519Verifier.from_vkey(vkey)])
+        cosigned = SignedNote(opened.note.text, opened.verified).with_signatures(
+            outcome.to_note_signature()
+        )
+        answer = client.push_cosignatures(cosigned.to_text())
+        return result | {
+            "cosigned": True,
+            "pushed": answer.status == 200,
+            "push_status": answer.status,
+        }
+    finally:
+        client.close()
+
+
+def seen_checkpoints(node: Node, origin: str) -> list[str]:
+    """Every signed checkpoint of ``origin`` this node has seen as a witness, oldest first.
+
+    Served to other witnesses for gossip (``GET /api/ledger/seen``): checkpoints are public
+    signed statements of the log, so showing them reveals nothing confidential, and a split
+    view shown to different witnesses only comes to light when they compare (CT gossip;
+    reliability.md R4).
+    """
+    with node.transaction() as session:
+        return list(
+            session.scalars(
+                select(SeenCheckpointRow.note)
+                .where(SeenCheckpointRow.origin == origin)
+                .order_by(SeenCheckpointRow.size, SeenCheckpointRow.id)
+            ).all()
+        )
+
+
+def gossip_with(node: Node, name: str) -> dict[str, Any]:
+    """One gossip round: fetch what peer ``name`` saw of every origin we witness, look for forks.
+
+    For each origin this node witnesses, the peer's seen checkpoints that verify under that
+    origin's log key are kept with our own (``witness_seen``) and ``witness.find_forks`` runs
+    over all of them: two signed roots for one size is a split view, transferable proof by
+    itself (c2sp.org/tlog-witness; Go sumdb's "proof of misbehavior"). Each new pair becomes an
+    open alarm, which stops cosigning for the origin until an operator clears it. A pair already
+    alarmed (open or cleared) is not raised again, so a cleared alarm stays cleared. Notes that
+    do not verify are counted and dropped: they prove nothing about the log.
+    """
+    with node.transaction() as session:
+        peer = session.get(PeerRow, name)
+        if peer is None:
+            raise NotFound(f"no ledger peer {name!r}; see `repatria ledger peer list`")
+        url = peer.url
+        witnessed = {p.origin: p.log_vkey for p in session.scalars(select(PeerRow)).all()}
+    client = PeerClient(url, timeout=node.settings.peer_timeout_seconds)
+    fetched: dict[str, list[str]] = {}
+    try:
+        for origin in sorted(witnessed):
+            fetched[origin] = client.seen(origin)
+    finally:
+        client.close()
+    result: dict[str, Any] = {"peer": name, "fetched": 0, "rejected": 0, "alarms": []}
+    for origin, notes in fetched.items():
+        verifier = Ed25519Verifier.from_vkey(witnessed[origin])
+        with node.transaction() as session:
+            # The peer row is the per-origin lock, as in _witness.
+            session.execute(select(PeerRow.name).where(PeerRow.origin == origin).with_for_update())
+            store = SqlWitnessStore(session)
+            for note in notes:
+                try:
+                    signed = SignedCheckpoint.open(note, [verifier])
+                except (InvalidInput, VerificationFailed):
+                    result["rejected"] += 1
+                    continue
+                if signed.checkpoint.origin != origin:
+                    result["rejected"] += 1
+                    continue
+                store.record_seen(signed)
+                result["fetched"] += 1
+            seen = [
+                SignedCheckpoint.open(n, [verifier])
+                for n in session.scalars(
+                    select(SeenCheckpointRow.note).where(SeenCheckpointRow.origin == origin)
+                ).all()
+            ]
+            known = {
+                frozenset((r.previous_note, r.new_note))
+                for r in session.scalars(select(AlarmRow).where(AlarmRow.origin == origin))
+            }
+            for alarm in find_forks(seen):
+                if frozenset((alarm.previous_note, alarm.new_note)) in known:
+                    continue
+                result["alarms"].append(store.add_alarm(alarm))
+    return result
+
+
+def publish_checkpoint(node: Node) -> list[dict[str, Any]]:
+    """Sign the current checkpoint and ask every peer to witness it (push, tlog-witness)."""
+    signed = checkpoint_now(node)
+    results = []
+    with node.transaction() as session:
+        targets = [(p.name, p.url) for p in session.scalars(select(PeerRow).order_by(PeerRow.name))]
+    for name, url in targets:
+        client = PeerClient(url, timeout=node.settings.peer_timeout_seconds)
+        try:
+            old = 0
+            for _ in range(2):
+                proof = consistency_proof(node, old, signed.checkpoint.size) if old else []
+                answer = client.add_checkpoint(format_add_checkpoint(old, proof, signed.note))
+                if answer.status == 409 and answer.text.strip().isdigit():
+                    old = int(answer.text.strip())
+                    continue
+                break
+            kept = 0
+            if answer.status == 200:
+                cosigned = SignedNote.from_text(signed.note).with_signatures(
+                    *SignedNote.from_text(signed.note.rstrip("\n") + "\n" + answer.text).signatures
+                )
+                kept = accept_cosignatures(node, cosigned.to_text())
+            results.append(
+                {
+                    "peer": name,
+                    "status": answer.status,
+                    "cosignatures": kept,
+                    "reason": "" if answer.status == 200 else answer.text[:300],
+                }
+            )
+        except PeerUnavailable as exc:
+            results.append({"peer": name, "status": None, "cosignatures": 0, "reason": exc.message})
+        finally:
+            client.close()
+    return results

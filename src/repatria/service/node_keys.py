@@ -1,0 +1,36 @@
+"""The node's key material as kept on disk: where, created at init, and the names it signs as.
+
+Separate from ``keys`` (signers and verifiers of an opened node, rotation) because creating a
+node needs the keys before there is a node to open: this module depends on the settings only.
+Names follow C2SP: the checkpoint-signing key is named like the log's origin
+(tlog-checkpoint: the key name SHOULD be the origin), the witness key ``<origin>/witness``.
+"""
+
+from __future__ import annotations
+
+from repatria.crypto.keystore import KeyRing, KeyStore
+from repatria.crypto.passphrase import resolve_passphrase
+from repatria.settings import Settings
+from repatria.store.base import utcnow
+
+KEYS_DIR = "keys"
+
+
+def origin_of(node_id: str) -> str:
+    """The log's origin (C2SP tlog-checkpoint): unique, no spaces, no '+'."""
+    return f"repatria/{node_id}"
+
+
+def witness_name_of(node_id: str) -> str:
+    return f"{origin_of(node_id)}/witness"
+
+
+def key_store(settings: Settings) -> KeyStore:
+    directory = settings.data_dir / KEYS_DIR
+    configured = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    return KeyStore(directory, resolve_passphrase(configured, directory))
+
+
+def create_node_keys(settings: Settings) -> KeyRing:
+    """Make the node's signing, witness and HPKE keys (``repatria init``)."""
+    return key_store(settings).create(utcnow())
