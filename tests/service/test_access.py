@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from repatria.errors import AuthenticationRequired, Conflict, NotFound, PermissionDenied
-from repatria.service import audit, cases, entities, requests, users
+from repatria.service import audit, cases, deliveries, entities, keys, requests, users
+from repatria.service.ledger import alarms, witnessing
 from repatria.service.node import Node
 from repatria.store.tables import AccessDecisionRow
 from tests.conftest import PASSWORD, CaseFixture, People
@@ -107,3 +108,42 @@ def test_first_user_only_without_admin(node: Node, people: People) -> None:
         users.create_user(node, people.officer, username="x1", password=PASSWORD, roles=["auditor"])
     with pytest.raises(PermissionDenied):
         users.create_user(node, None, username="x2", password=PASSWORD, roles=["node-admin"])
+
+
+def _last_decision(node: Node) -> tuple[str, str, bool]:
+    with node.transaction() as session:
+        row = session.scalars(
+            select(AccessDecisionRow).order_by(AccessDecisionRow.id.desc()).limit(1)
+        ).one()
+        return row.actor, row.action, row.allowed
+
+
+def test_operator_and_ledger_acts_are_decided_and_recorded_by_authorize(
+    node: Node, people: People
+) -> None:
+    """Role checks that used to sit in a router or a use case's own ``if`` now go through
+    ``authorize``: a refusal leaves its access decision, with the act's own words."""
+    refused = [
+        (lambda: users.list_users(node, people.officer), "user.manage", "list accounts"),
+        (lambda: alarms.read_alarms(node, people.officer), "ledger.alarms", "read ledger alarms"),
+        (lambda: deliveries.outbox(node, people.auditor), "exchange.operate", "read the outbox"),
+        (lambda: deliveries.inbox(node, people.supervisor), "exchange.operate", "read the inbox"),
+        (
+            lambda: keys.rotate_key(node, people.auditor, "signing", "why"),
+            "keys.rotate",
+            "rotate the node's keys",
+        ),
+        (
+            lambda: witnessing.add_peer(node, people.auditor, "gb-x", "http://x", "k", "k"),
+            "ledger.peers",
+            "configure ledger peers",
+        ),
+    ]
+    for call, action, words in refused:
+        with pytest.raises(PermissionDenied, match=words):
+            call()
+        assert _last_decision(node)[1:] == (action, False)
+    assert alarms.read_alarms(node, people.auditor) == []
+    assert _last_decision(node) == ("auditor", "ledger.alarms", True)
+    assert alarms.read_alarms(node, people.admin) == []
+    assert _last_decision(node) == ("admin", "ledger.alarms", True)

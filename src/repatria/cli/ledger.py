@@ -233,7 +233,9 @@ def alarms(
 ) -> None:
     """Forks, rollbacks and failed self-audits, with both signed checkpoints as evidence."""
     with opened_node() as node:
-        found = ledger_alarms.alarms(node, include_cleared=include_cleared)
+        found = ledger_alarms.read_alarms(
+            node, current_actor(node), include_cleared=include_cleared
+        )
     if json_out:
         output.emit_json(found)
         return

@@ -35,6 +35,10 @@ class Action(StrEnum):
     USER_MANAGE = "user.manage"
     AUTHORITY_MANAGE = "authority.manage"
     AUDIT_READ = "audit.read"
+    LEDGER_ALARMS = "ledger.alarms"
+    LEDGER_PEERS = "ledger.peers"
+    KEYS_ROTATE = "keys.rotate"
+    EXCHANGE_OPERATE = "exchange.operate"
 
 
 CASE_SCOPED = frozenset(
@@ -62,8 +66,19 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.CASE_OFFICER: frozenset(_WORK),
     Role.SUPERVISOR: frozenset(_WORK | {Action.CASE_ASSIGN}),
     Role.PRIVILEGE_REVIEWER: frozenset({Action.CASE_LIST, Action.CASE_READ}),
-    Role.AUDITOR: frozenset({Action.CASE_LIST, Action.CASE_READ, Action.AUDIT_READ}),
-    Role.NODE_ADMIN: frozenset({Action.USER_MANAGE, Action.AUTHORITY_MANAGE}),
+    Role.AUDITOR: frozenset(
+        {Action.CASE_LIST, Action.CASE_READ, Action.AUDIT_READ, Action.LEDGER_ALARMS}
+    ),
+    Role.NODE_ADMIN: frozenset(
+        {
+            Action.USER_MANAGE,
+            Action.AUTHORITY_MANAGE,
+            Action.LEDGER_ALARMS,
+            Action.LEDGER_PEERS,
+            Action.KEYS_ROTATE,
+            Action.EXCHANGE_OPERATE,
+        }
+    ),
 }
 
 SUPERVISOR_TRANSITIONS = frozenset({TransitionName.SEND, TransitionName.REFUSE})

@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput, VerificationFailed
 from repatria.exchange.canonical import (
     MESSAGE_ID,
@@ -57,7 +58,7 @@ RECEIPT_FORMAT = "repatria-receipt/v1"
 NEGATIVE_FORMAT = "repatria-negative-receipt/v1"
 RECEIPT_CONTEXT = b"repatria receipt v1\n"
 NEGATIVE_CONTEXT = b"repatria negative receipt v1\n"
-RECEIVED_KIND = "message.received"
+RECEIVED_KIND = EventKind.MESSAGE_RECEIVED
 """The event action (and leaf kind) under which an inbox logs an accepted message."""
 
 

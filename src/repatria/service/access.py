@@ -29,13 +29,18 @@ def authorize(
     case_reference: str | None = None,
     *,
     also_role: tuple[Role, str] | None = None,
+    refusal: str | None = None,
 ) -> None:
     """Allow or refuse ``action`` for ``actor`` (on a case, when given) and record it.
 
     ``also_role`` demands one more role for this particular act, with the
-    words that name the act (e.g. a supervisor to send a request).
+    words that name the act (e.g. a supervisor to send a request). ``refusal`` is the
+    sentence a refused role is told, where the act has words of its own ("only a node
+    administrator may create accounts"); the recorded reason stays the rule's.
     """
     allowed, reason, error = _decide(node, actor, action, case_reference)
+    if refusal is not None and isinstance(error, PermissionDenied):
+        error = PermissionDenied(refusal)
     if allowed and also_role is not None and also_role[0] not in actor.roles:
         role, act = also_role
         allowed, reason = False, f"{act} needs the {role.value} role"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from repatria.domain.access import Action
 from repatria.domain.authority import ContactPoint
+from repatria.domain.event import EventKind
 from repatria.domain.jurisdiction import parse_jurisdiction
 from repatria.errors import Conflict
 from repatria.service.access import authorize
@@ -29,7 +30,7 @@ def add_contact_point(node: Node, actor: Actor, data: dict[str, Any]) -> Contact
         record_event(
             session,
             actor=actor.username,
-            action="authority.added",
+            action=EventKind.AUTHORITY_ADDED,
             why=point.name,
             details={"key": point.key, "jurisdiction": point.jurisdiction},
         )

@@ -15,7 +15,7 @@ from repatria.domain.case import (
     check_case_reference,
     make_case_reference,
 )
-from repatria.domain.event import Event
+from repatria.domain.event import Event, EventKind
 from repatria.errors import Conflict, InvalidInput, NotFound
 from repatria.service.access import authorize, not_visible
 from repatria.service.actor import Actor
@@ -83,7 +83,7 @@ def open_case(node: Node, actor: Actor, data: dict[str, Any]) -> Case:
         record_event(
             session,
             actor=actor.username,
-            action="case.opened",
+            action=EventKind.CASE_OPENED,
             why=fields.title,
             case_id=row.id,
             details={"offences": list(fields.offences)},
@@ -144,7 +144,7 @@ def assign_member(node: Node, actor: Actor, reference: str, username: str, why: 
         record_event(
             session,
             actor=actor.username,
-            action="case.member-added",
+            action=EventKind.CASE_MEMBER_ADDED,
             why=why.strip(),
             case_id=case.id,
             details={"username": user.username},
@@ -172,7 +172,7 @@ def remove_member(node: Node, actor: Actor, reference: str, username: str, why: 
         record_event(
             session,
             actor=actor.username,
-            action="case.member-removed",
+            action=EventKind.CASE_MEMBER_REMOVED,
             why=why.strip(),
             case_id=case.id,
             details={"username": user.username},

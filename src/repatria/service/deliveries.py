@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from repatria.domain.access import Action, Role
+from repatria.domain.access import Action
 from repatria.domain.request import check_request_reference
-from repatria.errors import InvalidInput, PermissionDenied
+from repatria.errors import InvalidInput
 from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import Directory
 from repatria.service.access import authorize
@@ -98,16 +98,20 @@ def _received(row: InboxRow) -> MessageTrace:
     )
 
 
-def _operator(actor: Actor, act: str) -> None:
-    if Role.NODE_ADMIN not in actor.roles:
-        raise PermissionDenied(f"only the node's operator (node-admin) may {act}")
+def _operator(node: Node, actor: Actor, act: str) -> None:
+    authorize(
+        node,
+        actor,
+        Action.EXCHANGE_OPERATE,
+        refusal=f"only the node's operator (node-admin) may {act}",
+    )
 
 
 def outbox(
     node: Node, actor: Actor, state: str | None = None, limit: int = 200
 ) -> list[MessageTrace]:
     """The outbox as metadata (operator): newest first, optionally of one state."""
-    _operator(actor, "read the outbox")
+    _operator(node, actor, "read the outbox")
     if state is not None and state not in OUTBOX_STATES:
         raise InvalidInput(
             f"unknown state {state!r}; accepted: {', '.join(OUTBOX_STATES)}", where="state"
@@ -126,7 +130,7 @@ def outbox(
 
 def inbox(node: Node, actor: Actor, limit: int = 200) -> list[MessageTrace]:
     """The inbox as metadata (operator): newest first, no contents."""
-    _operator(actor, "read the inbox")
+    _operator(node, actor, "read the inbox")
     with node.transaction() as session:
         rows = session.scalars(select(InboxRow).order_by(InboxRow.id.desc()).limit(limit)).all()
         return [_received(r) for r in rows]
@@ -134,7 +138,7 @@ def inbox(node: Node, actor: Actor, limit: int = 200) -> list[MessageTrace]:
 
 def accept(node: Node, actor: Actor, data: bytes) -> Directory:
     """Accept a signed directory against the configured network key (operator)."""
-    _operator(actor, "accept a network directory")
+    _operator(node, actor, "accept a network directory")
     version = accept_directory(node, data, directory_key(node.settings), datetime.now(UTC),
                                actor=actor.username)  # fmt: skip
     signed = parse_canonical(data, where="directory")
@@ -145,5 +149,5 @@ def accept(node: Node, actor: Actor, data: bytes) -> Directory:
 
 def deliver_now(node: Node, actor: Actor, transport: Transport) -> list[Attempt]:
     """Run one delivery round at once (operator), e.g. after a peer came back."""
-    _operator(actor, "run a delivery round")
+    _operator(node, actor, "run a delivery round")
     return deliver_due(node, transport, datetime.now(UTC))

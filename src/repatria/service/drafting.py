@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from repatria.domain.access import Action
+from repatria.domain.event import EventKind
 from repatria.domain.language import UN_LANGUAGES
 from repatria.domain.lifecycle import Direction, RequestState
 from repatria.domain.request import check_request_reference
@@ -91,7 +92,7 @@ def save_document(node: Node, actor: Actor, reference: str, document: Any) -> Va
         record_event(
             session,
             actor=actor.username,
-            action="request.document-saved",
+            action=EventKind.REQUEST_DOCUMENT_SAVED,
             why=f"draft saved: {len(report.errors)} error(s), score {report.score}",
             case_id=row.case_id,
             request_id=row.id,
@@ -177,7 +178,7 @@ def render_request(node: Node, actor: Actor, reference: str, *, lang: str, fmt: 
         record_event(
             session,
             actor=actor.username,
-            action="request.rendered",
+            action=EventKind.REQUEST_RENDERED,
             why=f"{fmt.upper()} in {lang}",
             case_id=row.case_id,
             request_id=row.id,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from repatria.domain.access import Action
 from repatria.domain.case import check_case_reference
 from repatria.domain.entities import entity_caption, validate_entity
+from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput, NotFound
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
@@ -30,7 +31,7 @@ def put_entity(node: Node, actor: Actor, case_reference: str, data: Any) -> dict
         row = session.scalar(
             select(EntityRow).where(EntityRow.case_id == case.id, EntityRow.entity_id == proxy.id)
         )
-        action = "entity.updated" if row is not None else "entity.added"
+        action = EventKind.ENTITY_UPDATED if row is not None else EventKind.ENTITY_ADDED
         if row is None:
             row = EntityRow(
                 case_id=case.id,

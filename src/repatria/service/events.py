@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repatria.domain.event import Event
+from repatria.domain.event import Event, EventKind
 from repatria.service.ledger.append import stage_event
 from repatria.store.base import utcnow
 from repatria.store.tables import CaseRow, EventRow, RequestRow
@@ -21,7 +21,7 @@ def record_event(
     session: Session,
     *,
     actor: str,
-    action: str,
+    action: EventKind,
     why: str,
     case_id: int | None = None,
     request_id: int | None = None,

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repatria.domain.case import CaseStatus, make_case_reference
+from repatria.domain.event import EventKind
 from repatria.domain.lifecycle import (
     Direction,
     RequestState,
@@ -86,7 +87,7 @@ def apply_received(
         record_event(
             session,
             actor=actor,
-            action="message.unapplied",
+            action=EventKind.MESSAGE_UNAPPLIED,
             why=f"{payload.TYPE.value} from {opened.sender} not applied: {problem}"[:2000],
             details={"message_id": opened.message_id, "type": payload.TYPE.value},
         )
@@ -135,13 +136,13 @@ def _apply(
                     request_id=row.id, asked_by=actor, question=payload.question or "(status)"
                 )
             )
-            record_event(session, actor=actor, action="request.status-inquiry",
+            record_event(session, actor=actor, action=EventKind.REQUEST_STATUS_INQUIRY,
                          why=payload.question or "status inquiry (UNCAC 46(24))",
                          case_id=row.case_id, request_id=row.id, details=details)  # fmt: skip
             return f"status inquiry recorded on {row.reference}"
         case ConsultationAnswer():
             verdict = "accepted" if payload.accepted else "declined"
-            record_event(session, actor=actor, action="request.conditions-answered",
+            record_event(session, actor=actor, action=EventKind.REQUEST_CONDITIONS_ANSWERED,
                          why=f"the requesting state {verdict} the conditions"
                              + (f": {payload.note}" if payload.note else ""),
                          case_id=row.case_id, request_id=row.id,
@@ -174,7 +175,7 @@ def _answer_open_inquiry(
     inquiry.answer = f"{payload.note} (state: {payload.state.value})"
     inquiry.answered_by = actor
     inquiry.answered_at = datetime.now(UTC)
-    record_event(session, actor=actor, action="request.status-answer", why=inquiry.answer,
+    record_event(session, actor=actor, action=EventKind.REQUEST_STATUS_ANSWER, why=inquiry.answer,
                  case_id=row.case_id, request_id=row.id,
                  details={"inquiry": inquiry.id})  # fmt: skip
 
@@ -290,7 +291,7 @@ def _open_incoming(
     record_event(
         session,
         actor=actor,
-        action="request.received",
+        action=EventKind.REQUEST_RECEIVED,
         why=f"request {payload.reference} received from {opened.sender} (UNCAC 46(13))",
         case_id=case.id,
         request_id=row.id,
@@ -332,7 +333,7 @@ def _open_case(
     record_event(
         session,
         actor=actor,
-        action="case.opened",
+        action=EventKind.CASE_OPENED,
         why=title,
         case_id=case.id,
         details=details | {"intake": [u.username for u in intake]},
@@ -381,7 +382,7 @@ def _keep_consent(
     case_id = case_of_request_id(session, request_id)
     inbox.request_id, inbox.case_id = request_id, case_id
     verdict = "granted" if payload.granted else "refused"
-    record_event(session, actor=f"node:{opened.sender}", action=f"consent.{verdict}",
+    record_event(session, actor=f"node:{opened.sender}", action=EventKind.CONSENT_GRANTED if payload.granted else EventKind.CONSENT_REFUSED,
                  why=f"{opened.sender} {verdict} {payload.kind.value} of message"
                      f" {payload.original_message[:12]}… (UNCAC 46(19))",
                  case_id=case_id, request_id=request_id,
@@ -398,7 +399,7 @@ def _note_consent_request(
     original = _sent_to(session, payload.original_message, opened.sender, "consent request")
     case_id = case_of_request_id(session, original.request_id)
     inbox.request_id, inbox.case_id = original.request_id, case_id
-    record_event(session, actor=actor, action="consent.requested",
+    record_event(session, actor=actor, action=EventKind.CONSENT_REQUESTED,
                  why=f"{opened.sender} asks consent to {payload.kind.value}: {payload.reason}"[:2000],
                  case_id=case_id, request_id=original.request_id,
                  details={"message_id": opened.message_id,

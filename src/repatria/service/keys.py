@@ -14,10 +14,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from repatria.crypto.keystore import KeyPurpose, KeyRecord, read_keyring
-from repatria.domain.access import Role
-from repatria.errors import InvalidInput, PermissionDenied
+from repatria.domain.access import Action
+from repatria.domain.event import EventKind
+from repatria.errors import InvalidInput
 from repatria.ledger.cosignature import CosignatureVerifier
 from repatria.ledger.note import Ed25519Verifier
+from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.events import record_event
 from repatria.service.node import Node
@@ -71,8 +73,9 @@ def public_keys(node: Node) -> dict[str, Any]:
 
 def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> dict[str, Any]:
     """Retire the current key of ``purpose`` and make its successor; a node admin's act."""
-    if not actor.has(Role.NODE_ADMIN):
-        raise PermissionDenied("only a node-admin may rotate the node's keys")
+    authorize(
+        node, actor, Action.KEYS_ROTATE, refusal="only a node-admin may rotate the node's keys"
+    )
     try:
         chosen = KeyPurpose(purpose)
     except ValueError:
@@ -89,7 +92,7 @@ def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> dict[str, An
         record_event(
             session,
             actor=actor.username,
-            action="keys.rotated",
+            action=EventKind.KEYS_ROTATED,
             why=why.strip(),
             details={
                 "purpose": chosen.value,

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from repatria.crypto.keystore import KeyPurpose
+from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput, NotFound
 from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import (
@@ -88,7 +89,7 @@ def accept_directory(
             record_event(
                 session,
                 actor=actor,
-                action="directory.accepted",
+                action=EventKind.DIRECTORY_ACCEPTED,
                 why=f"network directory {directory.network} version {directory.version}",
                 details={
                     "network": directory.network,

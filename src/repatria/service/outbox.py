@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput, RepatriaError
 from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import Directory, KeyUse, make_key_id
@@ -42,11 +43,11 @@ from repatria.service.node import Node
 from repatria.store.exchange_tables import OutboxRow, ReceiptRow
 from repatria.store.tables import RequestRow
 
-QUEUED_KIND = "message.queued"
+QUEUED_KIND = EventKind.MESSAGE_QUEUED
 """The event action under which a node logs a message it queued for sending."""
-RECEIPTED_KIND = "message.receipted"
+RECEIPTED_KIND = EventKind.MESSAGE_RECEIPTED
 """Logged when a verified receipt comes back: the sender's half of proof of delivery."""
-FAILED_KIND = "message.failed"
+FAILED_KIND = EventKind.MESSAGE_FAILED
 """Logged when a message is given up on, with the signed negative evidence kept."""
 DELIVERY_ALARM = "delivery-failed"
 """The alarm kind raised with a failed message; it stays open until an operator clears it."""

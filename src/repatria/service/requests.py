@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from repatria.domain.access import SUPERVISOR_TRANSITIONS, Action, Role
 from repatria.domain.case import check_case_reference
+from repatria.domain.event import EventKind
 from repatria.domain.jurisdiction import parse_jurisdiction
 from repatria.domain.lifecycle import (
     TERMINAL_STATES,
@@ -155,7 +156,11 @@ def open_request(node: Node, actor: Actor, case_reference: str, data: dict[str, 
         record_event(
             session,
             actor=actor.username,
-            action=f"request.{'drafted' if fields.direction is Direction.OUTGOING else 'received'}",
+            action=(
+                EventKind.REQUEST_DRAFTED
+                if fields.direction is Direction.OUTGOING
+                else EventKind.REQUEST_RECEIVED
+            ),
             why=fields.title,
             case_id=case.id,
             request_id=row.id,
@@ -337,7 +342,7 @@ def move_request(
     record_event(
         session,
         actor=actor,
-        action=f"request.{transition_name.value}",
+        action=EventKind.of_transition(transition_name),
         why=why or move.summary,
         case_id=row.case_id,
         request_id=row.id,
@@ -360,7 +365,7 @@ def ask_status(node: Node, actor: Actor, reference: str, question: str) -> Inqui
         record_event(
             session,
             actor=actor.username,
-            action="request.status-inquiry",
+            action=EventKind.REQUEST_STATUS_INQUIRY,
             why=question.strip(),
             case_id=row.case_id,
             request_id=row.id,
@@ -390,7 +395,7 @@ def answer_status(
         record_event(
             session,
             actor=actor.username,
-            action="request.status-answer",
+            action=EventKind.REQUEST_STATUS_ANSWER,
             why=answer.strip(),
             case_id=row.case_id,
             request_id=row.id,
@@ -442,7 +447,7 @@ def answer_consultation(
         record_event(
             session,
             actor=actor.username,
-            action="request.conditions-answered",
+            action=EventKind.REQUEST_CONDITIONS_ANSWERED,
             why=f"conditions {verdict}" + (f": {note.strip()}" if note.strip() else ""),
             case_id=row.case_id,
             request_id=row.id,

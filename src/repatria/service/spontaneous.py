@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from repatria.domain.access import Action, Role
 from repatria.domain.case import check_case_reference
+from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput
 from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, Purpose
 from repatria.exchange.messages import Message, SpontaneousInformation
@@ -61,7 +62,7 @@ def _send(
     record_event(
         session,
         actor=actor.username,
-        action="information.sent-spontaneously",
+        action=EventKind.INFORMATION_SENT_SPONTANEOUSLY,
         why=f"to {entry.node_id} ({entry.jurisdiction}) under UNCAC {payload.basis.value}",
         case_id=case.id,
         details={"message_id": sealed.message_id, "recipient": entry.node_id},

@@ -18,6 +18,7 @@ from typing import Any
 
 from repatria.domain.access import Action
 from repatria.domain.case import check_case_reference
+from repatria.domain.event import EventKind
 from repatria.domain.request import Request
 from repatria.errors import InvalidInput, NotFound
 from repatria.law import find_bases
@@ -98,7 +99,7 @@ def trace_case(
         record_event(
             session,
             actor=actor.username,
-            action="trace.run",
+            action=EventKind.TRACE_RUN,
             why=f"{result.rule.value} trace of {len(seeds)} seed payment(s) in {path.name}",
             case_id=case.id,
             details={
@@ -117,7 +118,7 @@ def list_traces(node: Node, actor: Actor, case_reference: str) -> list[dict[str,
     """The traces run for a case, from its timeline (newest last)."""
     found = []
     for event in case_timeline(node, actor, case_reference):
-        if event.action == "trace.run":
+        if event.action == EventKind.TRACE_RUN:
             found.append({"at": event.at.isoformat(), "by": event.actor, **event.details})
     return found
 

@@ -38,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repatria.domain.access import Action, Role
+from repatria.domain.event import EventKind
 from repatria.domain.request import check_request_reference
 from repatria.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from repatria.exchange.canonical import (
@@ -147,10 +148,10 @@ def export_message(node: Node, actor: Actor, message_id: str) -> Exported:
         granted, _ = _consents(session, stored.message_id)
     decision = may_export(stored.handling, granted, message_id=stored.message_id)
     if not decision.allowed:
-        _refuse(node, actor, stored, "message.export-refused", decision, stored.case_id)
+        _refuse(node, actor, stored, EventKind.MESSAGE_EXPORT_REFUSED, decision, stored.case_id)
     verify_origin(stored.content, current_directory(node))
     with node.transaction() as session:
-        _record(session, actor, stored, "message.exported", decision, stored.case_id,
+        _record(session, actor, stored, EventKind.MESSAGE_EXPORTED, decision, stored.case_id,
                 {"sha256": hashlib.sha256(stored.content).hexdigest()})  # fmt: skip
     return Exported(stored.message_id, stored.content, decision)
 
@@ -181,9 +182,9 @@ def use_in_case(
             why = f"{refused.granted_by} refused consent to this use in message"
             reason = f"{decision.reason}; {why} {refused.answer_message_id}"
             decision = replace(decision, reason=reason)
-        _refuse(node, actor, stored, "message.use-refused", decision, target, extra)
+        _refuse(node, actor, stored, EventKind.MESSAGE_USE_REFUSED, decision, target, extra)
     with node.transaction() as session:
-        _record(session, actor, stored, "message.used", decision, target, extra)
+        _record(session, actor, stored, EventKind.MESSAGE_USED, decision, target, extra)
     return decision
 
 
@@ -202,9 +203,19 @@ def forward_message(node: Node, actor: Actor, message_id: str, recipient: str) -
     decision = may_forward(stored.handling, node_id, level, granted, message_id=stored.message_id)
     extra = {"recipient": node_id, "recipient_level": level.value if level else None}
     if not decision.allowed:
-        _refuse(node, actor, stored, "message.forward-refused", decision, stored.case_id, extra)
+        _refuse(
+            node, actor, stored, EventKind.MESSAGE_FORWARD_REFUSED, decision, stored.case_id, extra
+        )
     with node.transaction() as session:
-        _record(session, actor, stored, "message.forward-allowed", decision, stored.case_id, extra)
+        _record(
+            session,
+            actor,
+            stored,
+            EventKind.MESSAGE_FORWARD_ALLOWED,
+            decision,
+            stored.case_id,
+            extra,
+        )
     return decision
 
 
@@ -260,7 +271,7 @@ def ask_consent(
                f"{stored.handling.originator}: {reason.strip()} (UNCAC 46(19))")  # fmt: skip
         for case_id in dict.fromkeys((stored.case_id, target)):
             if case_id is not None:
-                record_event(session, actor=actor.username, action="consent.asked",
+                record_event(session, actor=actor.username, action=EventKind.CONSENT_ASKED,
                              why=why[:2000], case_id=case_id, details=details)  # fmt: skip
         queue_in(session, sealed, message, actor=actor.username, now=now,
                  case_id=stored.case_id, request_id=stored.request_id)  # fmt: skip
@@ -302,7 +313,7 @@ def answer_consent(
         message = Message(payload=answer, case=stored.case_ref, handling=handling,
                           in_reply_to=stored.message_id)  # fmt: skip
         sealed = seal_for(node, message, stored.sender, now, directory_in(session))
-        record_event(session, actor=actor.username, action="consent.answered",
+        record_event(session, actor=actor.username, action=EventKind.CONSENT_ANSWERED,
                      why=f"consent to {asked.kind.value} of message"
                          f" {asked.original_message[:12]}… {verdict} for {stored.sender}"
                          + (f" on conditions: {'; '.join(conditions)}" if conditions else "")
@@ -349,7 +360,7 @@ def _open(
             " clearances are recorded on this node)",
             "Council Decision 2013/488/EU Art. 2",
         )
-        _refuse(node, actor, stored, "message.access-refused", decision, stored.case_id)
+        _refuse(node, actor, stored, EventKind.MESSAGE_ACCESS_REFUSED, decision, stored.case_id)
     return stored
 
 
@@ -510,7 +521,7 @@ def _pending(
             answered.add(payload.consent_request)
     events = session.scalars(
         select(EventRow)
-        .where(EventRow.action == "consent.asked", EventRow.case_id == stored.case_id)
+        .where(EventRow.action == EventKind.CONSENT_ASKED, EventRow.case_id == stored.case_id)
         .order_by(EventRow.id)
     ).all()
     for event in events:
@@ -587,7 +598,7 @@ def _worth_asking(
 
 def _answered_already(session: Session, stored: _Stored) -> bool:
     events = session.scalars(
-        select(EventRow).where(EventRow.action == "consent.answered",
+        select(EventRow).where(EventRow.action == EventKind.CONSENT_ANSWERED,
                                EventRow.case_id == stored.case_id)
     ).all()  # fmt: skip
     return any(e.details.get("consent_request") == stored.message_id for e in events)
@@ -610,7 +621,7 @@ def _answer_handling(session: Session, node: Node, stored: _Stored, sent: Outbox
 
 
 def _record(
-    session: Session, actor: Actor, stored: _Stored, action: str, decision: Decision,
+    session: Session, actor: Actor, stored: _Stored, action: EventKind, decision: Decision,
     case_id: int, extra: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
     record_event(
@@ -631,7 +642,7 @@ def _refuse(
     node: Node,
     actor: Actor,
     stored: _Stored,
-    action: str,
+    action: EventKind,
     decision: Decision,
     case_id: int,
     extra: dict[str, Any] | None = None,

@@ -19,8 +19,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from repatria.domain.access import Action, Role, parse_roles, role_allows
+from repatria.domain.access import Action, Role, parse_roles
+from repatria.domain.event import EventKind
 from repatria.errors import AuthenticationRequired, Conflict, InvalidInput, PermissionDenied
+from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.events import record_event
 from repatria.service.node import Node
@@ -71,9 +73,13 @@ def create_user(
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"at least {MIN_PASSWORD} characters", where="password")
     parsed = parse_roles(roles)
+    if actor is not None:
+        authorize(
+            node, actor, Action.USER_MANAGE, refusal="only a node administrator may create accounts"
+        )
     with node.transaction() as session:
         has_users = session.scalar(select(UserRow.id).limit(1)) is not None
-        if has_users and (actor is None or not role_allows(actor.roles, Action.USER_MANAGE)):
+        if has_users and actor is None:
             raise PermissionDenied("only a node administrator may create accounts")
         if session.scalar(select(UserRow.id).where(UserRow.username == name)) is not None:
             raise Conflict(f"user {name!r} already exists", where="username")
@@ -89,7 +95,7 @@ def create_user(
         record_event(
             session,
             actor=actor.username if actor else "system",
-            action="user.created",
+            action=EventKind.USER_CREATED,
             why="account created",
             details={"username": name, "roles": row.roles},
         )
@@ -97,8 +103,9 @@ def create_user(
 
 
 def list_users(node: Node, actor: Actor) -> list[dict[str, Any]]:
-    if not role_allows(actor.roles, Action.USER_MANAGE):
-        raise PermissionDenied("only a node administrator may list accounts")
+    authorize(
+        node, actor, Action.USER_MANAGE, refusal="only a node administrator may list accounts"
+    )
     with node.transaction() as session:
         rows = session.scalars(select(UserRow).order_by(UserRow.username)).all()
         return [
@@ -114,8 +121,9 @@ def list_users(node: Node, actor: Actor) -> list[dict[str, Any]]:
 
 def set_user_active(node: Node, actor: Actor, username: str, *, active: bool, why: str) -> None:
     """Disable (or re-enable) an account; a disabled account's credentials stop at once."""
-    if not role_allows(actor.roles, Action.USER_MANAGE):
-        raise PermissionDenied("only a node administrator may disable accounts")
+    authorize(
+        node, actor, Action.USER_MANAGE, refusal="only a node administrator may disable accounts"
+    )
     with node.transaction() as session:
         row = session.scalar(select(UserRow).where(UserRow.username == username))
         if row is None:
@@ -124,7 +132,7 @@ def set_user_active(node: Node, actor: Actor, username: str, *, active: bool, wh
         record_event(
             session,
             actor=actor.username,
-            action="user.enabled" if active else "user.disabled",
+            action=EventKind.USER_ENABLED if active else EventKind.USER_DISABLED,
             why=why,
             details={"username": username},
         )
@@ -168,7 +176,7 @@ def issue_credential(
         record_event(
             session,
             actor=actor.username,
-            action=f"credential.issued.{kind}",
+            action=EventKind.credential_issued(kind),
             why=name or kind,
             details={"expires_at": expires.isoformat()},
         )
@@ -205,7 +213,7 @@ def revoke_credential(node: Node, secret: str) -> None:
             record_event(
                 session,
                 actor=row.user.username,
-                action=f"credential.revoked.{row.kind}",
+                action=EventKind.credential_revoked(row.kind),
                 why="signed out",
                 details={},
             )

@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repatria.domain.access import Role
-from repatria.errors import InvalidInput, NotFound, PermissionDenied
+from repatria.domain.access import Action
+from repatria.domain.event import EventKind
+from repatria.errors import InvalidInput, NotFound
+from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.events import record_event
 from repatria.service.node import Node
@@ -78,7 +80,8 @@ def _add_alarm(
 
 
 def alarms(node: Node, *, include_cleared: bool = False) -> list[dict[str, Any]]:
-    """Alarms, newest first, each with both signed checkpoints as evidence."""
+    """Alarms, newest first, each with both signed checkpoints as evidence (no access check:
+    for the node's own rounds and tests; people read them through ``read_alarms``)."""
     with node.transaction() as session:
         query = select(AlarmRow).order_by(AlarmRow.id.desc())
         if not include_cleared:
@@ -86,10 +89,25 @@ def alarms(node: Node, *, include_cleared: bool = False) -> list[dict[str, Any]]
         return [_alarm_view(r) for r in session.scalars(query).all()]
 
 
+def read_alarms(node: Node, actor: Actor, *, include_cleared: bool = False) -> list[dict[str, Any]]:
+    """Alarms as an auditor or the node's operator reads them; the decision is recorded."""
+    authorize(
+        node,
+        actor,
+        Action.LEDGER_ALARMS,
+        refusal="only an auditor or a node-admin may read ledger alarms",
+    )
+    return alarms(node, include_cleared=include_cleared)
+
+
 def clear_alarm(node: Node, actor: Actor, alarm_id: int, why: str) -> dict[str, Any]:
     """An operator's decision on an alarm; recorded as an event (and so in the ledger)."""
-    if not (actor.has(Role.NODE_ADMIN) or actor.has(Role.AUDITOR)):
-        raise PermissionDenied("only a node-admin or an auditor may clear a ledger alarm")
+    authorize(
+        node,
+        actor,
+        Action.LEDGER_ALARMS,
+        refusal="only a node-admin or an auditor may clear a ledger alarm",
+    )
     if not why.strip():
         raise InvalidInput("say what was found and done about the alarm", where="why")
     with node.transaction() as session:
@@ -105,7 +123,7 @@ def clear_alarm(node: Node, actor: Actor, alarm_id: int, why: str) -> dict[str, 
         record_event(
             session,
             actor=actor.username,
-            action="ledger.alarm-cleared",
+            action=EventKind.LEDGER_ALARM_CLEARED,
             why=why.strip(),
             details={"alarm": alarm_id, "origin": row.origin, "kind": row.kind},
         )

@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from repatria.domain.access import Role
+from repatria.domain.access import Action
+from repatria.domain.event import EventKind
 from repatria.errors import (
     Conflict,
     InvalidInput,
     NotFound,
     PeerUnavailable,
-    PermissionDenied,
     VerificationFailed,
 )
 from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint, verify_note
@@ -34,6 +34,7 @@ from repatria.ledger.witnessing import (
     format_add_checkpoint,
     parse_add_checkpoint,
 )
+from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.events import record_event
 from repatria.service.keys import witness_signer
@@ -55,8 +56,9 @@ def add_peer(
     node: Node, actor: Actor, name: str, url: str, log_vkey: str, witness_vkey: str
 ) -> dict[str, Any]:
     """Configure a peer whose log we witness and whose witness cosigns ours (node admin)."""
-    if not actor.has(Role.NODE_ADMIN):
-        raise PermissionDenied("only a node-admin may configure ledger peers")
+    authorize(
+        node, actor, Action.LEDGER_PEERS, refusal="only a node-admin may configure ledger peers"
+    )
     if not _PEER_NAME.match(name):
         raise InvalidInput(
             f"peer name {name!r} must be 2-63 lower-case letters, digits or '-'", where="name"
@@ -82,7 +84,7 @@ def add_peer(
         record_event(
             session,
             actor=actor.username,
-            action="ledger.peer-added",
+            action=EventKind.LEDGER_PEER_ADDED,
             why=f"witness peer {name}",
             details={"peer": name, "url": row.url, "origin": row.origin},
         )

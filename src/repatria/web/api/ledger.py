@@ -14,8 +14,6 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from repatria.domain.access import Role
-from repatria.errors import PermissionDenied
 from repatria.ledger.witnessing import Refusal
 from repatria.service import cases
 from repatria.service import keys as key_service
@@ -82,9 +80,7 @@ def alarms(
     actor: ApiActor, node: NodeDep, all: bool = Query(default=False)
 ) -> list[dict[str, Any]]:
     """Open alarms (forks, rollbacks, failed self-audits) with both signed checkpoints."""
-    if not (actor.has(Role.AUDITOR) or actor.has(Role.NODE_ADMIN)):
-        raise PermissionDenied("only an auditor or a node-admin may read ledger alarms")
-    return ledger_alarms.alarms(node, include_cleared=all)
+    return ledger_alarms.read_alarms(node, actor, include_cleared=all)
 
 
 @router.get("/cases/{reference}/events/{event_id}/proof")
