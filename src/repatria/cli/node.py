@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from repatria.cli import output
-from repatria.cli.context import STATE, current_actor, opened_node
+from repatria.cli.context import current_actor, node_settings, opened_node
 from repatria.errors import InvalidInput
 from repatria.service import authorities as authority_service
 from repatria.service import users as user_service
@@ -41,7 +41,7 @@ def init(
     json_out: JsonFlag = False,
 ) -> None:
     """Create a node: data directory, database, keys directory and configuration."""
-    settings = STATE.settings()
+    settings = node_settings()
     config = init_node(
         settings,
         node_id=node_id,
@@ -78,7 +78,7 @@ def serve(
     from repatria.logs import configure
     from repatria.web.app import create_app
 
-    settings: Settings = STATE.settings()
+    settings: Settings = node_settings()
     configure(settings.log_format)
     uvicorn.run(
         create_app(settings),
