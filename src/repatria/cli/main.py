@@ -50,7 +50,7 @@ COMMANDS = (
         "repatria.cli.node:init",
         "Create a node: data directory, database, keys directory and configuration.",
     ),
-    LazyCommand("serve", "repatria.cli.node:serve", "Serve the API and the UI of this node."),
+    LazyCommand("serve", "repatria.cli.serve:serve", "Serve the API and the UI of this node."),
     LazyCommand(
         "basis",
         "repatria.cli.law:basis",
