@@ -68,3 +68,19 @@ def test_a_command_loads_only_its_own_module() -> None:
     assert "--measure" in output
     assert "repatria.cli.law" in modules
     assert not {"repatria.cli.case", "repatria.cli.tracing", "repatria.cli.exchange"} & modules
+
+
+@pytest.mark.process
+@pytest.mark.parametrize(
+    ("command", "allowed"),
+    [
+        ("basis", {"numpy"}),  # the treaty network's matrices; no node, no database
+        ("trace", {"duckdb", "numpy", "babel"}),  # no LightGBM, Matplotlib or Arrow
+        ("user", {"sqlalchemy", "alembic", "httpx"}),  # the node, but not the web shell
+    ],
+)
+def test_a_commands_help_pays_only_for_what_the_command_uses(
+    command: str, allowed: set[str]
+) -> None:
+    _, modules = imported_by(command, "--help")
+    assert top_level(modules) & set(HEAVY) <= allowed
