@@ -26,7 +26,9 @@ def test_cli_reference_names_every_command() -> None:
     from repatria.cli.main import EXIT_CODES, app
 
     group = typer.main.get_command(app)
-    for name, command in group.commands.items():  # type: ignore[attr-defined]
+    ctx = typer.Context(group)
+    for name in group.list_commands(ctx):  # type: ignore[attr-defined]
+        command = group.get_command(ctx, name)  # type: ignore[attr-defined]  (loads the module)
         assert f"repatria {name}" in text, f"`repatria {name}` is not in docs/cli.md"
         for sub in getattr(command, "commands", {}):
             assert f"repatria {name} {sub}" in text, f"`repatria {name} {sub}` is not documented"

@@ -9,7 +9,8 @@ import typer
 
 from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
-from repatria.cli.node import JsonFlag, _read_json
+from repatria.cli.json_file import read_json_object
+from repatria.cli.output import JsonFlag
 from repatria.domain.case import Case
 from repatria.service import cases as case_service
 from repatria.service import entities as entity_service
@@ -144,7 +145,7 @@ def add_entity(
     json_out: JsonFlag = False,
 ) -> None:
     """Add or replace a FollowTheMoney entity in the case."""
-    data = _read_json(file)
+    data = read_json_object(file)
     with opened_node() as node:
         stored = entity_service.put_entity(node, current_actor(node), reference, data)
     if json_out:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import typer
 
+from repatria.cli.state import STATE
 from repatria.errors import AuthenticationRequired
 from repatria.service.actor import Actor
 from repatria.service.node import Node, open_node
@@ -23,24 +22,17 @@ from repatria.service.users import authenticate_password, resolve_credential
 from repatria.settings import Settings
 
 
-@dataclass
-class CliState:
-    data_dir: Path | None = None
-    user: str | None = None
-
-    def settings(self) -> Settings:
-        settings = Settings()
-        if self.data_dir is not None:
-            settings = settings.model_copy(update={"data_dir": self.data_dir})
-        return settings
-
-
-STATE = CliState()
+def node_settings() -> Settings:
+    """The settings from the environment, with ``--data-dir`` over ``REPATRIA_DATA_DIR``."""
+    settings = Settings()
+    if STATE.data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": STATE.data_dir})
+    return settings
 
 
 @contextmanager
 def opened_node() -> Iterator[Node]:
-    node = open_node(STATE.settings())
+    node = open_node(node_settings())
     try:
         yield node
     finally:

@@ -19,7 +19,7 @@ import typer
 
 from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
-from repatria.cli.node import JsonFlag
+from repatria.cli.output import JsonFlag
 from repatria.errors import InvalidInput
 from repatria.exchange.directory import sign_directory
 from repatria.service import deliveries, spontaneous

@@ -13,7 +13,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from repatria.cli import output
-from repatria.cli.node import JsonFlag
+from repatria.cli.output import JsonFlag
 from repatria.law import ROW_HEADER, find_bases, write_network_report
 
 

@@ -14,7 +14,7 @@ import typer
 
 from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
-from repatria.cli.node import JsonFlag
+from repatria.cli.output import JsonFlag
 from repatria.errors import InvalidInput, VerificationFailed
 from repatria.ledger.bundle import Bundle, check_inclusion_proof, verify_bundle
 from repatria.ledger.note import Ed25519Verifier

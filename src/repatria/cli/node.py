@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -10,14 +10,12 @@ from typing import Annotated
 import typer
 
 from repatria.cli import output
-from repatria.cli.context import STATE, current_actor, opened_node
-from repatria.errors import InvalidInput
+from repatria.cli.context import current_actor, node_settings, opened_node
+from repatria.cli.json_file import read_json_object
+from repatria.cli.output import JsonFlag
 from repatria.service import authorities as authority_service
 from repatria.service import users as user_service
 from repatria.service.node import init_node, open_node
-from repatria.settings import Settings
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 user_app = typer.Typer(help="Accounts of this node.", no_args_is_help=True)
 authority_app = typer.Typer(help="Contact points (UNCAC 46(13)-(14)).", no_args_is_help=True)
@@ -41,7 +39,7 @@ def init(
     json_out: JsonFlag = False,
 ) -> None:
     """Create a node: data directory, database, keys directory and configuration."""
-    settings = STATE.settings()
+    settings = node_settings()
     config = init_node(
         settings,
         node_id=node_id,
@@ -68,27 +66,6 @@ def init(
         output.say(f"administrator {admin}, password (shown once): {password}")
 
 
-def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-) -> None:
-    """Serve the API and the UI of this node."""
-    import uvicorn
-
-    from repatria.logs import configure
-    from repatria.web.app import create_app
-
-    settings: Settings = STATE.settings()
-    configure(settings.log_format)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="warning",
-        proxy_headers=False,
-    )
-
-
 @user_app.command("add")
 def user_add(
     username: str,
@@ -101,8 +78,6 @@ def user_add(
     json_out: JsonFlag = False,
 ) -> None:
     """Create an account (node administrators only)."""
-    import os
-
     password = os.environ.get(password_env)
     if not password:
         password = typer.prompt(f"password for {username}", hide_input=True)
@@ -143,7 +118,7 @@ def authority_add(
     json_out: JsonFlag = False,
 ) -> None:
     """Add a contact point from a JSON file."""
-    data = _read_json(file)
+    data = read_json_object(file)
     with opened_node() as node:
         point = authority_service.add_contact_point(node, current_actor(node), data)
     if json_out:
@@ -172,17 +147,3 @@ def authority_list(
             for p in points
         ],
     )
-
-
-def _read_json(file: Path) -> dict[str, object]:
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"no such file: {file}", where=str(file)) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", where=str(file)
-        ) from None
-    if not isinstance(data, dict):
-        raise InvalidInput("expected a JSON object", where=str(file))
-    return data

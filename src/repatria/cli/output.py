@@ -7,12 +7,16 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
 console = Console()
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+"""The ``--json`` option of every command that shows data: JSON on stdout, nothing else."""
 
 
 def _default(value: Any) -> Any:

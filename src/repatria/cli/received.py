@@ -14,7 +14,7 @@ import typer
 
 from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
-from repatria.cli.node import JsonFlag
+from repatria.cli.output import JsonFlag
 from repatria.exchange.handling import Decision
 from repatria.service import use_limitation
 

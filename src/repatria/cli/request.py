@@ -11,9 +11,13 @@ import typer
 
 from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
-from repatria.cli.node import JsonFlag, _read_json
+from repatria.cli.json_file import read_json_object
+from repatria.cli.output import JsonFlag
+from repatria.domain.language import UN_LANGUAGES
 from repatria.domain.request import Request
-from repatria.errors import InvalidInput
+from repatria.drafting import is_complete, load_json, render_docx, render_pdf, validate_json
+from repatria.errors import InvalidInput, NotFound
+from repatria.service import drafting
 from repatria.service import requests as request_service
 
 app = typer.Typer(
@@ -71,7 +75,7 @@ def open_request(
     json_out: JsonFlag = False,
 ) -> None:
     """Open an outgoing request (a draft) or record an incoming one."""
-    data = _read_json(file)
+    data = read_json_object(file)
     with opened_node() as node:
         request = request_service.open_request(node, current_actor(node), case, data)
     if json_out:
@@ -217,8 +221,6 @@ def validate_file(
 
     Exit 0 when complete, 1 when not; each problem names its field and article.
     """
-    from repatria.drafting import is_complete, validate_json
-
     text = _read_text(file)
     report = validate_json(text)
     if json_out:
@@ -242,9 +244,6 @@ def render_file(
     format: Annotated[str, typer.Option(help="pdf or docx.")] = "pdf",
 ) -> None:
     """Render a drafted request as PDF or DOCX in one of the six UN languages."""
-    from repatria.domain.language import UN_LANGUAGES
-    from repatria.drafting import load_json, render_docx, render_pdf
-
     if lang not in UN_LANGUAGES:
         raise InvalidInput(
             f"unknown language {lang!r}; accepted: {', '.join(UN_LANGUAGES)}", where="lang"
@@ -266,9 +265,7 @@ def attach(
     json_out: JsonFlag = False,
 ) -> None:
     """Keep a drafted content with a request (kept even when incomplete)."""
-    from repatria.service import drafting
-
-    document = _read_json(file)
+    document = read_json_object(file)
     with opened_node() as node:
         report = drafting.save_document(node, current_actor(node), reference, document)
     if json_out:
@@ -286,9 +283,6 @@ def draft(
     out: Annotated[Path | None, typer.Option("--output", help="Write here, else print.")] = None,
 ) -> None:
     """Print the request's drafted content, or a first draft built from the case."""
-    from repatria.errors import NotFound
-    from repatria.service import drafting
-
     with opened_node() as node:
         actor = current_actor(node)
         try:
@@ -311,8 +305,6 @@ def export(
     format: Annotated[str, typer.Option(help="pdf or docx.")] = "pdf",
 ) -> None:
     """Render the request's kept draft; the export is recorded on the case."""
-    from repatria.service import drafting
-
     with opened_node() as node:
         data = drafting.render_request(node, current_actor(node), reference, lang=lang, fmt=format)
     out.write_bytes(data)

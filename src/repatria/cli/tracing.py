@@ -11,12 +11,16 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 
 from repatria.cli import output
-from repatria.cli.node import JsonFlag
+from repatria.cli.output import JsonFlag
 from repatria.errors import InvalidInput
+from repatria.tracing.flowgraph import assets_to_freeze, draw_flow, flow_graph, jurisdictions_to_ask
 from repatria.tracing.ingest import FORMATS, ingest
+from repatria.tracing.patterns import Pattern, find_patterns
+from repatria.tracing.scoring import detect, load_transactions, train
 from repatria.tracing.trace import run_trace, trace_back
 
 FileArg = Annotated[Path, typer.Argument(help="Transactions: canonical CSV, AMLworld CSV, camt.053, MT940, FtM JSON lines or Parquet.")]  # fmt: skip
@@ -68,13 +72,6 @@ def trace_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Follow the proceeds through accounts and countries under a tracing rule."""
-    from repatria.tracing.flowgraph import (
-        assets_to_freeze,
-        draw_flow,
-        flow_graph,
-        jurisdictions_to_ask,
-    )
-
     if back is not None:
         with tempfile.TemporaryDirectory() as tmp:
             backward = trace_back(_as_parquet(path, Path(tmp)), back, rule)
@@ -131,11 +128,6 @@ def patterns_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Find laundering typologies: fan-in/out, cycles, scatter-gather, structuring, mules..."""
-    import duckdb
-
-    from repatria.tracing.patterns import Pattern, find_patterns
-    from repatria.tracing.scoring import load_transactions
-
     chosen = None
     if pattern:
         try:
@@ -179,8 +171,6 @@ def train_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Learn a transaction scoring model (LightGBM on graph and pattern features)."""
-    from repatria.tracing.scoring import train
-
     report = train(path, out)
     data = {
         "model": str(report.model_path),
@@ -216,8 +206,6 @@ def detect_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Score every transaction with a trained model and flag the suspicious ones."""
-    from repatria.tracing.scoring import detect
-
     report = detect(path, model, out)
     data = {
         "output": str(report.output_path),

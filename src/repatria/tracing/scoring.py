@@ -24,10 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import lightgbm
 import numpy as np
 import numpy.typing as npt
 
@@ -48,6 +47,9 @@ from repatria.tracing.features import (
 )
 from repatria.tracing.patterns import Pattern
 from repatria.tracing.schema import COLUMNS, LABEL_COLUMN
+
+if TYPE_CHECKING:
+    import lightgbm
 
 __all__ = [
     "MODEL_FORMAT",
@@ -262,6 +264,8 @@ def fit_on_table(
     settings: ModelSettings,
 ) -> _Fitted:
     """Fit on the train part, pick trees and threshold on validation, score the test part."""
+    import lightgbm  # here, not at the top: a second to import, and only fitting needs it
+
     del con
     train_mask, val_mask, test_mask = temporal_split(timestamps)
     for part, mask in (("train", train_mask), ("validation", val_mask)):
@@ -402,6 +406,8 @@ def detect(
     document = _read_model(model_file)
     names = [str(n) for n in document["features"]]
     threshold = float(document["threshold"])
+    import lightgbm  # here, not at the top: a second to import, and only scoring needs it
+
     booster = lightgbm.Booster(model_str=document["lightgbm"])
     con = duckdb.connect()
     con.execute(f"SET threads = {int(num_threads)}")

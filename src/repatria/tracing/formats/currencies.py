@@ -1,49 +1,77 @@
 """Currency codes the canonical table accepts: ISO 4217, and the names AMLworld uses.
 
-The list is ISO 4217 list one (current alphabetic codes, as published by the maintenance
-agency, SIX, for 2025), plus codes withdrawn since 1999 that still appear in bank records
-of their time (e.g. HRK before Croatia adopted the euro on 1 January 2023), minus the two
-codes that are not money: XTS (reserved for testing) and XXX (no currency).
+The codes and the periods in which each was in use come from Babel's copy of the Unicode
+CLDR supplemental data (``territory_currencies``), not from a list of our own:
 
-One code outside ISO 4217 is accepted: ``XBT`` for bitcoin, the ISO-style code in common
-use, because the IBM AMLworld data sets (Altman et al., 2023) pay in "Bitcoin".
+- ``CURRENT``: codes in use today in some territory, legal tender or not (e.g. the funds
+  codes BOV, CHE, USN and the units XAU, XDR);
+- ``WITHDRAWN``: codes whose last period ended on or after 1 January 1999, which bank
+  records of their time still carry (e.g. HRK, replaced by the euro on 1 January 2023).
+
+Kept here is only what CLDR does not say:
+
+- ``NOT_MONEY``: XTS (reserved for testing) and XXX (no currency), which ISO 4217 lists but
+  which no payment is made in;
+- ``NOT_ISO``: CNH, CLDR's offshore renminbi, which has no ISO 4217 code (offshore yuan is
+  CNY in ISO 20022 payments);
+- ``NON_ISO``: XBT for bitcoin, the ISO-style code in common use, accepted because the IBM
+  AMLworld data sets (Altman et al., 2023, "Realistic Synthetic Financial Transactions for
+  Anti-Money Laundering Models") pay in "Bitcoin";
+- ``AMLWORLD_CURRENCIES``: the currency names of those data sets, read from their
+  ``Receiving Currency``/``Payment Currency`` columns.
 """
 
 from __future__ import annotations
 
-__all__ = ["AMLWORLD_CURRENCIES", "CURRENT", "KNOWN", "NON_ISO", "WITHDRAWN"]
+from datetime import date
 
+from babel.core import get_global
 
-def _codes(text: str) -> frozenset[str]:
-    """The codes in a block of text separated by white space (easier to proofread)."""
-    return frozenset(text.split())
+__all__ = [
+    "AMLWORLD_CURRENCIES",
+    "CURRENT",
+    "KNOWN",
+    "NON_ISO",
+    "NOT_ISO",
+    "NOT_MONEY",
+    "WITHDRAWN",
+]
 
+NOT_MONEY: frozenset[str] = frozenset({"XTS", "XXX"})
+"""ISO 4217 codes that are not money: testing, and "no currency"."""
 
-CURRENT: frozenset[str] = _codes(
-    """
-    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
-    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP
-    DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS
-    INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL
-    LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR
-    NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP
-    SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN
-    UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD
-    XPF XPT XSU XUA YER ZAR ZMW ZWG
-    """
-)
-"""ISO 4217 list one, without XTS and XXX."""
-
-WITHDRAWN: frozenset[str] = _codes(
-    """
-    ANG BGL BYR CUC CYP DEM EEK ESP FIM FRF GHC GRD HRK IEP ITL LTL LVL MRO MTL MZM NLG
-    PTE ROL SDD SIT SKK SLL SRG STD TMM TRL VEB VEF YUM ZMK ZWD ZWL ATS BEF LUF
-    """
-)
-"""Codes withdrawn since 1999 that bank records of their time still carry."""
+NOT_ISO: frozenset[str] = frozenset({"CNH"})
+"""CLDR currency codes that ISO 4217 does not have."""
 
 NON_ISO: frozenset[str] = frozenset({"XBT"})
 """Accepted although not in ISO 4217 (bitcoin, as AMLworld pays in it)."""
+
+_WITHDRAWN_SINCE = date(1999, 1, 1)
+
+
+def _last_days() -> dict[str, date | None]:
+    """Each CLDR currency code and the last day it was in use anywhere (``None``: still is)."""
+    last: dict[str, date | None] = {}
+    for periods in get_global("territory_currencies").values():
+        for code, _start, end, _tender in periods:
+            ended = None if end is None else date(*end)
+            if code not in last:
+                last[code] = ended
+            else:
+                before = last[code]
+                last[code] = None if before is None or ended is None else max(before, ended)
+    return last
+
+
+_LAST_DAYS = {code: day for code, day in _last_days().items() if code not in NOT_MONEY | NOT_ISO}
+
+CURRENT: frozenset[str] = frozenset(code for code, day in _LAST_DAYS.items() if day is None)
+"""Codes in use today (CLDR), without the codes that are not money or not ISO."""
+
+WITHDRAWN: frozenset[str] = frozenset(
+    code for code, day in _LAST_DAYS.items() if day is not None and day >= _WITHDRAWN_SINCE
+)
+"""Codes withdrawn since 1999 (CLDR) that bank records of their time still carry."""
 
 KNOWN: frozenset[str] = CURRENT | WITHDRAWN | NON_ISO
 """Every code the canonical table accepts."""

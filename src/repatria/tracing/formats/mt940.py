@@ -7,7 +7,7 @@ information field (``:86:``), in this order:
 1. the structured ``/IBAN/``, ``/ACCW/`` or ``/BENM//ACCT/`` style subfields some banks use
    (``/IBAN/DE89.../``), with a ``/BIC/`` subfield as the bank;
 2. the German ZKA subfields (``?31`` counterparty account, ``?30`` its bank code or BIC);
-3. the first valid IBAN written anywhere in the field (checked by its MOD 97 digits).
+3. the first valid IBAN written anywhere in the field (checked with rigour).
 
 Failing all three, the counterparty is the explicit stand-in account
 ``unknown counterparty of <account>`` (``formats.unknown_counterparty``).
