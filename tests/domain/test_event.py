@@ -70,5 +70,5 @@ def test_the_scan_sees_a_planted_literal(tmp_path: Path) -> None:
 
 def test_docs_list_every_kind_with_its_label() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| `([a-z.\-]+)` \| (.+?) \|$", text, re.M))
+    rows = dict(re.findall(r"^\| `([a-z.\-]+)` \| (.+?) \|$", text, re.MULTILINE))
     assert rows == {k.value: k.label for k in EventKind}
