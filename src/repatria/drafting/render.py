@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from repatria.drafting.docx_writer import write_docx
 from repatria.drafting.html import layout_html
 from repatria.drafting.layout import Layout, layout_request
 from repatria.drafting.model import RequestDocument
 from repatria.drafting.parse import parse_draft
+from repatria.drafting.pdf import write_pdf
 from repatria.drafting.report import is_complete
 from repatria.drafting.translation import check_render_language
 from repatria.drafting.validation import validate
@@ -60,13 +62,9 @@ def render_html(
 
 def render_pdf(document: Mapping[str, Any], lang: str, *, on: date | None = None) -> bytes:
     """The request as a PDF in ``lang``, with its fonts embedded."""
-    from repatria.drafting.pdf import write_pdf
-
     return write_pdf(request_layout(document, lang, on=on))
 
 
 def render_docx(document: Mapping[str, Any], lang: str, *, on: date | None = None) -> bytes:
     """The request as a Word document in ``lang`` (right to left for Arabic)."""
-    from repatria.drafting.docx_writer import write_docx
-
     return write_docx(request_layout(document, lang, on=on))

@@ -31,7 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 import duckdb
 
 from repatria.errors import InvalidInput
-from repatria.tracing.schema import check_table
+from repatria.tracing.schema import COLUMNS, check_table, create_table
 
 __all__ = [
     "CodedBatch",
@@ -203,8 +203,6 @@ class MemorySource:
     def _duckdb(self) -> DuckDBSource:
         if self._duck is None:
             import pyarrow as pa
-
-            from repatria.tracing.schema import COLUMNS, create_table
 
             con = duckdb.connect()
             con.execute("SET python_enable_replacements = false")

@@ -45,7 +45,7 @@ from repatria.tracing.features import (
     feature_columns_present,
     feature_table,
 )
-from repatria.tracing.patterns import Pattern
+from repatria.tracing.patterns import CycleParameters, Pattern, PatternParameters
 from repatria.tracing.schema import COLUMNS, LABEL_COLUMN
 
 if TYPE_CHECKING:
@@ -227,8 +227,6 @@ def _params_to_json(params: FeatureParameters) -> dict[str, Any]:
 
 
 def _params_from_json(data: Mapping[str, Any]) -> FeatureParameters:
-    from repatria.tracing.patterns import CycleParameters, PatternParameters
-
     cyc = data["cycle"]
     return FeatureParameters(
         windows=tuple(timedelta(seconds=int(s)) for s in data["windows_seconds"]),

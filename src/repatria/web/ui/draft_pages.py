@@ -15,8 +15,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from repatria.domain.language import UN_LANGUAGES
-from repatria.drafting import ValidationReport, validate_json
-from repatria.errors import NotFound
+from repatria.drafting import ValidationReport, load_json, validate_json
+from repatria.errors import InvalidInput, NotFound
 from repatria.service import drafting
 from repatria.service import requests as request_service
 from repatria.web.deps import NodeDep, UiSession, check_csrf
@@ -120,9 +120,6 @@ def save(
 ) -> Response:
     actor, expected = session
     check_csrf(expected, csrf)
-    from repatria.drafting import load_json
-    from repatria.errors import InvalidInput
-
     document, problems = load_json(text)
     if problems:
         raise InvalidInput(f"nothing was saved: {problems[0].message}", where="document")
