@@ -1,7 +1,8 @@
 """Canonical JSON (RFC 8785) for everything that is signed, and strict reading of wire objects.
 
 Every signed document of the exchange (the directory, the signed content of a message, a
-receipt) travels as RFC 8785 canonical JSON and is *required* to be canonical on arrival:
+receipt) travels as RFC 8785 canonical JSON (``repatria.crypto.canonical``, shared with the
+ledger's leaves) and is *required* to be canonical on arrival:
 re-serialising the parsed value must give back the exact bytes. So one value has one byte
 string, the message id (SHA-256 of those bytes) is a function of the value alone, and a
 receiver never verifies a signature over something other than what it parsed.
@@ -13,20 +14,15 @@ and every refusal is an ``InvalidInput`` whose ``where`` is the dotted path of t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-import rfc8785
-
+from repatria.crypto.canonical import MAX_DOCUMENT, canonical_json, parse_canonical
 from repatria.errors import InvalidInput
 from repatria.ledger.note import decode_base64
-
-MAX_DOCUMENT = 8 * 1024 * 1024
-"""Largest JSON document read (bytes): bounds memory before anything is verified."""
 
 NODE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$")
 """Node ids: lower-case letters, digits, '.' and '-', 1-64 characters, e.g. ``ng-moj``."""
@@ -34,43 +30,22 @@ NODE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$")
 MESSAGE_ID = re.compile(r"^[0-9a-f]{64}$")
 """Message ids and content hashes: 64 lower-case hex digits of a SHA-256."""
 
+__all__ = [
+    "MAX_DOCUMENT",
+    "MESSAGE_ID",
+    "NODE_ID",
+    "WireObject",
+    "canonical_json",
+    "format_time",
+    "parse_canonical",
+    "parse_enum",
+    "parse_time",
+    "whole_seconds",
+]
+
 E = TypeVar("E", bound=StrEnum)
 
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-
-def canonical_json(value: Any, *, where: str = "document") -> bytes:
-    """Serialise ``value`` as RFC 8785 canonical JSON (sorted keys, no spaces, JCS numbers)."""
-    try:
-        return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"value has no RFC 8785 canonical form: {exc}", where=where) from None
-
-
-def parse_canonical(data: bytes | str, *, where: str) -> dict[str, Any]:
-    """Parse a JSON object that must be UTF-8, duplicate-free and RFC 8785 canonical."""
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if len(raw) > MAX_DOCUMENT:
-        raise InvalidInput(
-            f"document has {len(raw)} bytes, at most {MAX_DOCUMENT} accepted", where=where
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"not valid UTF-8 at byte {exc.start}", where=where) from None
-    try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", where=where
-        ) from None
-    except ValueError as exc:
-        raise InvalidInput(str(exc), where=where) from None
-    if not isinstance(value, dict):
-        raise InvalidInput(f"expected a JSON object, found {type(value).__name__}", where=where)
-    if canonical_json(value, where=where) != raw:
-        raise InvalidInput("JSON is not in RFC 8785 canonical form", where=where)
-    return value
 
 
 def parse_enum(cls: type[E], value: object, where: str) -> E:
@@ -214,16 +189,3 @@ class WireObject:
         self, name: str, required: Iterable[str], optional: Iterable[str] = ()
     ) -> WireObject:
         return WireObject(self.value.get(name), self.at(name), required, optional)
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"duplicate key {key!r}")
-        found[key] = value
-    return found
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
