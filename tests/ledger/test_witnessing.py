@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from repatria.ledger.checkpoint import Checkpoint, sign_checkpoint
 from repatria.ledger.cosignature import CosignatureVerifier
 from repatria.ledger.note import open_note
-from repatria.ledger.witnessing import format_add_checkpoint
+from repatria.ledger.witnessing import RefusalReason, format_add_checkpoint
 from repatria.service import ledger
 from repatria.service.keys import log_signer
 from repatria.service.node import Node, open_node
@@ -31,6 +31,7 @@ from repatria.store.ledger_tables import (
     LedgerLeafRow,
     WitnessStateRow,
 )
+from repatria.web.api.ledger import WITNESS_STATUS
 from repatria.web.app import create_app
 from tests.ledger.ledger_nodes import record
 from tests.ledger.served import admin_of, free_port, pair, serving, sqlite_node, vkeys
@@ -259,3 +260,9 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
         assert alarm["kind"] == "inconsistent"
         assert stored_size(witness) == held  # the witness kept what it had cosigned
         assert not ledger.witness_peer(witness, "gb-a")["cosigned"]  # stopped until cleared
+
+
+def test_every_refusal_reason_has_its_tlog_witness_status() -> None:
+    """The core gives reasons; only the web shell knows their HTTP status (tlog-witness)."""
+    assert set(WITNESS_STATUS) == set(RefusalReason)
+    assert WITNESS_STATUS[RefusalReason.OLD_SIZE_MISMATCH][0] == 409

@@ -49,6 +49,7 @@ from repatria.ledger.subtree import root_from
 from repatria.ledger.witness import find_forks
 from repatria.ledger.witnessing import (
     Refusal,
+    RefusalReason,
     add_checkpoint,
     format_add_checkpoint,
     parse_add_checkpoint,
@@ -712,7 +713,7 @@ def witness_add_checkpoint(node: Node, body: str) -> Cosignature | Refusal:
         old_size, proof, note = parse_add_checkpoint(body)
         origin = Checkpoint.from_text(SignedNote.from_text(note).text).origin
     except InvalidInput as exc:
-        return Refusal(400, exc.message)
+        return Refusal(RefusalReason.MALFORMED, exc.message)
     return _witness(node, origin, old_size, proof, note, pulled=False)
 
 
@@ -722,7 +723,9 @@ def _witness(
     with node.transaction() as session:
         peer = session.scalar(select(PeerRow.log_vkey).where(PeerRow.origin == origin))
     if peer is None:
-        return Refusal(404, f"this node does not witness origin {origin!r}")
+        return Refusal(
+            RefusalReason.UNKNOWN_ORIGIN, f"this node does not witness origin {origin!r}"
+        )
     signer = witness_signer(node)
     with node.transaction() as session:
         # The peer row is the per-origin lock: it exists before any state row does.
@@ -738,6 +741,17 @@ def _witness(
             now=int(time.time()),
             pulled=pulled,
         )
+
+
+_PULL_STATUS = {
+    RefusalReason.MALFORMED: 400,
+    RefusalReason.BAD_SIGNATURE: 403,
+    RefusalReason.UNKNOWN_ORIGIN: 404,
+    RefusalReason.OLD_SIZE_MISMATCH: 409,
+    RefusalReason.INCONSISTENT: 422,
+}
+"""The tlog-witness status a pulled refusal would have had if pushed, which ``repatria ledger
+witness --json`` has always shown; web/api/ledger.py holds the same table for HTTP."""
 
 
 def witness_peer(node: Node, name: str) -> dict[str, Any]:
@@ -759,7 +773,7 @@ def witness_peer(node: Node, name: str) -> dict[str, Any]:
         if isinstance(outcome, Refusal):
             return result | {
                 "cosigned": False,
-                "status": outcome.status,
+                "status": _PULL_STATUS[outcome.reason],
                 "reason": outcome.message,
                 "alarm": outcome.alarm_id,
             }

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from repatria.domain.access import Role
 from repatria.errors import PermissionDenied
-from repatria.ledger.witnessing import Refusal
+from repatria.ledger.witnessing import Refusal, RefusalReason
 from repatria.service import keys as key_service
 from repatria.service import ledger as ledger_service
 from repatria.web.api.common import ERRORS
@@ -89,13 +89,21 @@ def event_proof(reference: str, event_id: int, actor: ApiActor, node: NodeDep) -
     return ledger_service.case_event_proof(node, actor, reference, event_id).to_dict()
 
 
+WITNESS_STATUS: dict[RefusalReason, tuple[int, str]] = {
+    RefusalReason.MALFORMED: (400, "invalid_input"),
+    RefusalReason.BAD_SIGNATURE: (403, "verification_failed"),
+    RefusalReason.UNKNOWN_ORIGIN: (404, "not_found"),
+    RefusalReason.OLD_SIZE_MISMATCH: (409, "verification_failed"),
+    RefusalReason.INCONSISTENT: (422, "verification_failed"),
+}
+"""HTTP status and error kind of each witness refusal (C2SP tlog-witness, add-checkpoint)."""
+
+
 def _refusal(refusal: Refusal) -> Response:
-    if refusal.status == 409 and refusal.stored_size is not None:
+    status, kind = WITNESS_STATUS[refusal.reason]
+    if refusal.reason is RefusalReason.OLD_SIZE_MISMATCH and refusal.stored_size is not None:
         # tlog-witness: the body of a 409 is the stored size, as text/x.tlog.size.
         return PlainTextResponse(
-            f"{refusal.stored_size}\n", status_code=409, media_type="text/x.tlog.size"
+            f"{refusal.stored_size}\n", status_code=status, media_type="text/x.tlog.size"
         )
-    kind = {400: "invalid_input", 403: "verification_failed", 404: "not_found"}.get(
-        refusal.status, "verification_failed"
-    )
-    return JSONResponse(error_body(kind, refusal.message, "checkpoint"), status_code=refusal.status)
+    return JSONResponse(error_body(kind, refusal.message, "checkpoint"), status_code=status)
