@@ -29,16 +29,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, StrictBool, StrictStr, field_serializer, model_validator
+from pydantic.dataclasses import dataclass as wire_dataclass
 
 from repatria.errors import InvalidInput
-from repatria.exchange.canonical import (
-    MESSAGE_ID,
-    NODE_ID,
-    WireObject,
-    format_time,
-    parse_enum,
-)
+from repatria.exchange.canonical import MESSAGE_ID, NODE_ID, format_time
+from repatria.exchange.wire import WIRE_CONFIG, items, read_wire, require, text, to_wire
+
+_Case = Annotated[StrictStr, AfterValidator(text(max_length=100))]
+_Condition = Annotated[StrictStr, AfterValidator(text(max_length=2000))]
 
 
 class Confidentiality(StrEnum):
@@ -109,7 +110,7 @@ class Decision:
     obligations: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Handling:
     """The conditions under which an item or message may be used.
 
@@ -123,16 +124,23 @@ class Handling:
     lifts a restriction.
     """
 
-    originator: str
+    originator: Annotated[StrictStr, AfterValidator(text(pattern=NODE_ID))]
     level: Confidentiality = Confidentiality.RESTRICTED
-    codes: frozenset[HandlingCode] = field(default_factory=frozenset)
+    codes: Annotated[frozenset[HandlingCode], AfterValidator(items(4))] = field(
+        default_factory=frozenset
+    )
     purposes: frozenset[Purpose] = field(default_factory=frozenset)
-    cases: tuple[str, ...] = ()
-    court: bool = False
-    forward: bool = False
-    export: bool = False
-    confidential_request: bool = False
-    conditions: tuple[str, ...] = ()
+    cases: Annotated[tuple[_Case, ...], AfterValidator(items(100))] = ()
+    court: StrictBool = False
+    forward: StrictBool = False
+    export: StrictBool = False
+    confidential_request: StrictBool = False
+    conditions: Annotated[tuple[_Condition, ...], AfterValidator(items(100))] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _all_on_the_wire(cls, value: object) -> object:
+        return require(value, _HANDLING_FIELDS)
 
     def __post_init__(self) -> None:
         if not NODE_ID.match(self.originator):
@@ -155,49 +163,21 @@ class Handling:
                 where="handling.conditions",
             )
 
+    @field_serializer("codes", "purposes")
+    def _sorted(self, value: frozenset[StrEnum]) -> list[str]:
+        """Sets travel sorted, so one handling has one canonical form (RFC 8785)."""
+        return sorted(v.value for v in value)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "originator": self.originator,
-            "level": self.level.value,
-            "codes": sorted(c.value for c in self.codes),
-            "purposes": sorted(p.value for p in self.purposes),
-            "cases": list(self.cases),
-            "court": self.court,
-            "forward": self.forward,
-            "export": self.export,
-            "confidential_request": self.confidential_request,
-            "conditions": list(self.conditions),
-        }
+        return to_wire(self)
 
     @classmethod
     def from_dict(cls, value: object, *, where: str = "handling") -> Handling:
-        obj = WireObject(
-            value,
-            where,
-            required=("originator", "level", "codes", "purposes", "cases", "court", "forward",
-                      "export", "confidential_request", "conditions"),
-        )  # fmt: skip
-        level = parse_enum(Confidentiality, obj.text("level"), obj.at("level"))
-        codes = frozenset(
-            parse_enum(HandlingCode, code, f"{obj.at('codes')}[{i}]")
-            for i, code in enumerate(obj.texts("codes", max_items=4))
-        )
-        purposes = frozenset(
-            parse_enum(Purpose, p, f"{obj.at('purposes')}[{i}]")
-            for i, p in enumerate(obj.texts("purposes", max_items=len(Purpose)))
-        )
-        return cls(
-            originator=obj.text("originator", pattern=NODE_ID),
-            level=level,
-            codes=codes,
-            purposes=purposes,
-            cases=obj.texts("cases", max_length=100),
-            court=obj.boolean("court"),
-            forward=obj.boolean("forward"),
-            export=obj.boolean("export"),
-            confidential_request=obj.boolean("confidential_request"),
-            conditions=obj.texts("conditions"),
-        )
+        return read_wire(cls, value, where)
+
+
+_HANDLING_FIELDS = ("originator", "level", "codes", "purposes", "cases", "court", "forward",
+                    "export", "confidential_request", "conditions")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
