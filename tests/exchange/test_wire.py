@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repatria.crypto.canonical import canonical_json, parse_canonical
@@ -17,9 +18,11 @@ from repatria.exchange.canonical import parse_time
 from repatria.exchange.directory import verify_directory
 from repatria.exchange.envelope import open_envelope
 from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, Purpose
+from repatria.exchange.messages import Message, Payload
 from repatria.exchange.wire import canonical_bytes, path, read_wire
 
-from .network import DIRECTORY_KEY, NODES
+from .network import DIRECTORY_KEY, NODES, handling
+from .test_messages import EXAMPLES
 
 VECTORS = json.loads(
     (Path(__file__).parent.parent / "vectors" / "exchange_envelopes.json").read_text()
@@ -94,3 +97,26 @@ def test_path_writes_names_and_list_items() -> None:
     assert path("message", ("payload", "attachments", 0, "sha256")) == (
         "message.payload.attachments[0].sha256"
     )
+
+
+FREE_TEXT = ("summary", "purpose", "reason", "reasons", "answers", "note", "question")
+
+
+@given(
+    payload=st.sampled_from(EXAMPLES),
+    words=st.lists(WORDS, min_size=len(FREE_TEXT), max_size=len(FREE_TEXT)),
+    reply=st.none() | st.from_regex(r"\A[0-9a-f]{64}\Z"),
+)
+@settings(max_examples=200, deadline=None)
+def test_every_message_type_reparses_to_the_same_bytes(
+    payload: Payload, words: list[str], reply: str | None
+) -> None:
+    """parse(canonical_bytes(x)).canonical_bytes() == canonical_bytes(x), per payload type."""
+    names = {f.name for f in fields(payload)}  # type: ignore[arg-type]
+    changes = {n: w for n, w in zip(FREE_TEXT, words, strict=True) if n in names}
+    message = Message(replace(payload, **changes), "NG-2025-0042", handling(), reply)  # type: ignore[type-var]
+    data = message.canonical_bytes()
+    parsed = Message.from_dict(parse_canonical(data, where="m"))
+    assert parsed == message
+    assert parsed.canonical_bytes() == data
+    assert parsed.payload.canonical_bytes() == message.payload.canonical_bytes()

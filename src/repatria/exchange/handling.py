@@ -36,7 +36,15 @@ from pydantic.dataclasses import dataclass as wire_dataclass
 
 from repatria.errors import InvalidInput
 from repatria.exchange.canonical import MESSAGE_ID, NODE_ID, format_time
-from repatria.exchange.wire import WIRE_CONFIG, items, read_wire, require, text, to_wire
+from repatria.exchange.wire import (
+    WIRE_CONFIG,
+    canonical_bytes,
+    items,
+    read_wire,
+    require,
+    text,
+    to_wire,
+)
 
 _Case = Annotated[StrictStr, AfterValidator(text(max_length=100))]
 _Condition = Annotated[StrictStr, AfterValidator(text(max_length=2000))]
@@ -170,6 +178,10 @@ class Handling:
 
     def to_dict(self) -> dict[str, Any]:
         return to_wire(self)
+
+    def canonical_bytes(self) -> bytes:
+        """The handling's RFC 8785 bytes."""
+        return canonical_bytes(self)
 
     @classmethod
     def from_dict(cls, value: object, *, where: str = "handling") -> Handling:

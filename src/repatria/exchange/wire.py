@@ -29,6 +29,7 @@ from pydantic import (
     StrictStr,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
@@ -44,6 +45,9 @@ WIRE_CONFIG = ConfigDict(extra="forbid", revalidate_instances="never")
 
 MAX_SAFE_INTEGER = (1 << 53) - 1
 """Largest integer JSON carries exactly (I-JSON, RFC 7493 §2.2)."""
+
+_ON_THE_WIRE = {"wire": True}
+"""Validation context of ``read_wire``: the rules of the format apply (see ``on_the_wire``)."""
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -63,7 +67,7 @@ def read_wire(cls: type[T], value: object, where: str) -> T:
     if not isinstance(value, dict):
         raise InvalidInput(f"expected a JSON object, found {type(value).__name__}", where=where)
     try:
-        parsed: T = _adapter(cls).validate_python(value)
+        parsed: T = _adapter(cls).validate_python(value, context=_ON_THE_WIRE)
     except ValidationError as exc:
         raise _refusal(exc.errors(), where) from None
     return parsed
@@ -80,9 +84,25 @@ def canonical_bytes(obj: object) -> bytes:
     return canonical_json(to_wire(obj))
 
 
-def refuse(message: str) -> PydanticCustomError:
-    """A rule's refusal inside a validator; ``read_wire`` adds the field's path."""
-    return PydanticCustomError("repatria", message)
+def refuse(message: str, at: str = "") -> PydanticCustomError:
+    """A rule's refusal inside a validator; ``read_wire`` adds the field's path, then ``at``
+    (``".purpose"``, ``"[0]"``) for a rule of an object that names one of its fields."""
+    return PydanticCustomError("repatria", message, {"at": at})
+
+
+def on_the_wire(info: ValidationInfo) -> bool:
+    """Whether a validator runs for ``read_wire``: the format's rules (text patterns, ranges,
+    cross-field rules) bind what arrives; Python callers build values from checked input."""
+    return bool(info.context and info.context.get("wire"))
+
+
+def domain_rule(parse: Callable[..., T], value: Any, at: str = "") -> T:
+    """Apply a domain parser (``parse_measure``, ``parse_refusal_grounds``...), turning its
+    ``InvalidInput`` into a refusal at ``at`` and the place the parser names below it."""
+    try:
+        return parse(value, where="")
+    except InvalidInput as exc:
+        raise refuse(exc.message, at=at + (exc.where or "")) from None
 
 
 def path(where: str, loc: tuple[int | str, ...]) -> str:
@@ -112,7 +132,8 @@ def _refusal(errors: list[ErrorDetails], where: str) -> InvalidInput:
             if e["type"] == kind and tuple(e["loc"][:-1]) == parent
         )
         return InvalidInput(f"unknown field(s): {', '.join(names)}", where=path(where, parent))
-    return InvalidInput(_message(first, kind, found), where=path(where, loc))
+    at = str((first.get("ctx") or {}).get("at", "")) if kind == "repatria" else ""
+    return InvalidInput(_message(first, kind, found), where=path(where, loc) + at)
 
 
 def _message(error: ErrorDetails, kind: str, found: object) -> str:
@@ -135,10 +156,14 @@ def _message(error: ErrorDetails, kind: str, found: object) -> str:
     return error["msg"]
 
 
-def text(max_length: int = 200, pattern: re.Pattern[str] | None = None) -> Callable[[str], str]:
+def text(
+    max_length: int = 200, pattern: re.Pattern[str] | None = None
+) -> Callable[[str, ValidationInfo], str]:
     """The rule of a wire text: not blank, at most ``max_length`` characters, ``pattern``."""
 
-    def check(value: str) -> str:
+    def check(value: str, info: ValidationInfo) -> str:
+        if not on_the_wire(info):
+            return value
         if not value.strip():
             raise refuse(f"expected non-empty text, found {value!r}")
         if len(value) > max_length:
@@ -150,10 +175,12 @@ def text(max_length: int = 200, pattern: re.Pattern[str] | None = None) -> Calla
     return check
 
 
-def items(max_items: int) -> Callable[[T], T]:
+def items(max_items: int) -> Callable[[T, ValidationInfo], T]:
     """The rule of a wire list: at most ``max_items`` items."""
 
-    def check(value: T) -> T:
+    def check(value: T, info: ValidationInfo) -> T:
+        if not on_the_wire(info):
+            return value
         size = len(value)  # type: ignore[arg-type]
         if size > max_items:
             raise refuse(f"list has {size} items, at most {max_items}")
@@ -162,10 +189,14 @@ def items(max_items: int) -> Callable[[T], T]:
     return check
 
 
-def integer(minimum: int = 0, maximum: int = MAX_SAFE_INTEGER) -> Callable[[int], int]:
+def integer(
+    minimum: int = 0, maximum: int = MAX_SAFE_INTEGER
+) -> Callable[[int, ValidationInfo], int]:
     """The rule of a wire integer: within ``minimum..maximum`` (I-JSON by default)."""
 
-    def check(value: int) -> int:
+    def check(value: int, info: ValidationInfo) -> int:
+        if not on_the_wire(info):
+            return value
         if not minimum <= value <= maximum:
             raise refuse(f"expected an integer in {minimum}..{maximum}, found {value!r}")
         return value
@@ -196,8 +227,10 @@ __all__ = [
     "Text",
     "WireDate",
     "canonical_bytes",
+    "domain_rule",
     "integer",
     "items",
+    "on_the_wire",
     "path",
     "read_wire",
     "refuse",
