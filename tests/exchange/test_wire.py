@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import fields, replace
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from repatria.crypto.canonical import canonical_json, parse_canonical
 from repatria.errors import InvalidInput
 from repatria.exchange.canonical import parse_time
-from repatria.exchange.directory import verify_directory
+from repatria.exchange.directory import Directory, verify_directory
 from repatria.exchange.envelope import open_envelope
 from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, Purpose
 from repatria.exchange.messages import Message, Payload
@@ -120,3 +122,17 @@ def test_every_message_type_reparses_to_the_same_bytes(
     assert parsed == message
     assert parsed.canonical_bytes() == data
     assert parsed.payload.canonical_bytes() == message.payload.canonical_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(VECTORS["directories"]))
+def test_committed_directory_reserialises_byte_for_byte(name: str) -> None:
+    data = VECTORS["directories"][name]
+    signed = parse_canonical(data, where="directory")
+    directory = verify_directory(data, DIRECTORY_KEY.public_key(), _issued(signed))
+    assert directory.canonical_bytes() == canonical_json(signed["directory"])
+    again = Directory.from_dict(parse_canonical(directory.canonical_bytes(), where="d"))
+    assert again == directory and again.canonical_bytes() == directory.canonical_bytes()
+
+
+def _issued(signed: dict[str, Any]) -> datetime:
+    return parse_time(signed["directory"]["issued_at"], where="issued_at")

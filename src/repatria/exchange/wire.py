@@ -17,15 +17,17 @@ that path is validated by the same rules.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
     BeforeValidator,
     ConfigDict,
+    PlainSerializer,
     StrictStr,
     TypeAdapter,
     ValidationError,
@@ -35,13 +37,23 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from repatria.crypto.canonical import canonical_json
 from repatria.errors import InvalidInput
+from repatria.exchange.canonical import format_time, parse_time
+from repatria.ledger.note import decode_base64
 
 T = TypeVar("T")
 
-WIRE_CONFIG = ConfigDict(extra="forbid", revalidate_instances="never")
+WIRE_CONFIG = ConfigDict(
+    extra="forbid",
+    revalidate_instances="never",
+    validate_by_name=True,
+    validate_by_alias=True,
+    serialize_by_alias=True,
+)
 """Unknown fields are refused. Scalars are declared strict (``StrictStr``, ``StrictBool``,
 ``StrictInt``: no ``"1"`` for 1, no 1 for true); containers and enums take their JSON form
-(a list for a tuple or a set, a string for an enum), which is all parsed JSON can hold."""
+(a list for a tuple or a set, a string for an enum), which is all parsed JSON can hold.
+A field whose wire name differs (``"id"`` for ``node_id``) has it as its alias: Python
+callers use the field's name, the wire only the alias (``read_wire`` reads by alias)."""
 
 MAX_SAFE_INTEGER = (1 << 53) - 1
 """Largest integer JSON carries exactly (I-JSON, RFC 7493 §2.2)."""
@@ -67,7 +79,9 @@ def read_wire(cls: type[T], value: object, where: str) -> T:
     if not isinstance(value, dict):
         raise InvalidInput(f"expected a JSON object, found {type(value).__name__}", where=where)
     try:
-        parsed: T = _adapter(cls).validate_python(value, context=_ON_THE_WIRE)
+        parsed: T = _adapter(cls).validate_python(
+            value, context=_ON_THE_WIRE, by_alias=True, by_name=False
+        )
     except ValidationError as exc:
         raise _refusal(exc.errors(), where) from None
     return parsed
@@ -215,8 +229,50 @@ def _wire_date(value: object) -> object:
         raise refuse(f"{value!r} is not a real date") from None
 
 
+def _wire_time(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return parse_time(value, where="")
+    except InvalidInput as exc:
+        raise refuse(exc.message) from None
+
+
+def base64_bytes(size: int) -> Callable[[object], object]:
+    """Read canonical standard base64 (RFC 4648 §4) of exactly ``size`` bytes."""
+
+    def check(value: object) -> object:
+        if isinstance(value, bytes):
+            return value
+        if not isinstance(value, str):
+            raise refuse(f"expected base64 text, found {value!r}")
+        try:
+            raw = decode_base64(value, where="")
+        except InvalidInput as exc:
+            raise refuse(exc.message) from None
+        if len(raw) != size:
+            raise refuse(f"decodes to {len(raw)} bytes, want {size}")
+        return raw
+
+    return check
+
+
+def _base64_text(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
 WireDate = Annotated[date, BeforeValidator(_wire_date)]
 """A calendar date as ``YYYY-MM-DD`` (RFC 3339 full-date)."""
+
+WireTime = Annotated[
+    datetime, BeforeValidator(_wire_time), PlainSerializer(format_time, return_type=str)
+]
+"""An instant as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds; RFC 3339 §5.6)."""
+
+Key32 = Annotated[
+    bytes, BeforeValidator(base64_bytes(32)), PlainSerializer(_base64_text, return_type=str)
+]
+"""A 32-byte public key (Ed25519, X25519) as canonical base64."""
 
 Text = Annotated[StrictStr, AfterValidator(text())]
 """Non-empty text of at most 200 characters."""
@@ -224,8 +280,11 @@ Text = Annotated[StrictStr, AfterValidator(text())]
 __all__ = [
     "MAX_SAFE_INTEGER",
     "WIRE_CONFIG",
+    "Key32",
     "Text",
     "WireDate",
+    "WireTime",
+    "base64_bytes",
     "canonical_bytes",
     "domain_rule",
     "integer",
