@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import fields, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,13 @@ from repatria.exchange.directory import Directory, verify_directory
 from repatria.exchange.envelope import open_envelope
 from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, Purpose
 from repatria.exchange.messages import Message, Payload
+from repatria.exchange.receipt import (
+    LogEvidence,
+    NegativeReceiptBody,
+    ReceiptBody,
+    ReceiptStatus,
+)
+from repatria.exchange.rejection import Reason
 from repatria.exchange.wire import canonical_bytes, path, read_wire
 
 from .network import DIRECTORY_KEY, NODES, handling
@@ -136,3 +143,54 @@ def test_committed_directory_reserialises_byte_for_byte(name: str) -> None:
 
 def _issued(signed: dict[str, Any]) -> datetime:
     return parse_time(signed["directory"]["issued_at"], where="issued_at")
+
+
+HEX64 = st.from_regex(r"\A[0-9a-f]{64}\Z")
+NODE = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,10}[a-z0-9]\Z")
+MOMENT = st.integers(0, 4_000_000_000).map(
+    lambda s: datetime.fromtimestamp(s, UTC)  # whole seconds, as the wire carries them
+)
+
+
+@given(
+    ids=st.tuples(HEX64, HEX64),
+    nodes=st.tuples(NODE, NODE),
+    times=st.tuples(MOMENT, MOMENT),
+    duplicate=st.booleans(),
+    proof=st.lists(st.binary(min_size=32, max_size=32), max_size=5),
+    blobs=st.tuples(
+        st.binary(max_size=80), st.binary(max_size=80), st.binary(min_size=32, max_size=32)
+    ),
+    index=st.integers(0, 2**53 - 1),
+)
+def test_receipt_body_reparses_to_the_same_bytes(
+    ids: tuple[str, str],
+    nodes: tuple[str, str],
+    times: tuple[datetime, datetime],
+    duplicate: bool,
+    proof: list[bytes],
+    blobs: tuple[bytes, bytes, bytes],
+    index: int,
+) -> None:
+    accepted, received = sorted(times) if duplicate else (times[0], times[0])
+    log = LogEvidence(blobs[0], index, tuple(proof), "checkpoint text", blobs[1], blobs[2])
+    body = ReceiptBody(
+        ids[0], ids[1], nodes[0], nodes[1], received,
+        ReceiptStatus.DUPLICATE if duplicate else ReceiptStatus.ACCEPTED, accepted,
+        "signing-0123456789abcdef", log,
+    )  # fmt: skip
+    data = canonical_bytes(body)
+    parsed = read_wire(ReceiptBody, parse_canonical(data, where="receipt"), "receipt")
+    assert parsed == body and canonical_bytes(parsed) == data
+
+
+@given(message=st.none() | HEX64, reason=st.sampled_from(Reason), at=MOMENT, detail=WORDS)
+def test_negative_receipt_body_reparses_to_the_same_bytes(
+    message: str | None, reason: Reason, at: datetime, detail: str
+) -> None:
+    body = NegativeReceiptBody("gb-uka", "ab" * 32, "ng-moj", "gb-uka", at, reason, detail,
+                               "signing-0123456789abcdef", message)  # fmt: skip
+    data = canonical_bytes(body)
+    parsed = read_wire(NegativeReceiptBody, parse_canonical(data, where="n"), "n")
+    assert parsed == body and canonical_bytes(parsed) == data
+    assert ("message" in json.loads(data)) is (message is not None)

@@ -238,8 +238,8 @@ def _wire_time(value: object) -> object:
         raise refuse(exc.message) from None
 
 
-def base64_bytes(size: int) -> Callable[[object], object]:
-    """Read canonical standard base64 (RFC 4648 §4) of exactly ``size`` bytes."""
+def base64_bytes(size: int | None) -> Callable[[object], object]:
+    """Read canonical standard base64 (RFC 4648 §4), of exactly ``size`` bytes if given."""
 
     def check(value: object) -> object:
         if isinstance(value, bytes):
@@ -250,7 +250,7 @@ def base64_bytes(size: int) -> Callable[[object], object]:
             raw = decode_base64(value, where="")
         except InvalidInput as exc:
             raise refuse(exc.message) from None
-        if len(raw) != size:
+        if size is not None and len(raw) != size:
             raise refuse(f"decodes to {len(raw)} bytes, want {size}")
         return raw
 
@@ -272,7 +272,12 @@ WireTime = Annotated[
 Key32 = Annotated[
     bytes, BeforeValidator(base64_bytes(32)), PlainSerializer(_base64_text, return_type=str)
 ]
-"""A 32-byte public key (Ed25519, X25519) as canonical base64."""
+"""32 bytes (an Ed25519 or X25519 public key, a SHA-256 hash, a nonce) as canonical base64."""
+
+Base64 = Annotated[
+    bytes, BeforeValidator(base64_bytes(None)), PlainSerializer(_base64_text, return_type=str)
+]
+"""Bytes of any length as canonical base64."""
 
 Text = Annotated[StrictStr, AfterValidator(text())]
 """Non-empty text of at most 200 characters."""
@@ -280,6 +285,7 @@ Text = Annotated[StrictStr, AfterValidator(text())]
 __all__ = [
     "MAX_SAFE_INTEGER",
     "WIRE_CONFIG",
+    "Base64",
     "Key32",
     "Text",
     "WireDate",
@@ -287,6 +293,7 @@ __all__ = [
     "base64_bytes",
     "canonical_bytes",
     "domain_rule",
+    "fixed_format",
     "integer",
     "items",
     "on_the_wire",
@@ -297,6 +304,17 @@ __all__ = [
     "text",
     "to_wire",
 ]
+
+
+def fixed_format(value: object, expected: str) -> object:
+    """A document's ``format`` field, which names one version of its shape: refuse any
+    other, and hand the rest of the fields on (a ``mode="before"`` model validator's body)."""
+    if not isinstance(value, dict):
+        return value
+    require(value, ("format",))
+    if value["format"] != expected:
+        raise refuse(f"format {value['format']!r} is not {expected!r}", at=".format")
+    return {k: v for k, v in value.items() if k != "format"}
 
 
 def require(value: object, names: tuple[str, ...]) -> object:
