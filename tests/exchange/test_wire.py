@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from repatria.crypto.canonical import canonical_json, parse_canonical
 from repatria.errors import InvalidInput
 from repatria.exchange.canonical import parse_time
 from repatria.exchange.directory import Directory, verify_directory
-from repatria.exchange.envelope import open_envelope
+from repatria.exchange.envelope import Header, SignedBody, open_envelope
 from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, Purpose
 from repatria.exchange.messages import Message, Payload
 from repatria.exchange.receipt import (
@@ -27,7 +27,7 @@ from repatria.exchange.receipt import (
     ReceiptBody,
     ReceiptStatus,
 )
-from repatria.exchange.rejection import Reason
+from repatria.exchange.rejection import Reason, Rejected
 from repatria.exchange.wire import canonical_bytes, path, read_wire
 
 from .network import DIRECTORY_KEY, NODES, handling
@@ -194,3 +194,39 @@ def test_negative_receipt_body_reparses_to_the_same_bytes(
     parsed = read_wire(NegativeReceiptBody, parse_canonical(data, where="n"), "n")
     assert parsed == body and canonical_bytes(parsed) == data
     assert ("message" in json.loads(data)) is (message is not None)
+
+
+@given(
+    nodes=st.tuples(NODE, NODE),
+    created=MOMENT,
+    lifetime=st.integers(1, 7 * 86400),
+    nonce=st.binary(min_size=16, max_size=16),
+    checkpoint=st.none() | WORDS,
+    chunk=st.integers(256, 1024 * 1024),
+)
+def test_envelope_header_and_signed_body_reparse_to_the_same_bytes(
+    nodes: tuple[str, str],
+    created: datetime,
+    lifetime: int,
+    nonce: bytes,
+    checkpoint: str | None,
+    chunk: int,
+) -> None:
+    header = Header(nodes[0], nodes[1], "hpke-0123456789abcdef", chunk)
+    data = canonical_bytes(header)
+    assert canonical_bytes(read_wire(Header, parse_canonical(data, where="h"), "h")) == data
+    body = SignedBody(nodes[0], nodes[1], created, created + timedelta(seconds=lifetime), nonce,
+                      "signing-0123456789abcdef", {"any": "message"}, checkpoint)  # fmt: skip
+    data = canonical_bytes(body)
+    parsed = read_wire(SignedBody, parse_canonical(data, where="s"), "s")
+    assert parsed == body and canonical_bytes(parsed) == data
+
+
+def test_another_version_is_unsupported_once_the_shape_is_known() -> None:
+    value = json.loads(canonical_bytes(Header("ng-moj", "gb-uka", "hpke-0123456789abcdef", 256)))
+    with pytest.raises(Rejected) as info:
+        read_wire(Header, value | {"v": 2}, "envelope.header")
+    assert info.value.reason is Reason.UNSUPPORTED_VERSION
+    assert info.value.where == "envelope.header.v"
+    with pytest.raises(InvalidInput, match="unknown field"):
+        read_wire(Header, value | {"v": 2, "extra": 1}, "envelope.header")

@@ -257,7 +257,7 @@ def base64_bytes(size: int | None) -> Callable[[object], object]:
     return check
 
 
-def _base64_text(raw: bytes) -> str:
+def base64_text(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
@@ -270,12 +270,12 @@ WireTime = Annotated[
 """An instant as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds; RFC 3339 §5.6)."""
 
 Key32 = Annotated[
-    bytes, BeforeValidator(base64_bytes(32)), PlainSerializer(_base64_text, return_type=str)
+    bytes, BeforeValidator(base64_bytes(32)), PlainSerializer(base64_text, return_type=str)
 ]
 """32 bytes (an Ed25519 or X25519 public key, a SHA-256 hash, a nonce) as canonical base64."""
 
 Base64 = Annotated[
-    bytes, BeforeValidator(base64_bytes(None)), PlainSerializer(_base64_text, return_type=str)
+    bytes, BeforeValidator(base64_bytes(None)), PlainSerializer(base64_text, return_type=str)
 ]
 """Bytes of any length as canonical base64."""
 
@@ -291,6 +291,7 @@ __all__ = [
     "WireDate",
     "WireTime",
     "base64_bytes",
+    "base64_text",
     "canonical_bytes",
     "domain_rule",
     "fixed_format",
