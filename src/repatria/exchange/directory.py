@@ -47,7 +47,6 @@ from repatria.domain.language import parse_language
 from repatria.errors import InvalidInput
 from repatria.exchange.canonical import (
     NODE_ID,
-    WireObject,
     canonical_json,
     format_time,
     parse_canonical,
@@ -57,6 +56,7 @@ from repatria.exchange.rejection import Reason, Rejected
 from repatria.exchange.wire import (
     WIRE_CONFIG,
     Key32,
+    Signature,
     WireTime,
     canonical_bytes,
     domain_rule,
@@ -424,6 +424,15 @@ class Directory:
         return read_wire(cls, value, where)
 
 
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _SignedDirectory:
+    """``{"directory": ..., "signature": ...}``; the directory is read once its signature
+    verifies over its canonical bytes."""
+
+    directory: dict[str, Any]
+    signature: Signature
+
+
 def sign_directory(directory: Directory, directory_key: Ed25519PrivateKey) -> bytes:
     """The signed directory: canonical ``{"directory": ..., "signature": ...}``."""
     body = directory.to_dict()
@@ -455,21 +464,18 @@ def verify_directory(
     highest the caller accepted before; the same version may be fetched again); issued no
     later than ``now`` plus ``max_skew``; not expired at ``now``.
     """
-    outer = WireObject(
-        parse_canonical(data, where="directory"), "signed", ("directory", "signature")
-    )
-    sig = outer.object("signature", ("key", "value"))
+    outer = read_wire(_SignedDirectory, parse_canonical(data, where="directory"), "signed")
     public = directory_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     want_key = hashlib.sha256(public).hexdigest()[:16]
-    if sig.raw("key") != want_key:
+    if outer.signature.key != want_key:
         raise Rejected(
             Reason.UNKNOWN_KEY,
-            f"signed by directory key {sig.raw('key')!r}, the trusted key is {want_key}",
+            f"signed by directory key {outer.signature.key!r}, the trusted key is {want_key}",
             where="directory.signature.key",
         )
     try:
         directory_key.verify(
-            sig.base64("value", size=64), SIGNING_CONTEXT + canonical_json(outer.raw("directory"))
+            outer.signature.value, SIGNING_CONTEXT + canonical_json(outer.directory)
         )
     except InvalidSignature:
         raise Rejected(
@@ -477,7 +483,7 @@ def verify_directory(
             "the directory signature does not verify with the network's directory key",
             where="directory.signature",
         ) from None
-    directory = Directory.from_dict(outer.raw("directory"))
+    directory = Directory.from_dict(outer.directory)
     if previous_version is not None and directory.version < previous_version:
         raise Rejected(
             Reason.ROLLBACK,

@@ -70,7 +70,6 @@ from repatria.crypto.hpke import SUITE
 from repatria.errors import InvalidInput, VerificationFailed
 from repatria.exchange.canonical import (
     NODE_ID,
-    WireObject,
     canonical_json,
     format_time,
     parse_canonical,
@@ -81,6 +80,7 @@ from repatria.exchange.messages import Message
 from repatria.exchange.rejection import Reason, Rejected
 from repatria.exchange.wire import (
     WIRE_CONFIG,
+    Signature,
     WireTime,
     base64_bytes,
     base64_text,
@@ -211,6 +211,14 @@ class SignedBody:
     def _with_version(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         body: dict[str, Any] = handler(self)
         return {k: v for k, v in body.items() if v is not None} | {"v": FORMAT_VERSION}
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _SignedEnvelope:
+    """``{"signature": ..., "signed": ...}``: the plaintext of an envelope."""
+
+    signed: dict[str, Any]
+    signature: Signature
 
 
 def _version(
@@ -455,20 +463,17 @@ def message_id_of(signed_data: bytes) -> str:
 
 
 def _read_signed(data: bytes) -> SignedContent:
-    outer = WireObject(parse_canonical(data, where="envelope.signed"), "envelope",
-                       ("signature", "signed"))  # fmt: skip
-    signature = outer.object("signature", ("key", "value"))
-    signature.base64("value", size=64)
-    inner = read_wire(SignedBody, outer.raw("signed"), "envelope.signed")
-    if signature.raw("key") != inner.signer_key:
+    outer = read_wire(_SignedEnvelope, parse_canonical(data, where="envelope.signed"), "envelope")
+    inner = read_wire(SignedBody, outer.signed, "envelope.signed")
+    if outer.signature.key != inner.signer_key:
         raise InvalidInput(
-            f"signature key {signature.raw('key')!r} differs from the signed signer_key "
+            f"signature key {outer.signature.key!r} differs from the signed signer_key "
             f"{inner.signer_key!r}",
-            where=signature.at("key"),
+            where="envelope.signature.key",
         )
     return SignedContent(
         data=bytes(data),
-        message_id=hashlib.sha256(canonical_json(outer.raw("signed"))).hexdigest(),
+        message_id=hashlib.sha256(canonical_json(outer.signed)).hexdigest(),
         sender=inner.sender,
         recipient=inner.recipient,
         created_at=inner.created,

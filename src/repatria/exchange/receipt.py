@@ -51,7 +51,6 @@ from repatria.errors import InvalidInput, VerificationFailed
 from repatria.exchange.canonical import (
     MESSAGE_ID,
     NODE_ID,
-    WireObject,
     canonical_json,
     format_time,
     parse_canonical,
@@ -62,6 +61,7 @@ from repatria.exchange.wire import (
     WIRE_CONFIG,
     Base64,
     Key32,
+    Signature,
     WireTime,
     fixed_format,
     integer,
@@ -420,25 +420,50 @@ def _sign(kind: str, body: dict[str, Any], context: bytes, key: Ed25519PrivateKe
 def _verified_body(
     data: bytes, kind: str, context: bytes, public_key: Ed25519PublicKey
 ) -> dict[str, Any]:
-    outer = WireObject(parse_canonical(data, where=kind), kind, (kind, "signature"))
-    sig = outer.object("signature", ("key", "value"))
-    body = outer.object(kind, ("signer_key",), _ALL_FIELDS)
+    value = parse_canonical(data, where=kind)
+    outer: _SignedReceipt | _SignedNegativeReceipt = (
+        read_wire(_SignedReceipt, value, kind)
+        if kind == "receipt"
+        else read_wire(_SignedNegativeReceipt, value, kind)
+    )
+    body, signature = outer.body, outer.signature
+    if "signer_key" not in body:
+        raise InvalidInput("missing field(s): signer_key", where=kind)
+    unknown = sorted(set(body) - {"signer_key", *_ALL_FIELDS})
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", where=kind)
     want = make_key_id(KeyUse.SIGNING, _raw(public_key))
-    if sig.raw("key") != want or body.raw("signer_key") != want:
+    if signature.key != want or body["signer_key"] != want:
         raise Rejected(
             Reason.UNKNOWN_KEY,
-            f"signed by key {sig.raw('key')!r}, the key given is {want}",
+            f"signed by key {signature.key!r}, the key given is {want}",
             where=f"{kind}.signature.key",
         )
     try:
-        public_key.verify(sig.base64("value", size=64), context + canonical_json(body.value))
+        public_key.verify(signature.value, context + canonical_json(body))
     except InvalidSignature:
         raise Rejected(
             Reason.BAD_SIGNATURE,
             f"the {kind.replace('_', ' ')} signature does not verify",
             where=f"{kind}.signature",
         ) from None
-    return body.value
+    return body
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _SignedReceipt:
+    """``{"receipt": ..., "signature": ...}``; the body is read once the signature verifies."""
+
+    body: Annotated[dict[str, Any], Field(alias="receipt")]
+    signature: Signature
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _SignedNegativeReceipt:
+    """``{"negative_receipt": ..., "signature": ...}``."""
+
+    body: Annotated[dict[str, Any], Field(alias="negative_receipt")]
+    signature: Signature
 
 
 _ALL_FIELDS: Sequence[str] = (

@@ -33,6 +33,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
 )
+from pydantic.dataclasses import dataclass
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from repatria.crypto.canonical import canonical_json
@@ -279,6 +280,20 @@ Base64 = Annotated[
 ]
 """Bytes of any length as canonical base64."""
 
+Signature64 = Annotated[
+    bytes, BeforeValidator(base64_bytes(64)), PlainSerializer(base64_text, return_type=str)
+]
+"""An Ed25519 signature (RFC 8032 §5.1.6), 64 bytes, as canonical base64."""
+
+
+@dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class Signature:
+    """``{"key": <key id>, "value": <base64 Ed25519 signature>}`` beside a signed body."""
+
+    key: StrictStr
+    value: Signature64
+
+
 Text = Annotated[StrictStr, AfterValidator(text())]
 """Non-empty text of at most 200 characters."""
 
@@ -287,6 +302,7 @@ __all__ = [
     "WIRE_CONFIG",
     "Base64",
     "Key32",
+    "Signature",
     "Text",
     "WireDate",
     "WireTime",
