@@ -11,8 +11,10 @@ has always named it (style.md principle 5). ``to_wire`` gives the JSON value bac
 ``canonical_bytes`` its RFC 8785 bytes (``repatria.crypto.canonical``, shared with the
 ledger), so parsing a document and writing it again gives the same bytes.
 
-Python callers construct wire objects as plain dataclasses, positionally or by name, and
-that path is validated by the same rules.
+Python callers construct wire objects as plain dataclasses, positionally or by name; that
+path checks the types, while the format's rules (patterns, ranges, cross-field rules) bind
+what arrives through ``read_wire`` (``on_the_wire``), since a node's own values come from
+input checked where it was entered.
 """
 
 from __future__ import annotations
