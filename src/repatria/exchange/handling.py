@@ -27,17 +27,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, StrictBool, StrictStr, field_serializer, model_validator
+from pydantic import (
+    AfterValidator,
+    StrictBool,
+    StrictStr,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass as wire_dataclass
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
 from repatria.errors import InvalidInput
 from repatria.exchange.canonical import MESSAGE_ID, NODE_ID, format_time
 from repatria.exchange.wire import (
     WIRE_CONFIG,
+    WireTime,
     canonical_bytes,
     items,
     read_wire,
@@ -192,7 +200,7 @@ _HANDLING_FIELDS = ("originator", "level", "codes", "purposes", "cases", "court"
                     "export", "confidential_request", "conditions")  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class ConsentRecord:
     """The originator's signed answer to a consent request (46(19); Europol Reg. Art. 19).
 
@@ -205,7 +213,7 @@ class ConsentRecord:
     consent_message: str
     original_message: str
     granted_by: str
-    granted_at: datetime
+    granted_at: WireTime
     kind: ConsentKind
     use: Use | None = None
     recipient: str | None = None
@@ -220,18 +228,21 @@ class ConsentRecord:
         if self.kind is ConsentKind.FORWARD and self.recipient is None:
             raise InvalidInput("a consent to forward names the recipient", where="recipient")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "consent_message": self.consent_message,
-            "original_message": self.original_message,
-            "granted_by": self.granted_by,
-            "granted_at": format_time(self.granted_at),
-            "kind": self.kind.value,
-            "purpose": self.use.purpose.value if self.use else None,
-            "case": self.use.case if self.use else None,
-            "recipient": self.recipient,
-            "conditions": list(self.conditions),
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The use as its ``purpose`` and ``case``, as a consent answer carries them."""
+        body: dict[str, Any] = handler(self)
+        use = body.pop("use")
+        names = ("consent_message", "original_message", "granted_by", "granted_at", "kind")
+        return {n: body[n] for n in names} | {
+            "purpose": use["purpose"] if use else None,
+            "case": use["case"] if use else None,
+            "recipient": body["recipient"],
+            "conditions": body["conditions"],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_wire(self)
 
 
 def may_use(
