@@ -22,6 +22,7 @@ import pytest
 
 from repatria.ledger.checkpoint import verify_note
 from repatria.ledger.note import Ed25519Verifier
+from repatria.ledger.witnessing import RefusalReason
 from repatria.service.ledger import alarms as ledger_alarms
 from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import Node, open_node
@@ -105,6 +106,6 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
         b.process.restart()
         assert len(open_alarms(b.node, "repatria/gb-a")) == 1
         third = ledger_witnessing.witness_peer(b.node, "gb-a")
-        assert not third["cosigned"] and third["status"] == 422
+        assert not third["cosigned"] and third["refusal"] is RefusalReason.INCONSISTENT
     finally:
         a_proc.kill()

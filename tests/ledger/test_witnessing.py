@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from repatria.ledger.checkpoint import Checkpoint, sign_checkpoint
 from repatria.ledger.cosignature import CosignatureVerifier
 from repatria.ledger.note import open_note
-from repatria.ledger.witnessing import format_add_checkpoint
+from repatria.ledger.witnessing import RefusalReason, format_add_checkpoint
 from repatria.service.keys import log_signer
 from repatria.service.ledger import alarms as ledger_alarms
 from repatria.service.ledger import checkpoints as ledger_checkpoints
@@ -36,6 +36,7 @@ from repatria.store.ledger_tables import (
     WitnessStateRow,
 )
 from repatria.web.app import create_app
+from repatria.web.witness_status import WITNESS_STATUS
 from tests.ledger.ledger_nodes import record
 from tests.ledger.served import admin_of, free_port, pair, serving, sqlite_node, vkeys
 
@@ -267,3 +268,9 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
         assert not ledger_witnessing.witness_peer(witness, "gb-a")[
             "cosigned"
         ]  # stopped until cleared
+
+
+def test_every_refusal_reason_has_its_tlog_witness_status() -> None:
+    """The core gives reasons; only the web shell knows their HTTP status (tlog-witness)."""
+    assert set(WITNESS_STATUS) == set(RefusalReason)
+    assert WITNESS_STATUS[RefusalReason.OLD_SIZE_MISMATCH][0] == 409

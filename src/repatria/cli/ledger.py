@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +24,7 @@ from repatria.service.ledger import checkpoints as ledger_checkpoints
 from repatria.service.ledger import proofs as ledger_proofs
 from repatria.service.ledger import verification as ledger_verification
 from repatria.service.ledger import witnessing as ledger_witnessing
+from repatria.web.witness_status import WITNESS_STATUS
 
 app = typer.Typer(
     help="The tamper-evident ledger: verify, export, prove, witness peers.", no_args_is_help=True
@@ -174,7 +175,7 @@ def witness(
     """Fetch peers' checkpoints, check consistency, persist, cosign, push the cosignature."""
     with opened_node() as node:
         names = [peer] if peer else [p["name"] for p in ledger_witnessing.peers(node)]
-        results = [ledger_witnessing.witness_peer(node, name) for name in names]
+        results = [_shown(ledger_witnessing.witness_peer(node, name)) for name in names]
     if json_out:
         output.emit_json(results)
     else:
@@ -188,6 +189,17 @@ def witness(
         )
     if any(r.get("alarm") for r in results):
         raise VerificationFailed("a peer's log forked or went back; see `repatria ledger alarms`")
+
+
+def _shown(result: dict[str, Any]) -> dict[str, Any]:
+    """A pulled refusal is shown with the tlog-witness status it would have had if pushed,
+    as ``ledger witness --json`` always has; the table of statuses is the web shell's."""
+    return {
+        ("status" if key == "refusal" else key): (
+            WITNESS_STATUS[value][0] if key == "refusal" else value
+        )
+        for key, value in result.items()
+    }
 
 
 @app.command("gossip")

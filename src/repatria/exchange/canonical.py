@@ -1,32 +1,25 @@
-"""Canonical JSON (RFC 8785) for everything that is signed, and strict reading of wire objects.
+"""Canonical JSON (RFC 8785) for everything that is signed, and the shared wire patterns.
 
 Every signed document of the exchange (the directory, the signed content of a message, a
-receipt) travels as RFC 8785 canonical JSON and is *required* to be canonical on arrival:
+receipt) travels as RFC 8785 canonical JSON (``repatria.crypto.canonical``, shared with the
+ledger's leaves) and is *required* to be canonical on arrival:
 re-serialising the parsed value must give back the exact bytes. So one value has one byte
 string, the message id (SHA-256 of those bytes) is a function of the value alone, and a
 receiver never verifies a signature over something other than what it parsed.
 
-``WireObject`` reads one JSON object field by field. Unknown and missing fields are refused,
-and every refusal is an ``InvalidInput`` whose ``where`` is the dotted path of the field
-(style.md principle 5: parse at the boundary, each malformed part with its own message).
+Each wire object is declared once, as a strict pydantic dataclass (``repatria.exchange.wire``);
+this module keeps the shared patterns and the one text form of a time.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import rfc8785
-
+from repatria.crypto.canonical import MAX_DOCUMENT, canonical_json, parse_canonical
 from repatria.errors import InvalidInput
-from repatria.ledger.note import decode_base64
-
-MAX_DOCUMENT = 8 * 1024 * 1024
-"""Largest JSON document read (bytes): bounds memory before anything is verified."""
 
 NODE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$")
 """Node ids: lower-case letters, digits, '.' and '-', 1-64 characters, e.g. ``ng-moj``."""
@@ -34,43 +27,21 @@ NODE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$")
 MESSAGE_ID = re.compile(r"^[0-9a-f]{64}$")
 """Message ids and content hashes: 64 lower-case hex digits of a SHA-256."""
 
+__all__ = [
+    "MAX_DOCUMENT",
+    "MESSAGE_ID",
+    "NODE_ID",
+    "canonical_json",
+    "format_time",
+    "parse_canonical",
+    "parse_enum",
+    "parse_time",
+    "whole_seconds",
+]
+
 E = TypeVar("E", bound=StrEnum)
 
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-
-def canonical_json(value: Any, *, where: str = "document") -> bytes:
-    """Serialise ``value`` as RFC 8785 canonical JSON (sorted keys, no spaces, JCS numbers)."""
-    try:
-        return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"value has no RFC 8785 canonical form: {exc}", where=where) from None
-
-
-def parse_canonical(data: bytes | str, *, where: str) -> dict[str, Any]:
-    """Parse a JSON object that must be UTF-8, duplicate-free and RFC 8785 canonical."""
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if len(raw) > MAX_DOCUMENT:
-        raise InvalidInput(
-            f"document has {len(raw)} bytes, at most {MAX_DOCUMENT} accepted", where=where
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"not valid UTF-8 at byte {exc.start}", where=where) from None
-    try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", where=where
-        ) from None
-    except ValueError as exc:
-        raise InvalidInput(str(exc), where=where) from None
-    if not isinstance(value, dict):
-        raise InvalidInput(f"expected a JSON object, found {type(value).__name__}", where=where)
-    if canonical_json(value, where=where) != raw:
-        raise InvalidInput("JSON is not in RFC 8785 canonical form", where=where)
-    return value
 
 
 def parse_enum(cls: type[E], value: object, where: str) -> E:
@@ -102,128 +73,3 @@ def parse_time(value: object, *, where: str) -> datetime:
 def whole_seconds(moment: datetime) -> datetime:
     """Drop sub-second precision, so a time survives ``format_time``/``parse_time`` unchanged."""
     return parse_time(format_time(moment), where="time")
-
-
-class WireObject:
-    """One JSON object read strictly: exactly the expected fields, each of the expected type."""
-
-    def __init__(
-        self,
-        value: object,
-        where: str,
-        required: Iterable[str],
-        optional: Iterable[str] = (),
-    ) -> None:
-        if not isinstance(value, dict):
-            raise InvalidInput(f"expected a JSON object, found {type(value).__name__}", where=where)
-        req, opt = set(required), set(optional)
-        missing = sorted(req - set(value))
-        if missing:
-            raise InvalidInput(f"missing field(s): {', '.join(missing)}", where=where)
-        unknown = sorted(set(value) - req - opt)
-        if unknown:
-            accepted = ", ".join(sorted(req | opt))
-            raise InvalidInput(
-                f"unknown field(s): {', '.join(unknown)}; accepted: {accepted}", where=where
-            )
-        self.value: dict[str, Any] = value
-        self.where = where
-
-    def at(self, name: str) -> str:
-        return f"{self.where}.{name}"
-
-    def has(self, name: str) -> bool:
-        return self.value.get(name) is not None
-
-    def raw(self, name: str) -> Any:
-        return self.value.get(name)
-
-    def text(
-        self, name: str, *, max_length: int = 200, pattern: re.Pattern[str] | None = None
-    ) -> str:
-        value = self.value.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(f"expected non-empty text, found {value!r}", where=self.at(name))
-        if len(value) > max_length:
-            raise InvalidInput(
-                f"text has {len(value)} characters, at most {max_length}", where=self.at(name)
-            )
-        if pattern is not None and not pattern.match(value):
-            raise InvalidInput(f"{value!r} does not match {pattern.pattern}", where=self.at(name))
-        return value
-
-    def optional_text(
-        self, name: str, *, max_length: int = 200, pattern: re.Pattern[str] | None = None
-    ) -> str | None:
-        if self.value.get(name) is None:
-            return None
-        return self.text(name, max_length=max_length, pattern=pattern)
-
-    def integer(self, name: str, *, minimum: int = 0, maximum: int = (1 << 53) - 1) -> int:
-        value = self.value.get(name)
-        if type(value) is not int or not minimum <= value <= maximum:
-            raise InvalidInput(
-                f"expected an integer in {minimum}..{maximum}, found {value!r}",
-                where=self.at(name),
-            )
-        return value
-
-    def boolean(self, name: str) -> bool:
-        value = self.value.get(name)
-        if type(value) is not bool:
-            raise InvalidInput(f"expected true or false, found {value!r}", where=self.at(name))
-        return value
-
-    def time(self, name: str) -> datetime:
-        return parse_time(self.value.get(name), where=self.at(name))
-
-    def optional_time(self, name: str) -> datetime | None:
-        return None if self.value.get(name) is None else self.time(name)
-
-    def base64(self, name: str, *, size: int | None = None) -> bytes:
-        value = self.value.get(name)
-        if not isinstance(value, str):
-            raise InvalidInput(f"expected base64 text, found {value!r}", where=self.at(name))
-        raw = decode_base64(value, where=self.at(name))
-        if size is not None and len(raw) != size:
-            raise InvalidInput(f"decodes to {len(raw)} bytes, want {size}", where=self.at(name))
-        return raw
-
-    def list(self, name: str, *, max_items: int = 1000) -> list[Any]:
-        value = self.value.get(name)
-        if not isinstance(value, list):
-            raise InvalidInput(f"expected a list, found {value!r}", where=self.at(name))
-        if len(value) > max_items:
-            raise InvalidInput(
-                f"list has {len(value)} items, at most {max_items}", where=self.at(name)
-            )
-        return value
-
-    def texts(self, name: str, *, max_items: int = 100, max_length: int = 2000) -> tuple[str, ...]:
-        found = []
-        for i, item in enumerate(self.list(name, max_items=max_items)):
-            if not isinstance(item, str) or not item.strip() or len(item) > max_length:
-                raise InvalidInput(
-                    f"expected non-empty text of at most {max_length} characters, found {item!r}",
-                    where=f"{self.at(name)}[{i}]",
-                )
-            found.append(item)
-        return tuple(found)
-
-    def object(
-        self, name: str, required: Iterable[str], optional: Iterable[str] = ()
-    ) -> WireObject:
-        return WireObject(self.value.get(name), self.at(name), required, optional)
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"duplicate key {key!r}")
-        found[key] = value
-    return found
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")

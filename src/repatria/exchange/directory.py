@@ -21,14 +21,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pydantic import (
+    AfterValidator,
+    Field,
+    ModelWrapValidatorHandler,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    model_serializer,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass as wire_dataclass
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
 from repatria.domain.authority import AuthorityRole
 from repatria.domain.jurisdiction import parse_jurisdiction
@@ -36,14 +47,28 @@ from repatria.domain.language import parse_language
 from repatria.errors import InvalidInput
 from repatria.exchange.canonical import (
     NODE_ID,
-    WireObject,
     canonical_json,
     format_time,
     parse_canonical,
-    parse_enum,
 )
 from repatria.exchange.handling import Confidentiality
 from repatria.exchange.rejection import Reason, Rejected
+from repatria.exchange.wire import (
+    WIRE_CONFIG,
+    Key32,
+    Signature,
+    WireTime,
+    canonical_bytes,
+    domain_rule,
+    integer,
+    items,
+    on_the_wire,
+    read_wire,
+    refuse,
+    require,
+    text,
+    to_wire,
+)
 
 FORMAT = "repatria-directory/v1"
 SIGNING_CONTEXT = b"repatria directory v1\n"
@@ -74,7 +99,46 @@ def make_key_id(use: KeyUse, public_key: bytes) -> str:
     return f"{use.value}-{hashlib.sha256(public_key).hexdigest()[:16]}"
 
 
-@dataclass(frozen=True, slots=True)
+def _keys(keys: tuple[NodeKey, ...], info: ValidationInfo) -> tuple[NodeKey, ...]:
+    """A node lists each key once and has a key of each use (R15)."""
+    if not on_the_wire(info):
+        return keys
+    ids = [k.key_id for k in keys]
+    if len(set(ids)) != len(ids):
+        raise refuse("the same key is listed twice")
+    for use in KeyUse:
+        if not any(k.use is use for k in keys):
+            raise refuse(f"node has no {use.value} key")
+    return keys
+
+
+def _jurisdiction(value: str, info: ValidationInfo) -> str:
+    if not on_the_wire(info):
+        return value
+    return domain_rule(lambda v, where: parse_jurisdiction(v, where=where).code, value)
+
+
+def _language(value: str, info: ValidationInfo) -> str:
+    return domain_rule(parse_language, value) if on_the_wire(info) else value
+
+
+def _some_language(value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    if on_the_wire(info) and not value:
+        raise refuse("at least one accepted language (UNCAC 46(14))")
+    return value
+
+
+Jurisdiction = Annotated[StrictStr, AfterValidator(text(8)), AfterValidator(_jurisdiction)]
+"""An ISO 3166-1 alpha-2 code."""
+Languages = Annotated[
+    tuple[Annotated[StrictStr, AfterValidator(text(10)), AfterValidator(_language)], ...],
+    AfterValidator(items(20)),
+    AfterValidator(_some_language),
+]
+"""The languages accepted (UNCAC 46(14)), ISO 639 codes."""
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class NodeKey:
     """One public key of a node and when it may be used.
 
@@ -85,11 +149,34 @@ class NodeKey:
     """
 
     use: KeyUse
-    public_key: bytes
-    valid_from: datetime
-    valid_until: datetime | None = None
-    revoked_at: datetime | None = None
-    revocation_reason: str | None = None
+    public_key: Key32
+    valid_from: WireTime
+    valid_until: WireTime | None = None
+    revoked_at: WireTime | None = None
+    revocation_reason: Annotated[StrictStr, AfterValidator(text(500))] | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _id_names_the_key(
+        cls, value: object, handler: ModelWrapValidatorHandler[NodeKey]
+    ) -> NodeKey:
+        """On the wire a key carries its id, which must be the one its bytes give."""
+        if not isinstance(value, dict):
+            return handler(value)
+        require(value, ("id",))
+        key = handler({k: v for k, v in value.items() if k != "id"})
+        claimed = value["id"]
+        if not isinstance(claimed, str) or not _KEY_ID.match(claimed):
+            raise refuse(f"{claimed!r} does not match {_KEY_ID.pattern}", at=".id")
+        if claimed != key.key_id:
+            raise refuse(f"key id {claimed!r} does not match the key, whose id is {key.key_id}",
+                         at=".id")  # fmt: skip
+        return key
+
+    @model_serializer(mode="wrap")
+    def _with_id(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        return {"id": self.key_id} | body
 
     def __post_init__(self) -> None:
         if len(self.public_key) != 32:
@@ -118,51 +205,26 @@ class NodeKey:
         return "active"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.key_id,
-            "use": self.use.value,
-            "public_key": base64.b64encode(self.public_key).decode("ascii"),
-            "valid_from": format_time(self.valid_from),
-            "valid_until": _time_or_none(self.valid_until),
-            "revoked_at": _time_or_none(self.revoked_at),
-            "revocation_reason": self.revocation_reason,
-        }
+        return to_wire(self)
 
     @classmethod
     def from_dict(cls, value: object, where: str) -> NodeKey:
-        obj = WireObject(
-            value, where, ("id", "use", "public_key", "valid_from"),
-            ("valid_until", "revoked_at", "revocation_reason"),
-        )  # fmt: skip
-        key = cls(
-            use=parse_enum(KeyUse, obj.text("use"), obj.at("use")),
-            public_key=obj.base64("public_key", size=32),
-            valid_from=obj.time("valid_from"),
-            valid_until=obj.optional_time("valid_until"),
-            revoked_at=obj.optional_time("revoked_at"),
-            revocation_reason=obj.optional_text("revocation_reason", max_length=500),
-        )
-        if obj.text("id", pattern=_KEY_ID) != key.key_id:
-            raise InvalidInput(
-                f"key id {obj.raw('id')!r} does not match the key, whose id is {key.key_id}",
-                where=obj.at("id"),
-            )
-        return key
+        return read_wire(cls, value, where)
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class NodeEntry:
     """A node as the network knows it."""
 
-    node_id: str
-    jurisdiction: str
-    authority: str
-    endpoint: str
-    languages: tuple[str, ...]
+    node_id: Annotated[StrictStr, AfterValidator(text(64, NODE_ID)), Field(alias="id")]
+    jurisdiction: Jurisdiction
+    authority: Annotated[StrictStr, AfterValidator(text())]
+    endpoint: Annotated[StrictStr, AfterValidator(text(300, _ENDPOINT))]
+    languages: Languages
     accredited: Confidentiality
-    log_origin: str
-    keys: tuple[NodeKey, ...]
-    expires_at: datetime
+    log_origin: Annotated[StrictStr, AfterValidator(text(200))]
+    keys: Annotated[tuple[NodeKey, ...], AfterValidator(items(64)), AfterValidator(_keys)]
+    expires_at: WireTime
 
     def key(self, key_id: str) -> NodeKey:
         for key in self.keys:
@@ -187,135 +249,99 @@ class NodeEntry:
         return max(active, key=lambda k: k.valid_from)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.node_id,
-            "jurisdiction": self.jurisdiction,
-            "authority": self.authority,
-            "endpoint": self.endpoint,
-            "languages": list(self.languages),
-            "accredited": self.accredited.value,
-            "log_origin": self.log_origin,
-            "keys": [k.to_dict() for k in self.keys],
-            "expires_at": format_time(self.expires_at),
-        }
+        return to_wire(self)
 
     @classmethod
     def from_dict(cls, value: object, where: str) -> NodeEntry:
-        obj = WireObject(
-            value, where,
-            ("id", "jurisdiction", "authority", "endpoint", "languages", "accredited",
-             "log_origin", "keys", "expires_at"),
-        )  # fmt: skip
-        node_id = obj.text("id", max_length=64, pattern=NODE_ID)
-        keys = tuple(
-            NodeKey.from_dict(k, f"{obj.at('keys')}[{i}]")
-            for i, k in enumerate(obj.list("keys", max_items=64))
-        )
-        ids = [k.key_id for k in keys]
-        if len(set(ids)) != len(ids):
-            raise InvalidInput("the same key is listed twice", where=obj.at("keys"))
-        for use in KeyUse:
-            if not any(k.use is use for k in keys):
-                raise InvalidInput(f"node has no {use.value} key", where=obj.at("keys"))
-        return cls(
-            node_id=node_id,
-            jurisdiction=parse_jurisdiction(
-                obj.text("jurisdiction", max_length=8), where=obj.at("jurisdiction")
-            ).code,
-            authority=obj.text("authority"),
-            endpoint=obj.text("endpoint", max_length=300, pattern=_ENDPOINT),
-            languages=_languages(obj, "languages"),
-            accredited=parse_enum(Confidentiality, obj.text("accredited"), obj.at("accredited")),
-            log_origin=obj.text("log_origin", max_length=200),
-            keys=keys,
-            expires_at=obj.time("expires_at"),
-        )
+        return read_wire(cls, value, where)
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class UrgentChannel:
     """How to reach an authority at any hour (urgent requests, UNCAC 46(13)-(14))."""
 
-    phone: str | None
-    email: str | None
-    node_id: str | None
+    phone: Annotated[StrictStr, AfterValidator(text(40))] | None = None
+    email: Annotated[StrictStr, AfterValidator(text(200))] | None = None
+    node_id: Annotated[
+        Annotated[StrictStr, AfterValidator(text(64, NODE_ID))] | None, Field(alias="node")
+    ] = None
+
+    @model_validator(mode="after")
+    def _reachable(self, info: ValidationInfo) -> UrgentChannel:
+        if not on_the_wire(info):
+            return self
+        if self.email is not None and "@" not in self.email:
+            raise refuse(f"not an e-mail address: {self.email!r}", at=".email")
+        if not (self.phone or self.email or self.node_id):
+            raise refuse("an urgent channel needs a phone, an e-mail or a node")
+        return self
 
     def to_dict(self) -> dict[str, Any]:
-        return {"phone": self.phone, "email": self.email, "node": self.node_id}
+        return to_wire(self)
 
     @classmethod
     def from_dict(cls, value: object, where: str) -> UrgentChannel:
-        obj = WireObject(value, where, (), ("phone", "email", "node"))
-        channel = cls(
-            phone=obj.optional_text("phone", max_length=40),
-            email=obj.optional_text("email", max_length=200),
-            node_id=obj.optional_text("node", max_length=64, pattern=NODE_ID),
-        )
-        if channel.email is not None and "@" not in channel.email:
-            raise InvalidInput(f"not an e-mail address: {channel.email!r}", where=obj.at("email"))
-        if not (channel.phone or channel.email or channel.node_id):
-            raise InvalidInput("an urgent channel needs a phone, an e-mail or a node", where=where)
-        return channel
+        return read_wire(cls, value, where)
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class AuthorityContact:
     """An authority's contact point: role, accepted languages (46(14)), node, urgent channel."""
 
-    key: str
-    name: str
+    key: Annotated[StrictStr, AfterValidator(text(64, _KEY))]
+    name: Annotated[StrictStr, AfterValidator(text())]
     role: AuthorityRole
-    jurisdiction: str
-    languages: tuple[str, ...]
-    node_id: str | None
+    jurisdiction: Jurisdiction
+    languages: Languages
+    node_id: Annotated[
+        Annotated[StrictStr, AfterValidator(text(64, NODE_ID))] | None, Field(alias="node")
+    ]
     urgent: UrgentChannel | None
-    expires_at: datetime
+    expires_at: WireTime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _optional_on_the_wire(cls, value: object) -> object:
+        """``node`` and ``urgent`` may be left out on the wire; they are then none."""
+        if isinstance(value, dict):
+            return {"node": None, "urgent": None} | value
+        return value
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "role": self.role.value,
-            "jurisdiction": self.jurisdiction,
-            "languages": list(self.languages),
-            "node": self.node_id,
-            "urgent": self.urgent.to_dict() if self.urgent else None,
-            "expires_at": format_time(self.expires_at),
-        }
+        return to_wire(self)
 
     @classmethod
     def from_dict(cls, value: object, where: str) -> AuthorityContact:
-        obj = WireObject(
-            value, where, ("key", "name", "role", "jurisdiction", "languages", "expires_at"),
-            ("node", "urgent"),
-        )  # fmt: skip
-        return cls(
-            key=obj.text("key", max_length=64, pattern=_KEY),
-            name=obj.text("name"),
-            role=parse_enum(AuthorityRole, obj.text("role"), obj.at("role")),
-            jurisdiction=parse_jurisdiction(
-                obj.text("jurisdiction", max_length=8), where=obj.at("jurisdiction")
-            ).code,
-            languages=_languages(obj, "languages"),
-            node_id=obj.optional_text("node", max_length=64, pattern=NODE_ID),
-            urgent=UrgentChannel.from_dict(obj.raw("urgent"), obj.at("urgent"))
-            if obj.has("urgent")
-            else None,
-            expires_at=obj.time("expires_at"),
-        )
+        return read_wire(cls, value, where)
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Directory:
     """A verified directory. Build one with ``Directory(...)`` to sign it, or get one from
     ``verify_directory``; lookups take ``now`` and refuse what has expired."""
 
-    network: str
-    version: int
-    issued_at: datetime
-    expires_at: datetime
-    nodes: tuple[NodeEntry, ...]
-    contacts: tuple[AuthorityContact, ...] = ()
+    network: Annotated[StrictStr, AfterValidator(text(100))]
+    version: Annotated[StrictInt, AfterValidator(integer(minimum=1))]
+    issued_at: WireTime
+    expires_at: WireTime
+    nodes: Annotated[tuple[NodeEntry, ...], AfterValidator(items(10_000))]
+    contacts: Annotated[tuple[AuthorityContact, ...], AfterValidator(items(10_000))] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format(cls, value: object) -> object:
+        """The wire names its format first; only ``FORMAT`` is read."""
+        if not isinstance(value, dict):
+            return value
+        require(value, ("contacts", "format"))
+        if value["format"] != FORMAT:
+            raise refuse(f"format {value['format']!r} is not {FORMAT!r}", at=".format")
+        return {k: v for k, v in value.items() if k != "format"}
+
+    @model_serializer(mode="wrap")
+    def _with_format(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        return {"format": FORMAT} | body
 
     def __post_init__(self) -> None:
         ids = [n.node_id for n in self.nodes]
@@ -387,40 +413,24 @@ class Directory:
         return sorted(found, key=lambda c: (c.role is not AuthorityRole.CENTRAL_AUTHORITY, c.key))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
-            "network": self.network,
-            "version": self.version,
-            "issued_at": format_time(self.issued_at),
-            "expires_at": format_time(self.expires_at),
-            "nodes": [n.to_dict() for n in self.nodes],
-            "contacts": [c.to_dict() for c in self.contacts],
-        }
+        return to_wire(self)
+
+    def canonical_bytes(self) -> bytes:
+        """The directory's RFC 8785 bytes: what the directory key signs."""
+        return canonical_bytes(self)
 
     @classmethod
     def from_dict(cls, value: object, where: str = "directory") -> Directory:
-        obj = WireObject(
-            value, where,
-            ("format", "network", "version", "issued_at", "expires_at", "nodes", "contacts"),
-        )  # fmt: skip
-        if obj.raw("format") != FORMAT:
-            raise InvalidInput(
-                f"format {obj.raw('format')!r} is not {FORMAT!r}", where=obj.at("format")
-            )
-        return cls(
-            network=obj.text("network", max_length=100),
-            version=obj.integer("version", minimum=1),
-            issued_at=obj.time("issued_at"),
-            expires_at=obj.time("expires_at"),
-            nodes=tuple(
-                NodeEntry.from_dict(n, f"{obj.at('nodes')}[{i}]")
-                for i, n in enumerate(obj.list("nodes", max_items=10_000))
-            ),
-            contacts=tuple(
-                AuthorityContact.from_dict(c, f"{obj.at('contacts')}[{i}]")
-                for i, c in enumerate(obj.list("contacts", max_items=10_000))
-            ),
-        )
+        return read_wire(cls, value, where)
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _SignedDirectory:
+    """``{"directory": ..., "signature": ...}``; the directory is read once its signature
+    verifies over its canonical bytes."""
+
+    directory: dict[str, Any]
+    signature: Signature
 
 
 def sign_directory(directory: Directory, directory_key: Ed25519PrivateKey) -> bytes:
@@ -454,21 +464,18 @@ def verify_directory(
     highest the caller accepted before; the same version may be fetched again); issued no
     later than ``now`` plus ``max_skew``; not expired at ``now``.
     """
-    outer = WireObject(
-        parse_canonical(data, where="directory"), "signed", ("directory", "signature")
-    )
-    sig = outer.object("signature", ("key", "value"))
+    outer = read_wire(_SignedDirectory, parse_canonical(data, where="directory"), "signed")
     public = directory_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     want_key = hashlib.sha256(public).hexdigest()[:16]
-    if sig.raw("key") != want_key:
+    if outer.signature.key != want_key:
         raise Rejected(
             Reason.UNKNOWN_KEY,
-            f"signed by directory key {sig.raw('key')!r}, the trusted key is {want_key}",
+            f"signed by directory key {outer.signature.key!r}, the trusted key is {want_key}",
             where="directory.signature.key",
         )
     try:
         directory_key.verify(
-            sig.base64("value", size=64), SIGNING_CONTEXT + canonical_json(outer.raw("directory"))
+            outer.signature.value, SIGNING_CONTEXT + canonical_json(outer.directory)
         )
     except InvalidSignature:
         raise Rejected(
@@ -476,7 +483,7 @@ def verify_directory(
             "the directory signature does not verify with the network's directory key",
             where="directory.signature",
         ) from None
-    directory = Directory.from_dict(outer.raw("directory"))
+    directory = Directory.from_dict(outer.directory)
     if previous_version is not None and directory.version < previous_version:
         raise Rejected(
             Reason.ROLLBACK,
@@ -524,17 +531,3 @@ def _usable(entry: NodeEntry, key_id: str, use: KeyUse, at: datetime, now: datet
             where=where,
         )
     return key
-
-
-def _languages(obj: WireObject, name: str) -> tuple[str, ...]:
-    langs = tuple(
-        parse_language(v, where=f"{obj.at(name)}[{i}]")
-        for i, v in enumerate(obj.texts(name, max_items=20, max_length=10))
-    )
-    if not langs:
-        raise InvalidInput("at least one accepted language (UNCAC 46(14))", where=obj.at(name))
-    return langs
-
-
-def _time_or_none(moment: datetime | None) -> str | None:
-    return format_time(moment) if moment is not None else None

@@ -46,18 +46,30 @@ import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    model_serializer,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass as wire_dataclass
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
 from repatria.crypto.hpke import SUITE
 from repatria.errors import InvalidInput, VerificationFailed
 from repatria.exchange.canonical import (
     NODE_ID,
-    WireObject,
     canonical_json,
     format_time,
     parse_canonical,
@@ -66,6 +78,20 @@ from repatria.exchange.canonical import (
 from repatria.exchange.directory import Directory, KeyUse, NodeEntry
 from repatria.exchange.messages import Message
 from repatria.exchange.rejection import Reason, Rejected
+from repatria.exchange.wire import (
+    WIRE_CONFIG,
+    Signature,
+    WireTime,
+    base64_bytes,
+    base64_text,
+    canonical_bytes,
+    integer,
+    on_the_wire,
+    read_wire,
+    refuse,
+    text,
+    to_wire,
+)
 from repatria.ledger.checkpoint import Checkpoint, verify_note
 from repatria.ledger.note import Ed25519Verifier, SignedNote
 
@@ -90,6 +116,7 @@ SIGNING_CONTEXT = b"repatria message v1\n"
 _COMMIT_LABEL = b"repatria exchange v1 key commitment"
 _HEADER_FIELDS = ("chunk", "from", "hpke_key", "to", "v")
 _SIGNED_FIELDS = ("created", "expires", "from", "message", "nonce", "signer_key", "to", "v")
+_NodeId = Annotated[StrictStr, AfterValidator(text(64, NODE_ID))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,14 +156,81 @@ class OpenedMessage:
         return self.signed.message
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Header:
-    """The outer header: only what routing needs; authenticated through every chunk's AAD."""
+    """The outer header: only what routing needs; authenticated through every chunk's AAD.
 
-    sender: str
-    recipient: str
-    hpke_key: str
-    chunk: int
+    On the wire ``{"chunk", "from", "hpke_key", "to", "v"}``, RFC 8785 canonical."""
+
+    sender: Annotated[_NodeId, Field(alias="from")]
+    recipient: Annotated[_NodeId, Field(alias="to")]
+    hpke_key: Annotated[StrictStr, AfterValidator(text(64))]
+    chunk: Annotated[StrictInt, AfterValidator(integer(MIN_CHUNK, MAX_CHUNK))]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version(cls, value: object) -> object:
+        return _version(value, _HEADER_FIELDS, (), "envelope.header.v", "header version {}")
+
+    @model_serializer(mode="wrap")
+    def _with_version(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        return body | {"v": FORMAT_VERSION}
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class SignedBody:
+    """What the sender signs: who to whom, when, until when, a nonce, the signing key, the
+    message (read by ``Message.from_dict``, whose ``type`` picks the payload) and, if the
+    sender logs, its latest checkpoint. ``v`` on the wire names the format version."""
+
+    sender: Annotated[_NodeId, Field(alias="from")]
+    recipient: Annotated[_NodeId, Field(alias="to")]
+    created: WireTime
+    expires: WireTime
+    nonce: Annotated[
+        bytes, BeforeValidator(base64_bytes(16)), PlainSerializer(base64_text, return_type=str)
+    ]
+    signer_key: Annotated[StrictStr, AfterValidator(text(64))]
+    message: dict[str, Any]
+    checkpoint: Annotated[StrictStr, AfterValidator(text(100_000))] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version(cls, value: object) -> object:
+        return _version(value, _SIGNED_FIELDS, ("checkpoint",), "envelope.signed.v",
+                        "signed content version {}, this node reads " + str(FORMAT_VERSION))  # fmt: skip
+
+    @model_validator(mode="after")
+    def _expires_after_created(self, info: ValidationInfo) -> SignedBody:
+        if on_the_wire(info) and self.expires <= self.created:
+            raise refuse("expires is not after created", at=".expires")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _with_version(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        return {k: v for k, v in body.items() if v is not None} | {"v": FORMAT_VERSION}
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _SignedEnvelope:
+    """``{"signature": ..., "signed": ...}``: the plaintext of an envelope."""
+
+    signed: dict[str, Any]
+    signature: Signature
+
+
+def _version(
+    value: object, required: tuple[str, ...], optional: tuple[str, ...], where: str, message: str
+) -> object:
+    """Refuse another format version, once the fields are those of this one (so a document
+    of unknown shape is malformed, and one of this shape but another version unsupported)."""
+    if not isinstance(value, dict) or not set(required) <= set(value) <= {*required, *optional}:
+        return value
+    if value["v"] != FORMAT_VERSION:
+        raise Rejected(Reason.UNSUPPORTED_VERSION, message.format(repr(value["v"])), where=where)
+    return {k: v for k, v in value.items() if k != "v"}
 
 
 def sign_message(
@@ -158,18 +252,18 @@ def sign_message(
             f"lifetime {lifetime} is outside 1 s..{MAX_LIFETIME}", where="envelope.lifetime"
         )
     created = whole_seconds(now)
-    signed: dict[str, Any] = {
-        "v": FORMAT_VERSION,
-        "from": sender_id,
-        "to": recipient_id,
-        "created": format_time(created),
-        "expires": format_time(created + lifetime),
-        "nonce": base64.b64encode(os.urandom(16)).decode("ascii"),
-        "signer_key": signer_key_id,
-        "message": message.to_dict(),
-    }
-    if checkpoint is not None:
-        signed["checkpoint"] = checkpoint
+    signed = to_wire(
+        SignedBody(
+            sender=sender_id,
+            recipient=recipient_id,
+            created=created,
+            expires=created + lifetime,
+            nonce=os.urandom(16),
+            signer_key=signer_key_id,
+            message=message.to_dict(),
+            checkpoint=checkpoint,
+        )
+    )
     body = canonical_json(signed, where="envelope.signed")
     document = canonical_json(
         {
@@ -200,10 +294,7 @@ def encrypt(
             f"chunk size {chunk_size} is outside {MIN_CHUNK}..{MAX_CHUNK}", where="chunk_size"
         )
     plaintext = signed.data if isinstance(signed, SignedContent) else signed
-    header = canonical_json(
-        {"chunk": chunk_size, "from": sender_id, "hpke_key": recipient_hpke_key_id,
-         "to": recipient_id, "v": FORMAT_VERSION}
-    )  # fmt: skip
+    header = canonical_bytes(Header(sender_id, recipient_id, recipient_hpke_key_id, chunk_size))
     content_key = AESGCM.generate_key(bit_length=256)
     wrapped = SUITE.encrypt(
         content_key, recipient_public_hpke_key, info=hpke_info(sender_id, recipient_id)
@@ -372,38 +463,24 @@ def message_id_of(signed_data: bytes) -> str:
 
 
 def _read_signed(data: bytes) -> SignedContent:
-    outer = WireObject(parse_canonical(data, where="envelope.signed"), "envelope",
-                       ("signature", "signed"))  # fmt: skip
-    signature = outer.object("signature", ("key", "value"))
-    signature.base64("value", size=64)
-    inner = outer.object("signed", _SIGNED_FIELDS, ("checkpoint",))
-    if inner.raw("v") != FORMAT_VERSION:
-        raise Rejected(
-            Reason.UNSUPPORTED_VERSION,
-            f"signed content version {inner.raw('v')!r}, this node reads {FORMAT_VERSION}",
-            where=inner.at("v"),
-        )
-    signer_key = inner.text("signer_key", max_length=64)
-    if signature.raw("key") != signer_key:
+    outer = read_wire(_SignedEnvelope, parse_canonical(data, where="envelope.signed"), "envelope")
+    inner = read_wire(SignedBody, outer.signed, "envelope.signed")
+    if outer.signature.key != inner.signer_key:
         raise InvalidInput(
-            f"signature key {signature.raw('key')!r} differs from the signed signer_key "
-            f"{signer_key!r}",
-            where=signature.at("key"),
+            f"signature key {outer.signature.key!r} differs from the signed signer_key "
+            f"{inner.signer_key!r}",
+            where="envelope.signature.key",
         )
-    inner.base64("nonce", size=16)
-    created, expires = inner.time("created"), inner.time("expires")
-    if expires <= created:
-        raise InvalidInput("expires is not after created", where=inner.at("expires"))
     return SignedContent(
         data=bytes(data),
-        message_id=hashlib.sha256(canonical_json(inner.value)).hexdigest(),
-        sender=inner.text("from", max_length=64, pattern=NODE_ID),
-        recipient=inner.text("to", max_length=64, pattern=NODE_ID),
-        created_at=created,
-        expires_at=expires,
-        signer_key=signer_key,
-        checkpoint=inner.optional_text("checkpoint", max_length=100_000),
-        message=Message.from_dict(inner.raw("message"), where=inner.at("message")),
+        message_id=hashlib.sha256(canonical_json(outer.signed)).hexdigest(),
+        sender=inner.sender,
+        recipient=inner.recipient,
+        created_at=inner.created,
+        expires_at=inner.expires,
+        signer_key=inner.signer_key,
+        checkpoint=inner.checkpoint,
+        message=Message.from_dict(inner.message, where="envelope.signed.message"),
     )
 
 
@@ -428,17 +505,8 @@ def _split(data: bytes) -> tuple[Header, bytes, bytes]:
             f"of {length} bytes, the wrapped key and one chunk",
             where="envelope",
         )
-    obj = WireObject(parse_canonical(data[7 : 7 + length], where="envelope.header"),
-                     "envelope.header", _HEADER_FIELDS)  # fmt: skip
-    if obj.raw("v") != FORMAT_VERSION:
-        raise Rejected(
-            Reason.UNSUPPORTED_VERSION, f"header version {obj.raw('v')!r}", where=obj.at("v")
-        )
-    header = Header(
-        sender=obj.text("from", max_length=64, pattern=NODE_ID),
-        recipient=obj.text("to", max_length=64, pattern=NODE_ID),
-        hpke_key=obj.text("hpke_key", max_length=64),
-        chunk=obj.integer("chunk", minimum=MIN_CHUNK, maximum=MAX_CHUNK),
+    header = read_wire(
+        Header, parse_canonical(data[7 : 7 + length], where="envelope.header"), "envelope.header"
     )
     return header, data[:end], data[end:]
 

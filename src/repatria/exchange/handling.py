@@ -27,18 +27,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    StrictBool,
+    StrictStr,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass as wire_dataclass
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
 from repatria.errors import InvalidInput
-from repatria.exchange.canonical import (
-    MESSAGE_ID,
-    NODE_ID,
-    WireObject,
-    format_time,
-    parse_enum,
+from repatria.exchange.canonical import MESSAGE_ID, NODE_ID, format_time
+from repatria.exchange.wire import (
+    WIRE_CONFIG,
+    WireTime,
+    canonical_bytes,
+    items,
+    read_wire,
+    require,
+    text,
+    to_wire,
 )
+
+_Case = Annotated[StrictStr, AfterValidator(text(max_length=100))]
+_Condition = Annotated[StrictStr, AfterValidator(text(max_length=2000))]
 
 
 class Confidentiality(StrEnum):
@@ -109,7 +126,7 @@ class Decision:
     obligations: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Handling:
     """The conditions under which an item or message may be used.
 
@@ -123,16 +140,23 @@ class Handling:
     lifts a restriction.
     """
 
-    originator: str
+    originator: Annotated[StrictStr, AfterValidator(text(pattern=NODE_ID))]
     level: Confidentiality = Confidentiality.RESTRICTED
-    codes: frozenset[HandlingCode] = field(default_factory=frozenset)
+    codes: Annotated[frozenset[HandlingCode], AfterValidator(items(4))] = field(
+        default_factory=frozenset
+    )
     purposes: frozenset[Purpose] = field(default_factory=frozenset)
-    cases: tuple[str, ...] = ()
-    court: bool = False
-    forward: bool = False
-    export: bool = False
-    confidential_request: bool = False
-    conditions: tuple[str, ...] = ()
+    cases: Annotated[tuple[_Case, ...], AfterValidator(items(100))] = ()
+    court: StrictBool = False
+    forward: StrictBool = False
+    export: StrictBool = False
+    confidential_request: StrictBool = False
+    conditions: Annotated[tuple[_Condition, ...], AfterValidator(items(100))] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _all_on_the_wire(cls, value: object) -> object:
+        return require(value, _HANDLING_FIELDS)
 
     def __post_init__(self) -> None:
         if not NODE_ID.match(self.originator):
@@ -155,52 +179,28 @@ class Handling:
                 where="handling.conditions",
             )
 
+    @field_serializer("codes", "purposes")
+    def _sorted(self, value: frozenset[StrEnum]) -> list[str]:
+        """Sets travel sorted, so one handling has one canonical form (RFC 8785)."""
+        return sorted(v.value for v in value)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "originator": self.originator,
-            "level": self.level.value,
-            "codes": sorted(c.value for c in self.codes),
-            "purposes": sorted(p.value for p in self.purposes),
-            "cases": list(self.cases),
-            "court": self.court,
-            "forward": self.forward,
-            "export": self.export,
-            "confidential_request": self.confidential_request,
-            "conditions": list(self.conditions),
-        }
+        return to_wire(self)
+
+    def canonical_bytes(self) -> bytes:
+        """The handling's RFC 8785 bytes."""
+        return canonical_bytes(self)
 
     @classmethod
     def from_dict(cls, value: object, *, where: str = "handling") -> Handling:
-        obj = WireObject(
-            value,
-            where,
-            required=("originator", "level", "codes", "purposes", "cases", "court", "forward",
-                      "export", "confidential_request", "conditions"),
-        )  # fmt: skip
-        level = parse_enum(Confidentiality, obj.text("level"), obj.at("level"))
-        codes = frozenset(
-            parse_enum(HandlingCode, code, f"{obj.at('codes')}[{i}]")
-            for i, code in enumerate(obj.texts("codes", max_items=4))
-        )
-        purposes = frozenset(
-            parse_enum(Purpose, p, f"{obj.at('purposes')}[{i}]")
-            for i, p in enumerate(obj.texts("purposes", max_items=len(Purpose)))
-        )
-        return cls(
-            originator=obj.text("originator", pattern=NODE_ID),
-            level=level,
-            codes=codes,
-            purposes=purposes,
-            cases=obj.texts("cases", max_length=100),
-            court=obj.boolean("court"),
-            forward=obj.boolean("forward"),
-            export=obj.boolean("export"),
-            confidential_request=obj.boolean("confidential_request"),
-            conditions=obj.texts("conditions"),
-        )
+        return read_wire(cls, value, where)
 
 
-@dataclass(frozen=True, slots=True)
+_HANDLING_FIELDS = ("originator", "level", "codes", "purposes", "cases", "court", "forward",
+                    "export", "confidential_request", "conditions")  # fmt: skip
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class ConsentRecord:
     """The originator's signed answer to a consent request (46(19); Europol Reg. Art. 19).
 
@@ -213,7 +213,7 @@ class ConsentRecord:
     consent_message: str
     original_message: str
     granted_by: str
-    granted_at: datetime
+    granted_at: WireTime
     kind: ConsentKind
     use: Use | None = None
     recipient: str | None = None
@@ -228,18 +228,21 @@ class ConsentRecord:
         if self.kind is ConsentKind.FORWARD and self.recipient is None:
             raise InvalidInput("a consent to forward names the recipient", where="recipient")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "consent_message": self.consent_message,
-            "original_message": self.original_message,
-            "granted_by": self.granted_by,
-            "granted_at": format_time(self.granted_at),
-            "kind": self.kind.value,
-            "purpose": self.use.purpose.value if self.use else None,
-            "case": self.use.case if self.use else None,
-            "recipient": self.recipient,
-            "conditions": list(self.conditions),
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The use as its ``purpose`` and ``case``, as a consent answer carries them."""
+        body: dict[str, Any] = handler(self)
+        use = body.pop("use")
+        names = ("consent_message", "original_message", "granted_by", "granted_at", "kind")
+        return {n: body[n] for n in names} | {
+            "purpose": use["purpose"] if use else None,
+            "case": use["case"] if use else None,
+            "recipient": body["recipient"],
+            "conditions": body["conditions"],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_wire(self)
 
 
 def may_use(

@@ -22,31 +22,100 @@ means without reading prose:
 | ``status-inquiry``                 | requesting | 46(24)             | none                           |
 | ``status-answer``                  | requested  | 46(24)             | none                           |
 
-``Message.from_dict`` validates every field and names the one that is wrong; evidence is
-referred to by content hash (``EvidenceRef``), never embedded.
+Each payload is a declarative wire object (``exchange.wire``: a frozen pydantic dataclass
+whose annotated fields are the format). ``Message.from_dict`` reads the payload its ``type``
+names strictly and names the field that is wrong (``message.payload.measures[0]``); evidence
+is referred to by content hash (``EvidenceRef``), never embedded.
 """
 
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass as wire_dataclass
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
 from repatria.domain.language import parse_language
 from repatria.domain.lifecycle import RequestState, Side, TransitionName
 from repatria.domain.measure import Measure, parse_measure
 from repatria.domain.refusal import GROUND_ARTICLES, RefusalGround, parse_refusal_grounds
 from repatria.errors import InvalidInput
-from repatria.exchange.canonical import MESSAGE_ID, NODE_ID, WireObject, parse_enum
+from repatria.exchange.canonical import MESSAGE_ID, NODE_ID, canonical_json, parse_enum
 from repatria.exchange.handling import ConsentKind, ConsentRecord, Handling, Purpose, Use
+from repatria.exchange.wire import (
+    WIRE_CONFIG,
+    WireDate,
+    canonical_bytes,
+    domain_rule,
+    integer,
+    items,
+    on_the_wire,
+    read_wire,
+    refuse,
+    require,
+    text,
+    to_wire,
+)
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,99}$")
 _MEDIA = re.compile(r"^[a-z0-9.+-]+/[a-z0-9.+-]+$")
 _LONG = 20_000
+
+
+def _language(value: str, info: ValidationInfo) -> str:
+    return domain_rule(parse_language, value) if on_the_wire(info) else value
+
+
+def _measures(value: object, info: ValidationInfo) -> object:
+    if not on_the_wire(info) or not isinstance(value, list):
+        return value
+    return [
+        domain_rule(parse_measure, m, at=f"[{i}]") if isinstance(m, str) else m
+        for i, m in enumerate(value)
+    ]
+
+
+def _grounds(value: object, info: ValidationInfo) -> object:
+    """Refusal grounds through ``parse_refusal_grounds`` (46(21); 46(8): not bank secrecy)."""
+    if not on_the_wire(info) or not isinstance(value, list) or not value:
+        return value
+    if all(isinstance(g, str) for g in value):
+        return domain_rule(parse_refusal_grounds, value)
+    return value
+
+
+def _at_least_one(message: str) -> Any:
+    def check(value: tuple[object, ...], info: ValidationInfo) -> tuple[object, ...]:
+        if on_the_wire(info) and not value:
+            raise refuse(message)
+        return value
+
+    return AfterValidator(check)
+
+
+Reference = Annotated[StrictStr, AfterValidator(text(100, _REFERENCE))]
+"""A case or request reference, e.g. ``NG-2025-0042/1``."""
+MessageId = Annotated[StrictStr, AfterValidator(text(pattern=MESSAGE_ID))]
+LongText = Annotated[StrictStr, AfterValidator(text(_LONG))]
+Texts = Annotated[
+    tuple[Annotated[StrictStr, AfterValidator(text(2000))], ...], AfterValidator(items(100))
+]
+Grounds = Annotated[tuple[RefusalGround, ...], BeforeValidator(_grounds), AfterValidator(items(8))]
 
 
 class MessageType(StrEnum):
@@ -68,36 +137,33 @@ class MessageType(StrEnum):
     STATUS_ANSWER = "status-answer"
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class EvidenceRef:
     """An evidence item by content: SHA-256 of its plaintext, name, media type and size."""
 
-    sha256: str
-    name: str
-    media_type: str
-    size: int
+    sha256: MessageId
+    name: Annotated[StrictStr, AfterValidator(text())]
+    media_type: Annotated[StrictStr, AfterValidator(text(100, _MEDIA))]
+    size: Annotated[StrictInt, AfterValidator(integer())]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "sha256": self.sha256,
-            "name": self.name,
-            "media_type": self.media_type,
-            "size": self.size,
-        }
+        return to_wire(self)
+
+    def canonical_bytes(self) -> bytes:
+        return canonical_bytes(self)
 
     @classmethod
     def from_dict(cls, value: object, where: str) -> EvidenceRef:
-        obj = WireObject(value, where, ("sha256", "name", "media_type", "size"))
-        return cls(
-            sha256=obj.text("sha256", pattern=MESSAGE_ID),
-            name=obj.text("name"),
-            media_type=obj.text("media_type", max_length=100, pattern=_MEDIA),
-            size=obj.integer("size"),
-        )
+        return read_wire(cls, value, where)
 
 
-class Payload(ABC):
-    """Base of the payloads: each knows its wire type, sender side, article and transition."""
+Evidence = Annotated[tuple[EvidenceRef, ...], AfterValidator(items(1000))]
+
+
+class Payload:
+    """Base of the payloads: each knows its wire type, sender side, article and transition.
+
+    Subclasses are wire objects; ``to_dict`` is their JSON value (canonical once signed)."""
 
     TYPE: ClassVar[MessageType]
     SIDE: ClassVar[Side | None]
@@ -108,17 +174,16 @@ class Payload(ABC):
         """The lifecycle transition the receiving node records for this message."""
         return self.TRANSITION
 
-    @abstractmethod
     def to_dict(self) -> dict[str, Any]:
-        """The payload as its wire object (canonical JSON once signed)."""
+        """The payload as its wire object, fields without a value left out."""
+        return {k: v for k, v in to_wire(self).items() if v is not None}
 
-    @classmethod
-    @abstractmethod
-    def read(cls, obj: WireObject) -> Payload:
-        """Read and check the payload's wire object; raises ``InvalidInput`` naming the field."""
+    def canonical_bytes(self) -> bytes:
+        """The payload's RFC 8785 bytes."""
+        return canonical_json(self.to_dict())
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Request(Payload):
     """A request for assistance with the contents of 46(15) and a deadline with reasons."""
 
@@ -126,130 +191,69 @@ class Request(Payload):
     SIDE = Side.REQUESTING
     ARTICLE = "UNCAC 46(13)-(15)"
 
-    reference: str
-    measures: tuple[Measure, ...]
-    summary: str
-    purpose: str
-    language: str
-    confidential: bool
-    deadline: date | None = None
-    deadline_reason: str | None = None
-    attachments: tuple[EvidenceRef, ...] = ()
-    title: str | None = None
-    legal_basis: str | None = None
-    urgent: bool = False
+    reference: Reference
+    measures: Annotated[
+        tuple[Measure, ...],
+        BeforeValidator(_measures),
+        AfterValidator(items(len(Measure))),
+        _at_least_one("name at least one measure (UNCAC 46(3))"),
+    ]
+    summary: LongText
+    purpose: LongText
+    language: Annotated[StrictStr, AfterValidator(text(10)), AfterValidator(_language)]
+    confidential: StrictBool
+    deadline: WireDate | None = None
+    deadline_reason: Annotated[StrictStr, AfterValidator(text(2000))] | None = None
+    attachments: Evidence = ()
+    title: Annotated[StrictStr, AfterValidator(text(300))] | None = None
+    legal_basis: Annotated[StrictStr, AfterValidator(text(300))] | None = None
+    urgent: StrictBool = False
     document: dict[str, Any] | None = None
     """The structured request with every content of 46(15)-(16) (``drafting``), so the
     requested state reads exactly what the requesting state approved and signed."""
 
-    def to_dict(self) -> dict[str, Any]:
-        optional = {
-            "title": self.title,
-            "legal_basis": self.legal_basis,
-            "urgent": self.urgent or None,
-            "document": self.document,
-        }
-        return {
-            "reference": self.reference,
-            "measures": [m.value for m in self.measures],
-            "summary": self.summary,
-            "purpose": self.purpose,
-            "language": self.language,
-            "confidential": self.confidential,
-            "deadline": self.deadline.isoformat() if self.deadline else None,
-            "deadline_reason": self.deadline_reason,
-            "attachments": [a.to_dict() for a in self.attachments],
-        } | {k: v for k, v in optional.items() if v is not None}
-
+    @model_validator(mode="before")
     @classmethod
-    def read(cls, obj: WireObject) -> Request:
-        measures = tuple(
-            parse_measure(m, where=f"{obj.at('measures')}[{i}]")
-            for i, m in enumerate(obj.texts("measures", max_items=len(Measure)))
-        )
-        if not measures:
-            raise InvalidInput("name at least one measure (UNCAC 46(3))", where=obj.at("measures"))
-        deadline = _optional_date(obj, "deadline")
-        reason = obj.optional_text("deadline_reason", max_length=2000)
-        if deadline is not None and reason is None:
-            raise InvalidInput(
-                "a requested deadline needs its reasons (UNCAC 46(24))",
-                where=obj.at("deadline_reason"),
-            )
-        return cls(
-            reference=_reference(obj),
-            measures=measures,
-            summary=obj.text("summary", max_length=_LONG),
-            purpose=obj.text("purpose", max_length=_LONG),
-            language=parse_language(obj.text("language", max_length=10), where=obj.at("language")),
-            confidential=obj.boolean("confidential"),
-            deadline=deadline,
-            deadline_reason=reason,
-            attachments=_evidence(obj, "attachments"),
-            title=obj.optional_text("title", max_length=300),
-            legal_basis=obj.optional_text("legal_basis", max_length=300),
-            urgent=obj.boolean("urgent") if obj.has("urgent") else False,
-            document=_document(obj),
-        )
+    def _on_the_wire(cls, value: object) -> object:
+        return require(value, ("attachments",))
+
+    @model_validator(mode="after")
+    def _deadline_has_reasons(self, info: ValidationInfo) -> Request:
+        if on_the_wire(info) and self.deadline is not None and self.deadline_reason is None:
+            raise refuse("a requested deadline needs its reasons (UNCAC 46(24))",
+                         at=".deadline_reason")  # fmt: skip
+        return self
+
+    @field_serializer("urgent")
+    def _urgent(self, urgent: bool) -> bool | None:
+        """Only an urgent request says so, so older requests keep their bytes."""
+        return urgent or None
 
 
-def _document(obj: WireObject) -> dict[str, Any] | None:
-    value = obj.raw("document")
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise InvalidInput(
-            f"expected the request document as a JSON object, found {type(value).__name__}",
-            where=obj.at("document"),
-        )
-    return value
-
-
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Acknowledgement(Payload):
     TYPE = MessageType.ACKNOWLEDGEMENT
     SIDE = Side.REQUESTED
     ARTICLE = "UNCAC 46(13)"
     TRANSITION = TransitionName.ACKNOWLEDGE
 
-    reference: str
-    their_reference: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "their_reference": self.their_reference}
-
-    @classmethod
-    def read(cls, obj: WireObject) -> Acknowledgement:
-        return cls(
-            _reference(obj),
-            obj.optional_text("their_reference", max_length=100, pattern=_REFERENCE),
-        )
+    reference: Reference
+    their_reference: Reference | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class AdditionalInformationRequest(Payload):
     TYPE = MessageType.ADDITIONAL_INFORMATION_REQUEST
     SIDE = Side.REQUESTED
     ARTICLE = "UNCAC 46(16)"
     TRANSITION = TransitionName.REQUEST_ADDITIONAL_INFORMATION
 
-    reference: str
-    questions: tuple[str, ...]
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "questions": list(self.questions),
-                "reason": self.reason}  # fmt: skip
-
-    @classmethod
-    def read(cls, obj: WireObject) -> AdditionalInformationRequest:
-        questions = obj.texts("questions")
-        if not questions:
-            raise InvalidInput("ask at least one question", where=obj.at("questions"))
-        return cls(_reference(obj), questions, obj.text("reason", max_length=_LONG))
+    reference: Reference
+    questions: Annotated[Texts, _at_least_one("ask at least one question")]
+    reason: LongText
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class AdditionalInformation(Payload):
     """The requesting state's reply to a request for additional information."""
 
@@ -258,22 +262,14 @@ class AdditionalInformation(Payload):
     ARTICLE = "UNCAC 46(16)"
     TRANSITION = TransitionName.PROVIDE_ADDITIONAL_INFORMATION
 
-    reference: str
-    answers: str
-    attachments: tuple[EvidenceRef, ...] = ()
+    reference: Reference
+    answers: LongText
+    attachments: Evidence = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "answers": self.answers,
-            "attachments": [a.to_dict() for a in self.attachments],
-        }
-
+    @model_validator(mode="before")
     @classmethod
-    def read(cls, obj: WireObject) -> AdditionalInformation:
-        return cls(
-            _reference(obj), obj.text("answers", max_length=_LONG), _evidence(obj, "attachments")
-        )
+    def _on_the_wire(cls, value: object) -> object:
+        return require(value, ("attachments",))
 
 
 class Intention(StrEnum):
@@ -281,7 +277,7 @@ class Intention(StrEnum):
     POSTPONEMENT = "postponement"
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Consultation(Payload):
     """46(26): before refusing or postponing, ask whether assistance can go ahead on
     conditions."""
@@ -291,40 +287,31 @@ class Consultation(Payload):
     ARTICLE = "UNCAC 46(26)"
     TRANSITION = TransitionName.OPEN_CONSULTATION
 
-    reference: str
+    reference: Reference
     intended: Intention
-    reason: str
+    reason: LongText
     grounds: tuple[RefusalGround, ...] = ()
-    conditions: tuple[str, ...] = ()
+    conditions: Texts = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "intended": self.intended.value,
-            "reason": self.reason,
-            "grounds": [g.value for g in self.grounds],
-            "conditions": list(self.conditions),
-        }
-
+    @model_validator(mode="before")
     @classmethod
-    def read(cls, obj: WireObject) -> Consultation:
-        intended = parse_enum(Intention, obj.raw("intended"), obj.at("intended"))
-        raw_grounds = obj.texts("grounds", max_items=8)
-        grounds: tuple[RefusalGround, ...] = ()
-        if intended is Intention.REFUSAL:
-            grounds = tuple(parse_refusal_grounds(raw_grounds, where=obj.at("grounds")))
-        elif raw_grounds:
-            raise InvalidInput("grounds belong to an intended refusal", where=obj.at("grounds"))
-        return cls(
-            _reference(obj),
-            intended,
-            obj.text("reason", max_length=_LONG),
-            grounds,
-            obj.texts("conditions"),
-        )
+    def _on_the_wire(cls, value: object) -> object:
+        """Grounds belong to an intended refusal, and are read as a refusal's are."""
+        value = require(value, ("grounds", "conditions"))
+        if not isinstance(value, dict) or not isinstance(value.get("grounds"), list):
+            return value
+        if len(value["grounds"]) > 8:
+            raise refuse(f"list has {len(value['grounds'])} items, at most 8", at=".grounds")
+        if value.get("intended") == Intention.REFUSAL.value:
+            return value | {
+                "grounds": domain_rule(parse_refusal_grounds, value["grounds"], at=".grounds")
+            }
+        if value["grounds"]:
+            raise refuse("grounds belong to an intended refusal", at=".grounds")
+        return value
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class ConsultationAnswer(Payload):
     """The requesting state accepts or declines the conditions offered (46(26))."""
 
@@ -332,10 +319,10 @@ class ConsultationAnswer(Payload):
     SIDE = Side.REQUESTING
     ARTICLE = "UNCAC 46(26)"
 
-    reference: str
-    consultation: str
-    accepted: bool
-    note: str | None = None
+    reference: Reference
+    consultation: MessageId
+    accepted: StrictBool
+    note: LongText | None = None
 
     def implied_transition(self) -> TransitionName | None:
         """None: the answer is recorded, and the requested state's central authority then
@@ -343,65 +330,36 @@ class ConsultationAnswer(Payload):
         Agreeing is its decision under 46(26), not an automatic effect of the answer."""
         return None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "consultation": self.consultation,
-                "accepted": self.accepted, "note": self.note}  # fmt: skip
 
-    @classmethod
-    def read(cls, obj: WireObject) -> ConsultationAnswer:
-        return cls(
-            _reference(obj),
-            obj.text("consultation", pattern=MESSAGE_ID),
-            obj.boolean("accepted"),
-            obj.optional_text("note", max_length=_LONG),
-        )
-
-
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Postponement(Payload):
     TYPE = MessageType.POSTPONEMENT
     SIDE = Side.REQUESTED
     ARTICLE = "UNCAC 46(25)"
     TRANSITION = TransitionName.POSTPONE
 
-    reference: str
-    reason: str
-    until: date | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "reason": self.reason,
-                "until": self.until.isoformat() if self.until else None}  # fmt: skip
-
-    @classmethod
-    def read(cls, obj: WireObject) -> Postponement:
-        return cls(
-            _reference(obj), obj.text("reason", max_length=_LONG), _optional_date(obj, "until")
-        )
+    reference: Reference
+    reason: LongText
+    until: WireDate | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class _Execution(Payload):
-    reference: str
-    evidence: tuple[EvidenceRef, ...]
-    note: str | None = None
+    reference: Reference
+    evidence: Evidence
+    note: LongText | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "evidence": [e.to_dict() for e in self.evidence],
-                "note": self.note}  # fmt: skip
-
-    @classmethod
-    def read(cls, obj: WireObject) -> _Execution:
-        evidence = _evidence(obj, "evidence")
-        note = obj.optional_text("note", max_length=_LONG)
-        if not evidence and note is None:
-            raise InvalidInput(
+    @model_validator(mode="after")
+    def _says_what_was_done(self, info: ValidationInfo) -> _Execution:
+        if on_the_wire(info) and not self.evidence and self.note is None:
+            raise refuse(
                 "an execution report carries evidence references or a note saying what was done",
-                where=obj.at("evidence"),
+                at=".evidence",
             )
-        return cls(_reference(obj), evidence, note)
+        return self
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class PartialExecution(_Execution):
     TYPE = MessageType.PARTIAL_EXECUTION
     SIDE = Side.REQUESTED
@@ -409,7 +367,7 @@ class PartialExecution(_Execution):
     TRANSITION = TransitionName.EXECUTE_PARTIALLY
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class FinalExecution(_Execution):
     TYPE = MessageType.FINAL_EXECUTION
     SIDE = Side.REQUESTED
@@ -417,7 +375,7 @@ class FinalExecution(_Execution):
     TRANSITION = TransitionName.COMPLETE_EXECUTION
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Refusal(Payload):
     """A refusal on grounds of 46(21)(a)-(d), with reasons (46(23)), after the consultation
     of 46(26), which it names."""
@@ -427,50 +385,27 @@ class Refusal(Payload):
     ARTICLE = "UNCAC 46(21), 46(23), 46(26)"
     TRANSITION = TransitionName.REFUSE
 
-    reference: str
-    grounds: tuple[RefusalGround, ...]
-    reasons: str
-    consultation: str
+    reference: Reference
+    grounds: Annotated[
+        Grounds, _at_least_one("a refusal must name at least one ground of UNCAC 46(21)(a)-(d)")
+    ]
+    reasons: LongText
+    consultation: MessageId
 
     @property
     def articles(self) -> tuple[str, ...]:
         return tuple(GROUND_ARTICLES[g] for g in self.grounds)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "grounds": [g.value for g in self.grounds],
-            "reasons": self.reasons,
-            "consultation": self.consultation,
-        }
 
-    @classmethod
-    def read(cls, obj: WireObject) -> Refusal:
-        grounds = parse_refusal_grounds(obj.texts("grounds", max_items=8), where=obj.at("grounds"))
-        return cls(
-            _reference(obj),
-            tuple(grounds),
-            obj.text("reasons", max_length=_LONG),
-            obj.text("consultation", pattern=MESSAGE_ID),
-        )
-
-
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class Withdrawal(Payload):
     TYPE = MessageType.WITHDRAWAL
     SIDE = Side.REQUESTING
     ARTICLE = "UNCAC 46(24)"
     TRANSITION = TransitionName.WITHDRAW
 
-    reference: str
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "reason": self.reason}
-
-    @classmethod
-    def read(cls, obj: WireObject) -> Withdrawal:
-        return cls(_reference(obj), obj.text("reason", max_length=_LONG))
+    reference: Reference
+    reason: LongText
 
 
 class SpontaneousBasis(StrEnum):
@@ -478,7 +413,7 @@ class SpontaneousBasis(StrEnum):
     PROCEEDS = "56"
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class SpontaneousInformation(Payload):
     """Information sent without a request (46(4); on proceeds of offences, 56); the
     restrictions travel in the message's handling."""
@@ -488,23 +423,54 @@ class SpontaneousInformation(Payload):
     ARTICLE = "UNCAC 46(4)-(5), 56"
 
     basis: SpontaneousBasis
-    summary: str
-    items: tuple[EvidenceRef, ...] = ()
+    summary: LongText
+    items: Evidence = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"basis": self.basis.value, "summary": self.summary,
-                "items": [i.to_dict() for i in self.items]}  # fmt: skip
-
+    @model_validator(mode="before")
     @classmethod
-    def read(cls, obj: WireObject) -> SpontaneousInformation:
-        return cls(
-            parse_enum(SpontaneousBasis, obj.raw("basis"), obj.at("basis")),
-            obj.text("summary", max_length=_LONG),
-            _evidence(obj, "items"),
-        )
+    def _on_the_wire(cls, value: object) -> object:
+        return require(value, ("items",))
 
 
-@dataclass(frozen=True, slots=True)
+def _read_grant(value: object) -> object:
+    """The wire's flat ``kind``/``purpose``/``case``/``recipient`` as ``use`` and
+    ``recipient``: purpose and case only for a consent to another use, the recipient only
+    for a consent to forward (46(19); SIENA H2)."""
+    if not isinstance(value, dict):
+        return value
+    value = dict(value)
+    kind = value.get("kind")
+    purpose, case = value.pop("purpose", None), value.pop("case", None)
+    if kind == ConsentKind.USE.value:
+        try:
+            chosen = parse_enum(Purpose, purpose, "")
+        except InvalidInput as exc:
+            raise refuse(exc.message, at=".purpose") from None
+        if not isinstance(case, str) or not _REFERENCE.match(case):
+            raise refuse(f"{case!r} does not match {_REFERENCE.pattern}", at=".case")
+        value["use"] = Use(chosen, case)
+    elif purpose is not None or case is not None:
+        raise refuse(f"purpose and case belong to a consent of kind use, not {kind}",
+                     at=".purpose")  # fmt: skip
+    if kind == ConsentKind.FORWARD.value:
+        recipient = value.get("recipient")
+        if not isinstance(recipient, str) or not NODE_ID.match(recipient):
+            raise refuse(f"{recipient!r} does not match {NODE_ID.pattern}", at=".recipient")
+    elif value.get("recipient") is not None:
+        raise refuse(f"recipient belongs to a consent of kind forward, not {kind}",
+                     at=".recipient")  # fmt: skip
+    return value
+
+
+def _grant_dict(data: dict[str, Any]) -> dict[str, Any]:
+    use = data.pop("use", None)
+    return data | {
+        "purpose": use["purpose"] if use else None,
+        "case": use["case"] if use else None,
+    }
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class ConsentRequest(Payload):
     """Ask the originator's prior consent to another use, to forwarding, or to export
     (46(19); SIENA H1/H2; Europol Reg. Art. 19)."""
@@ -513,29 +479,23 @@ class ConsentRequest(Payload):
     SIDE = None
     ARTICLE = "UNCAC 46(19)"
 
-    original_message: str
+    original_message: MessageId
     kind: ConsentKind
-    reason: str
+    reason: LongText
     use: Use | None = None
     recipient: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"original_message": self.original_message, "reason": self.reason,
-                **_grant_dict(self.kind, self.use, self.recipient)}  # fmt: skip
-
+    @model_validator(mode="before")
     @classmethod
-    def read(cls, obj: WireObject) -> ConsentRequest:
-        kind, use, recipient = _read_grant(obj)
-        return cls(
-            obj.text("original_message", pattern=MESSAGE_ID),
-            kind,
-            obj.text("reason", max_length=_LONG),
-            use,
-            recipient,
-        )
+    def _on_the_wire(cls, value: object) -> object:
+        return _read_grant(value)
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _grant_dict(handler(self))
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class ConsentAnswer(Payload):
     """The originator's answer; a granted answer, once verified, is a ``ConsentRecord``."""
 
@@ -543,35 +503,22 @@ class ConsentAnswer(Payload):
     SIDE = None
     ARTICLE = "UNCAC 46(19)"
 
-    consent_request: str
-    original_message: str
-    granted: bool
+    consent_request: MessageId
+    original_message: MessageId
+    granted: StrictBool
     kind: ConsentKind
     use: Use | None = None
     recipient: str | None = None
-    conditions: tuple[str, ...] = ()
+    conditions: Texts = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "consent_request": self.consent_request,
-            "original_message": self.original_message,
-            "granted": self.granted,
-            "conditions": list(self.conditions),
-            **_grant_dict(self.kind, self.use, self.recipient),
-        }
-
+    @model_validator(mode="before")
     @classmethod
-    def read(cls, obj: WireObject) -> ConsentAnswer:
-        kind, use, recipient = _read_grant(obj)
-        return cls(
-            obj.text("consent_request", pattern=MESSAGE_ID),
-            obj.text("original_message", pattern=MESSAGE_ID),
-            obj.boolean("granted"),
-            kind,
-            use,
-            recipient,
-            obj.texts("conditions"),
-        )
+    def _on_the_wire(cls, value: object) -> object:
+        return _read_grant(require(value, ("conditions",)))
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _grant_dict(handler(self))
 
     def record(self, message_id: str, sender: str, sent_at: datetime) -> ConsentRecord | None:
         """The consent record this answer makes, given the verified envelope's id, sender and
@@ -590,24 +537,17 @@ class ConsentAnswer(Payload):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class StatusInquiry(Payload):
     TYPE = MessageType.STATUS_INQUIRY
     SIDE = Side.REQUESTING
     ARTICLE = "UNCAC 46(24)"
 
-    reference: str
-    question: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "question": self.question}
-
-    @classmethod
-    def read(cls, obj: WireObject) -> StatusInquiry:
-        return cls(_reference(obj), obj.optional_text("question", max_length=_LONG))
+    reference: Reference
+    question: LongText | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class StatusAnswer(Payload):
     """46(24): the requested state must answer reasonable inquiries on status and progress."""
 
@@ -615,29 +555,10 @@ class StatusAnswer(Payload):
     SIDE = Side.REQUESTED
     ARTICLE = "UNCAC 46(24)"
 
-    reference: str
+    reference: Reference
     state: RequestState
-    note: str | None = None
-    expected_completion: date | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "state": self.state.value,
-            "note": self.note,
-            "expected_completion": self.expected_completion.isoformat()
-            if self.expected_completion
-            else None,
-        }
-
-    @classmethod
-    def read(cls, obj: WireObject) -> StatusAnswer:
-        return cls(
-            _reference(obj),
-            parse_enum(RequestState, obj.raw("state"), obj.at("state")),
-            obj.optional_text("note", max_length=_LONG),
-            _optional_date(obj, "expected_completion"),
-        )
+    note: LongText | None = None
+    expected_completion: WireDate | None = None
 
 
 PAYLOADS: dict[MessageType, type[Payload]] = {
@@ -650,42 +571,14 @@ PAYLOADS: dict[MessageType, type[Payload]] = {
     )
 }  # fmt: skip
 
-_FIELDS: dict[MessageType, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    MessageType.REQUEST: (
-        ("reference", "measures", "summary", "purpose", "language", "confidential",
-         "attachments"),
-        ("deadline", "deadline_reason", "title", "legal_basis", "urgent", "document"),
-    ),
-    MessageType.ACKNOWLEDGEMENT: (("reference",), ("their_reference",)),
-    MessageType.ADDITIONAL_INFORMATION_REQUEST: (("reference", "questions", "reason"), ()),
-    MessageType.ADDITIONAL_INFORMATION: (("reference", "answers", "attachments"), ()),
-    MessageType.CONSULTATION: (
-        ("reference", "intended", "reason", "grounds", "conditions"), (),
-    ),
-    MessageType.CONSULTATION_ANSWER: (("reference", "consultation", "accepted"), ("note",)),
-    MessageType.POSTPONEMENT: (("reference", "reason"), ("until",)),
-    MessageType.PARTIAL_EXECUTION: (("reference", "evidence"), ("note",)),
-    MessageType.FINAL_EXECUTION: (("reference", "evidence"), ("note",)),
-    MessageType.REFUSAL: (("reference", "grounds", "reasons", "consultation"), ()),
-    MessageType.WITHDRAWAL: (("reference", "reason"), ()),
-    MessageType.SPONTANEOUS_INFORMATION: (("basis", "summary", "items"), ()),
-    MessageType.CONSENT_REQUEST: (
-        ("original_message", "kind", "reason"), ("purpose", "case", "recipient"),
-    ),
-    MessageType.CONSENT_ANSWER: (
-        ("consent_request", "original_message", "granted", "kind", "conditions"),
-        ("purpose", "case", "recipient"),
-    ),
-    MessageType.STATUS_INQUIRY: (("reference",), ("question",)),
-    MessageType.STATUS_ANSWER: (("reference", "state"), ("note", "expected_completion")),
-}  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class Message:
     """What a sender says: the payload, the case it belongs to and how it must be handled.
 
     ``case`` is the sender's case reference; ``in_reply_to`` the id of the message answered.
+    The wire object is ``{"case", "handling", "in_reply_to", "payload", "type"}``, where
+    ``type`` says which payload class reads ``payload``.
     """
 
     payload: Payload
@@ -707,76 +600,36 @@ class Message:
         return self.payload.implied_transition()
 
     def to_dict(self) -> dict[str, Any]:
-        payload = {k: v for k, v in self.payload.to_dict().items() if v is not None}
         return {
             "type": self.type.value,
             "case": self.case,
             "handling": self.handling.to_dict(),
             "in_reply_to": self.in_reply_to,
-            "payload": payload,
+            "payload": self.payload.to_dict(),
         }
+
+    def canonical_bytes(self) -> bytes:
+        """The message's RFC 8785 bytes, as they sit in the signed content."""
+        return canonical_json(self.to_dict())
 
     @classmethod
     def from_dict(cls, value: object, where: str = "message") -> Message:
-        obj = WireObject(value, where, ("type", "case", "handling", "payload"), ("in_reply_to",))
-        kind = parse_enum(MessageType, obj.raw("type"), obj.at("type"))
-        required, optional = _FIELDS[kind]
-        payload = PAYLOADS[kind].read(WireObject(obj.raw("payload"), obj.at("payload"),
-                                                 required, optional))  # fmt: skip
+        envelope = read_wire(_MessageFields, value, where)
+        kind = parse_enum(MessageType, envelope.type, f"{where}.type")
         return cls(
-            payload=payload,
-            case=obj.text("case", max_length=100, pattern=_REFERENCE),
-            handling=Handling.from_dict(obj.raw("handling"), where=obj.at("handling")),
-            in_reply_to=obj.optional_text("in_reply_to", max_length=64, pattern=MESSAGE_ID),
+            payload=read_wire(PAYLOADS[kind], envelope.payload, f"{where}.payload"),
+            case=envelope.case,
+            handling=Handling.from_dict(envelope.handling, where=f"{where}.handling"),
+            in_reply_to=envelope.in_reply_to,
         )
 
 
-def _reference(obj: WireObject) -> str:
-    return obj.text("reference", max_length=100, pattern=_REFERENCE)
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _MessageFields:
+    """The outer fields of a message, before ``type`` picks the payload's class."""
 
-
-def _evidence(obj: WireObject, name: str) -> tuple[EvidenceRef, ...]:
-    return tuple(
-        EvidenceRef.from_dict(v, f"{obj.at(name)}[{i}]") for i, v in enumerate(obj.list(name))
-    )
-
-
-def _optional_date(obj: WireObject, name: str) -> date | None:
-    value = obj.raw(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise InvalidInput(f"expected a date like 2025-01-31, found {value!r}", where=obj.at(name))
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a real date", where=obj.at(name)) from None
-
-
-def _grant_dict(kind: ConsentKind, use: Use | None, recipient: str | None) -> dict[str, Any]:
-    return {
-        "kind": kind.value,
-        "purpose": use.purpose.value if use else None,
-        "case": use.case if use else None,
-        "recipient": recipient,
-    }
-
-
-def _read_grant(obj: WireObject) -> tuple[ConsentKind, Use | None, str | None]:
-    kind = parse_enum(ConsentKind, obj.raw("kind"), obj.at("kind"))
-    use = None
-    if kind is ConsentKind.USE:
-        use = Use(
-            parse_enum(Purpose, obj.raw("purpose"), obj.at("purpose")),
-            obj.text("case", max_length=100, pattern=_REFERENCE),
-        )
-    elif obj.has("purpose") or obj.has("case"):
-        raise InvalidInput(f"purpose and case belong to a consent of kind use, not {kind.value}",
-                           where=obj.at("purpose"))  # fmt: skip
-    recipient = None
-    if kind is ConsentKind.FORWARD:
-        recipient = obj.text("recipient", max_length=64, pattern=NODE_ID)
-    elif obj.has("recipient"):
-        raise InvalidInput(f"recipient belongs to a consent of kind forward, not {kind.value}",
-                           where=obj.at("recipient"))  # fmt: skip
-    return kind, use, recipient
+    type: object
+    case: Reference
+    handling: object
+    payload: object
+    in_reply_to: Annotated[StrictStr, AfterValidator(text(64, MESSAGE_ID))] | None = None

@@ -30,25 +30,49 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pydantic import (
+    AfterValidator,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    model_serializer,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass as wire_dataclass
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
 from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput, VerificationFailed
 from repatria.exchange.canonical import (
     MESSAGE_ID,
     NODE_ID,
-    WireObject,
     canonical_json,
     format_time,
     parse_canonical,
-    parse_enum,
 )
 from repatria.exchange.directory import KeyUse, make_key_id
 from repatria.exchange.rejection import Reason, Rejected
+from repatria.exchange.wire import (
+    WIRE_CONFIG,
+    Base64,
+    Key32,
+    Signature,
+    WireTime,
+    fixed_format,
+    integer,
+    items,
+    on_the_wire,
+    read_wire,
+    refuse,
+    text,
+    to_wire,
+)
 from repatria.ledger.checkpoint import Checkpoint, verify_note
 from repatria.ledger.entry import commitment, parse_leaf
 from repatria.ledger.merkle import verify_inclusion
@@ -67,43 +91,93 @@ class ReceiptStatus(StrEnum):
     DUPLICATE = "duplicate"
 
 
-@dataclass(frozen=True, slots=True)
+_NodeId = Annotated[StrictStr, AfterValidator(text(64, NODE_ID))]
+_Digest = Annotated[StrictStr, AfterValidator(text(pattern=MESSAGE_ID))]
+_KeyId = Annotated[StrictStr, AfterValidator(text(64))]
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class LogEvidence:
     """Where the message sits in the receiver's log, and what the leaf commits to."""
 
-    leaf: bytes
-    leaf_index: int
-    proof: tuple[bytes, ...]
-    checkpoint: str
-    event: bytes
-    nonce: bytes
+    leaf: Base64
+    leaf_index: Annotated[StrictInt, AfterValidator(integer()), Field(alias="index")]
+    proof: Annotated[tuple[Key32, ...], AfterValidator(items(64))]
+    checkpoint: Annotated[StrictStr, AfterValidator(text(100_000))]
+    event: Base64
+    nonce: Key32
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "leaf": _b64(self.leaf),
-            "index": self.leaf_index,
-            "proof": [_b64(h) for h in self.proof],
-            "checkpoint": self.checkpoint,
-            "event": _b64(self.event),
-            "nonce": _b64(self.nonce),
-        }
+        return to_wire(self)
 
     @classmethod
     def from_dict(cls, value: object, where: str) -> LogEvidence:
-        obj = WireObject(value, where, ("leaf", "index", "proof", "checkpoint", "event", "nonce"))
-        proof = []
-        for i, item in enumerate(obj.list("proof", max_items=64)):
-            if not isinstance(item, str):
-                raise InvalidInput("expected base64 text", where=f"{obj.at('proof')}[{i}]")
-            proof.append(WireObject({"h": item}, obj.at("proof"), ("h",)).base64("h", size=32))
-        return cls(
-            leaf=obj.base64("leaf"),
-            leaf_index=obj.integer("index"),
-            proof=tuple(proof),
-            checkpoint=obj.text("checkpoint", max_length=100_000),
-            event=obj.base64("event"),
-            nonce=obj.base64("nonce", size=32),
-        )
+        return read_wire(cls, value, where)
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class ReceiptBody:
+    """The signed part of a receipt (``{"receipt": <this>, "signature": ...}``)."""
+
+    message_id: Annotated[_Digest, Field(alias="message")]
+    envelope_digest: Annotated[_Digest, Field(alias="envelope")]
+    sender: _NodeId
+    receiver: _NodeId
+    received_at: WireTime
+    status: ReceiptStatus
+    accepted_at: WireTime
+    signer_key: _KeyId
+    log: LogEvidence
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format(cls, value: object) -> object:
+        return fixed_format(value, RECEIPT_FORMAT)
+
+    @model_validator(mode="after")
+    def _status_fits_the_times(self, info: ValidationInfo) -> ReceiptBody:
+        """Equal times for a first acceptance, an earlier acceptance for a duplicate."""
+        accepted, received = self.accepted_at, self.received_at
+        if on_the_wire(info) and (
+            (self.status is ReceiptStatus.ACCEPTED and accepted != received) or accepted > received
+        ):
+            raise refuse(
+                f"status {self.status.value} does not fit accepted_at {format_time(accepted)} "
+                f"and received_at {format_time(received)} (equal for a first acceptance, not "
+                "later for a duplicate)",
+                at=".status",
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _with_format(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        return {"format": RECEIPT_FORMAT} | body
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class NegativeReceiptBody:
+    """The signed part of a negative receipt; ``message`` is left out when unknown."""
+
+    issuer: _NodeId
+    envelope_digest: Annotated[_Digest, Field(alias="envelope")]
+    sender: _NodeId
+    receiver: _NodeId
+    at: WireTime
+    reason: Reason
+    detail: Annotated[StrictStr, AfterValidator(text(2000))]
+    signer_key: _KeyId
+    message_id: Annotated[_Digest | None, Field(alias="message")] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format(cls, value: object) -> object:
+        return fixed_format(value, NEGATIVE_FORMAT)
+
+    @model_serializer(mode="wrap")
+    def _with_format(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        return {"format": NEGATIVE_FORMAT} | {k: v for k, v in body.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,18 +236,19 @@ def sign_receipt(
     The status is stated, not inferred from the times, so a retry within the same second as
     the first acceptance is still marked a duplicate."""
     status = ReceiptStatus.DUPLICATE if duplicate else ReceiptStatus.ACCEPTED
-    body = {
-        "format": RECEIPT_FORMAT,
-        "message": message_id,
-        "envelope": envelope_digest,
-        "sender": sender,
-        "receiver": receiver,
-        "received_at": format_time(received_at),
-        "status": status.value,
-        "accepted_at": format_time(accepted_at),
-        "signer_key": make_key_id(KeyUse.SIGNING, _raw(receiver_key.public_key())),
-        "log": log.to_dict(),
-    }
+    body = to_wire(
+        ReceiptBody(
+            message_id=message_id,
+            envelope_digest=envelope_digest,
+            sender=sender,
+            receiver=receiver,
+            received_at=received_at,
+            status=status,
+            accepted_at=accepted_at,
+            signer_key=make_key_id(KeyUse.SIGNING, _raw(receiver_key.public_key())),
+            log=log,
+        )
+    )
     data = _sign("receipt", body, RECEIPT_CONTEXT, receiver_key)
     _read_receipt(data)  # what we sign must parse: never hand out an unreadable receipt
     return data
@@ -216,19 +291,19 @@ def sign_negative_receipt(
 ) -> bytes:
     """Signed negative evidence by ``issuer``: the receiver refusing an envelope, or the sender
     recording that delivery failed (``Reason.NOT_DELIVERED``)."""
-    body = {
-        "format": NEGATIVE_FORMAT,
-        "issuer": issuer,
-        "envelope": envelope_digest,
-        "message": message_id,
-        "sender": sender,
-        "receiver": receiver,
-        "at": format_time(at),
-        "reason": reason.value,
-        "detail": detail,
-        "signer_key": make_key_id(KeyUse.SIGNING, _raw(issuer_key.public_key())),
-    }
-    body = {k: v for k, v in body.items() if v is not None}
+    body = to_wire(
+        NegativeReceiptBody(
+            issuer=issuer,
+            envelope_digest=envelope_digest,
+            message_id=message_id,
+            sender=sender,
+            receiver=receiver,
+            at=at,
+            reason=reason,
+            detail=detail,
+            signer_key=make_key_id(KeyUse.SIGNING, _raw(issuer_key.public_key())),
+        )
+    )
     data = _sign("negative_receipt", body, NEGATIVE_CONTEXT, issuer_key)
     _read_negative(data, body)
     return data
@@ -253,63 +328,38 @@ def verify_negative_receipt(
 def _read_receipt(data: bytes, body: dict[str, Any] | None = None) -> Receipt:
     if body is None:
         body = parse_canonical(data, where="receipt")["receipt"]
-    obj = WireObject(
-        body, "receipt",
-        ("format", "message", "envelope", "sender", "receiver", "received_at", "status",
-         "accepted_at", "signer_key", "log"),
-    )  # fmt: skip
-    if obj.raw("format") != RECEIPT_FORMAT:
-        raise InvalidInput(f"format {obj.raw('format')!r} is not {RECEIPT_FORMAT!r}",
-                           where=obj.at("format"))  # fmt: skip
-    status = parse_enum(ReceiptStatus, obj.raw("status"), obj.at("status"))
-    received, accepted = obj.time("received_at"), obj.time("accepted_at")
-    if (status is ReceiptStatus.ACCEPTED and accepted != received) or accepted > received:
-        raise InvalidInput(
-            f"status {status.value} does not fit accepted_at {format_time(accepted)} and "
-            f"received_at {format_time(received)} (equal for a first acceptance, not later for "
-            "a duplicate)",
-            where=obj.at("status"),
-        )
-    log = LogEvidence.from_dict(obj.raw("log"), obj.at("log"))
+    read = read_wire(ReceiptBody, body, "receipt")
     try:
-        checkpoint = Checkpoint.from_text(SignedNote.from_text(log.checkpoint).text)
+        checkpoint = Checkpoint.from_text(SignedNote.from_text(read.log.checkpoint).text)
     except InvalidInput as exc:
         raise InvalidInput(f"checkpoint: {exc.message}", where="receipt.log.checkpoint") from None
     return Receipt(
-        message_id=obj.text("message", pattern=MESSAGE_ID),
-        envelope_digest=obj.text("envelope", pattern=MESSAGE_ID),
-        sender=obj.text("sender", max_length=64, pattern=NODE_ID),
-        receiver=obj.text("receiver", max_length=64, pattern=NODE_ID),
-        received_at=received,
-        status=status,
-        accepted_at=accepted,
-        signer_key=obj.text("signer_key", max_length=64),
-        log=log,
+        message_id=read.message_id,
+        envelope_digest=read.envelope_digest,
+        sender=read.sender,
+        receiver=read.receiver,
+        received_at=read.received_at,
+        status=read.status,
+        accepted_at=read.accepted_at,
+        signer_key=read.signer_key,
+        log=read.log,
         checkpoint=checkpoint,
         data=bytes(data),
     )
 
 
 def _read_negative(data: bytes, body: dict[str, Any]) -> NegativeReceipt:
-    obj = WireObject(
-        body, "negative_receipt",
-        ("format", "issuer", "envelope", "sender", "receiver", "at", "reason", "detail",
-         "signer_key"),
-        ("message",),
-    )  # fmt: skip
-    if obj.raw("format") != NEGATIVE_FORMAT:
-        raise InvalidInput(f"format {obj.raw('format')!r} is not {NEGATIVE_FORMAT!r}",
-                           where=obj.at("format"))  # fmt: skip
+    read = read_wire(NegativeReceiptBody, body, "negative_receipt")
     return NegativeReceipt(
-        issuer=obj.text("issuer", max_length=64, pattern=NODE_ID),
-        envelope_digest=obj.text("envelope", pattern=MESSAGE_ID),
-        message_id=obj.optional_text("message", pattern=MESSAGE_ID),
-        sender=obj.text("sender", max_length=64, pattern=NODE_ID),
-        receiver=obj.text("receiver", max_length=64, pattern=NODE_ID),
-        at=obj.time("at"),
-        reason=parse_enum(Reason, obj.raw("reason"), obj.at("reason")),
-        detail=obj.text("detail", max_length=2000),
-        signer_key=obj.text("signer_key", max_length=64),
+        issuer=read.issuer,
+        envelope_digest=read.envelope_digest,
+        message_id=read.message_id,
+        sender=read.sender,
+        receiver=read.receiver,
+        at=read.at,
+        reason=read.reason,
+        detail=read.detail,
+        signer_key=read.signer_key,
         data=bytes(data),
     )
 
@@ -371,25 +421,50 @@ def _sign(kind: str, body: dict[str, Any], context: bytes, key: Ed25519PrivateKe
 def _verified_body(
     data: bytes, kind: str, context: bytes, public_key: Ed25519PublicKey
 ) -> dict[str, Any]:
-    outer = WireObject(parse_canonical(data, where=kind), kind, (kind, "signature"))
-    sig = outer.object("signature", ("key", "value"))
-    body = outer.object(kind, ("signer_key",), _ALL_FIELDS)
+    value = parse_canonical(data, where=kind)
+    outer: _SignedReceipt | _SignedNegativeReceipt = (
+        read_wire(_SignedReceipt, value, kind)
+        if kind == "receipt"
+        else read_wire(_SignedNegativeReceipt, value, kind)
+    )
+    body, signature = outer.body, outer.signature
+    if "signer_key" not in body:
+        raise InvalidInput("missing field(s): signer_key", where=kind)
+    unknown = sorted(set(body) - {"signer_key", *_ALL_FIELDS})
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", where=kind)
     want = make_key_id(KeyUse.SIGNING, _raw(public_key))
-    if sig.raw("key") != want or body.raw("signer_key") != want:
+    if signature.key != want or body["signer_key"] != want:
         raise Rejected(
             Reason.UNKNOWN_KEY,
-            f"signed by key {sig.raw('key')!r}, the key given is {want}",
+            f"signed by key {signature.key!r}, the key given is {want}",
             where=f"{kind}.signature.key",
         )
     try:
-        public_key.verify(sig.base64("value", size=64), context + canonical_json(body.value))
+        public_key.verify(signature.value, context + canonical_json(body))
     except InvalidSignature:
         raise Rejected(
             Reason.BAD_SIGNATURE,
             f"the {kind.replace('_', ' ')} signature does not verify",
             where=f"{kind}.signature",
         ) from None
-    return body.value
+    return body
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _SignedReceipt:
+    """``{"receipt": ..., "signature": ...}``; the body is read once the signature verifies."""
+
+    body: Annotated[dict[str, Any], Field(alias="receipt")]
+    signature: Signature
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class _SignedNegativeReceipt:
+    """``{"negative_receipt": ..., "signature": ...}``."""
+
+    body: Annotated[dict[str, Any], Field(alias="negative_receipt")]
+    signature: Signature
 
 
 _ALL_FIELDS: Sequence[str] = (

@@ -22,10 +22,8 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
-import rfc8785
-
+from repatria.crypto.canonical import canonical_json
 from repatria.errors import InvalidInput
 
 LEAF_VERSION = 1
@@ -34,6 +32,14 @@ MAX_SAFE_INTEGER = 2**53 - 1
 """Largest integer JSON carries exactly (I-JSON, RFC 7493 §2.2; RFC 8785 §3.2.2.3)."""
 _KIND = re.compile(r"^[a-z][a-z0-9.-]{0,63}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+__all__ = [
+    "LEAF_VERSION",
+    "NONCE_SIZE",
+    "EventRecord",
+    "canonical_json",
+    "commitment",
+    "parse_leaf",
+]
 _FIELDS = {"commitment", "event", "kind", "seq", "time", "v"}
 
 
@@ -106,14 +112,6 @@ def parse_leaf(data: bytes) -> tuple[int, EventRecord]:
     if record.to_leaf(value["seq"]) != data:
         raise InvalidInput("leaf bytes are not RFC 8785 canonical JSON", where="leaf")
     return value["seq"], record
-
-
-def canonical_json(value: Any) -> bytes:
-    """RFC 8785 (JCS) serialisation: sorted keys, no spaces, ECMAScript number format."""
-    try:
-        return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, TypeError) as exc:
-        raise InvalidInput(f"value has no canonical JSON form: {exc}", where="event") from None
 
 
 def commitment(nonce: bytes, canonical_event: bytes) -> bytes:

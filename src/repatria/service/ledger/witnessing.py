@@ -30,6 +30,7 @@ from repatria.ledger.peer_client import PeerClient
 from repatria.ledger.witness import find_forks
 from repatria.ledger.witnessing import (
     Refusal,
+    RefusalReason,
     add_checkpoint,
     format_add_checkpoint,
     parse_add_checkpoint,
@@ -119,7 +120,7 @@ def witness_add_checkpoint(node: Node, body: str) -> Cosignature | Refusal:
         old_size, proof, note = parse_add_checkpoint(body)
         origin = Checkpoint.from_text(SignedNote.from_text(note).text).origin
     except InvalidInput as exc:
-        return Refusal(400, exc.message)
+        return Refusal(RefusalReason.MALFORMED, exc.message)
     return _witness(node, origin, old_size, proof, note, pulled=False)
 
 
@@ -129,7 +130,9 @@ def _witness(
     with node.transaction() as session:
         peer = session.scalar(select(PeerRow.log_vkey).where(PeerRow.origin == origin))
     if peer is None:
-        return Refusal(404, f"this node does not witness origin {origin!r}")
+        return Refusal(
+            RefusalReason.UNKNOWN_ORIGIN, f"this node does not witness origin {origin!r}"
+        )
     signer = witness_signer(node)
     with node.transaction() as session:
         # The peer row is the per-origin lock: it exists before any state row does.
@@ -166,7 +169,7 @@ def witness_peer(node: Node, name: str) -> dict[str, Any]:
         if isinstance(outcome, Refusal):
             return result | {
                 "cosigned": False,
-                "status": outcome.status,
+                "refusal": outcome.reason,
                 "reason": outcome.message,
                 "alarm": outcome.alarm_id,
             }

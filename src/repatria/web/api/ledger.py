@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from repatria.ledger.witnessing import Refusal
+from repatria.ledger.witnessing import Refusal, RefusalReason
 from repatria.service import cases
 from repatria.service import keys as key_service
 from repatria.service.ledger import alarms as ledger_alarms
@@ -24,6 +24,7 @@ from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.web.api.common import ERRORS
 from repatria.web.deps import ApiActor, NodeDep
 from repatria.web.errors import error_body
+from repatria.web.witness_status import WITNESS_STATUS
 
 router = APIRouter(prefix="/api", tags=["ledger"], responses=ERRORS)
 
@@ -90,12 +91,10 @@ def event_proof(reference: str, event_id: int, actor: ApiActor, node: NodeDep) -
 
 
 def _refusal(refusal: Refusal) -> Response:
-    if refusal.status == 409 and refusal.stored_size is not None:
+    status, kind = WITNESS_STATUS[refusal.reason]
+    if refusal.reason is RefusalReason.OLD_SIZE_MISMATCH and refusal.stored_size is not None:
         # tlog-witness: the body of a 409 is the stored size, as text/x.tlog.size.
         return PlainTextResponse(
-            f"{refusal.stored_size}\n", status_code=409, media_type="text/x.tlog.size"
+            f"{refusal.stored_size}\n", status_code=status, media_type="text/x.tlog.size"
         )
-    kind = {400: "invalid_input", 403: "verification_failed", 404: "not_found"}.get(
-        refusal.status, "verification_failed"
-    )
-    return JSONResponse(error_body(kind, refusal.message, "checkpoint"), status_code=refusal.status)
+    return JSONResponse(error_body(kind, refusal.message, "checkpoint"), status_code=status)
