@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from repatria.adapters.peer_client import PeerClient
 from repatria.domain.access import Role
 from repatria.errors import (
     Conflict,
@@ -26,7 +27,6 @@ from repatria.errors import (
 from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint, verify_note
 from repatria.ledger.cosignature import Cosignature, CosignatureVerifier
 from repatria.ledger.note import Ed25519Verifier, SignedNote, open_note
-from repatria.ledger.peer_client import PeerClient
 from repatria.ledger.witness import find_forks
 from repatria.ledger.witnessing import (
     Refusal,
