@@ -242,6 +242,7 @@ def render_file(
     format: Annotated[str, typer.Option(help="pdf or docx.")] = "pdf",
 ) -> None:
     """Render a drafted request as PDF or DOCX in one of the six UN languages."""
+    from repatria.adapters.fontconfig import installed_faces
     from repatria.domain.language import UN_LANGUAGES
     from repatria.drafting import load_json, render_docx, render_pdf
 
@@ -254,7 +255,11 @@ def render_file(
     document, problems = load_json(_read_text(file))
     if problems:
         raise InvalidInput(problems[0].message, where=str(file))
-    data = render_pdf(document, lang) if format == "pdf" else render_docx(document, lang)
+    data = (
+        render_pdf(document, lang, faces=installed_faces())
+        if format == "pdf"
+        else render_docx(document, lang)
+    )
     out.write_bytes(data)
     output.say(f"{format.upper()} in {lang} written to {out} ({len(data):,} bytes)")
 
