@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         csv_path = Path(tmp) / "transactions.csv"
         parquet = Path(tmp) / "transactions.parquet"
         gen_seconds, _ = timed(lambda: generate(csv_path, args.rows, args.accounts, args.seed))
-        ingest_seconds, report = timed(lambda: ingest_csv(csv_path, parquet, progress=False))
+        ingest_seconds, report = timed(lambda: ingest_csv(csv_path, parquet))
         rng = np.random.default_rng(args.seed + 1)
         early = rng.choice(args.rows // 10, size=args.seeds, replace=False)
         seeds = [f"tx-{i:07d}" for i in sorted(early.tolist())]

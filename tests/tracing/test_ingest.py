@@ -219,9 +219,21 @@ def test_formats_are_detected_from_content(tmp_path: Path) -> None:
         ingest(FIXTURES / "canonical.csv", tmp_path / "t.parquet", format="xls")
 
 
-def test_progress_bar_can_be_forced_without_a_terminal(tmp_path: Path) -> None:
-    report = ingest_csv(FIXTURES / "canonical.csv", tmp_path / "t.parquet", progress=True)
+def test_each_stage_is_reported_to_the_listener(tmp_path: Path) -> None:
+    heard: list[tuple[str, str, int, int]] = []
+
+    def listen(label: str, what: str, done: int, total: int) -> None:
+        heard.append((label, what, done, total))
+
+    report = ingest_csv(FIXTURES / "canonical.csv", tmp_path / "t.parquet", progress=listen)
     assert report.rows == 3
+    label = "ingest canonical.csv"
+    assert heard == [
+        (label, "", 0, 3),
+        (label, "read", 1, 3),
+        (label, "checked", 2, 3),
+        (label, "written", 3, 3),
+    ]
 
 
 def test_run_trace_ingests_a_csv_then_traces(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import typer
 
 from repatria.cli import output
 from repatria.cli.node import JsonFlag
+from repatria.cli.progress import stage_bar
 from repatria.errors import InvalidInput
 from repatria.tracing.ingest import FORMATS, ingest
 from repatria.tracing.trace import run_trace, trace_back
@@ -31,7 +32,11 @@ def ingest_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Load bank records into canonical Parquet, all rows or none, with per-row errors."""
-    report = ingest(path, out, format=format, progress=not json_out)
+    if json_out:
+        report = ingest(path, out, format=format)
+    else:
+        with stage_bar() as shown:
+            report = ingest(path, out, format=format, progress=shown)
     data = {
         "path": str(report.path),
         "format": report.format,
@@ -119,7 +124,7 @@ def _as_parquet(path: Path, tmp: Path) -> Path:
     if path.suffix == ".parquet":
         return path
     target = tmp / "transactions.parquet"
-    ingest(path, target, progress=False)
+    ingest(path, target)
     return target
 
 

@@ -18,19 +18,19 @@ Formats (``formats/`` holds the parsers for the non-CSV ones):
 * ``ftm``: FollowTheMoney ``Payment`` entities as JSON lines.
 
 DuckDB does the bulk work for the CSV layouts (``read_csv`` with every column as text, then
-SQL). A Rich progress bar shows the stages when the output is a terminal.
+SQL). Each stage is reported to an optional ``StageListener`` (the CLI draws a Rich bar).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -118,44 +118,33 @@ class IngestReport:
 # ---- progress ---------------------------------------------------------------------------
 
 
-class _Stages:
-    """A Rich progress bar over the ingest stages, shown only on a terminal."""
+class StageListener(Protocol):
+    """Told how far an ingest has come: ``done`` of ``total`` stages of ``label``, the last
+    one ``what`` (empty before the first). The CLI draws it as a Rich bar; the engine itself
+    draws nothing, so it runs the same in a server, a test or a notebook."""
 
-    def __init__(self, label: str, total: int, show: bool | None) -> None:
-        self.show = sys.stderr.isatty() if show is None else show
+    def __call__(self, label: str, what: str, done: int, total: int) -> None: ...
+
+
+class _Stages:
+    """The ingest stages, reported to a listener when one is given."""
+
+    def __init__(self, label: str, total: int, listener: StageListener | None) -> None:
         self.total = total
         self.label = label
-        self._progress: object | None = None
-        self._task: object | None = None
+        self.done = 0
+        self._listener = listener
 
     @contextmanager
     def running(self) -> Iterator[_Stages]:
-        if not self.show:
-            yield self
-            return
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            transient=True,
-        ) as progress:
-            self._progress = progress
-            self._task = progress.add_task(self.label, total=self.total)
-            yield self
+        if self._listener is not None:
+            self._listener(self.label, "", 0, self.total)
+        yield self
 
     def step(self, what: str, advance: int = 1) -> None:
-        if self._progress is not None:
-            from rich.progress import Progress, TaskID
-
-            assert isinstance(self._progress, Progress)
-            task = self._task
-            assert isinstance(task, int)
-            self._progress.update(
-                TaskID(task), advance=advance, description=f"{self.label}: {what}"
-            )
+        self.done += advance
+        if self._listener is not None:
+            self._listener(self.label, what, self.done, self.total)
 
 
 # ---- the shared checks ------------------------------------------------------------------
@@ -391,7 +380,7 @@ def ingest_csv(
     out: str | Path,
     *,
     max_errors: int = 100,
-    progress: bool | None = None,
+    progress: StageListener | None = None,
 ) -> IngestReport:
     """Load a canonical CSV (optionally gzip) into canonical Parquet at ``out``."""
     started = time.perf_counter()
@@ -441,7 +430,7 @@ def ingest_amlworld(
     out: str | Path,
     *,
     max_errors: int = 100,
-    progress: bool | None = None,
+    progress: StageListener | None = None,
 ) -> IngestReport:
     """Load an IBM AMLworld CSV (``HI-Small_Trans.csv`` and the like).
 
@@ -523,7 +512,7 @@ def ingest_records(
     source: str,
     fmt: str,
     max_errors: int = 100,
-    progress: bool | None = None,
+    progress: StageListener | None = None,
 ) -> IngestReport:
     """Load records made by a parser (``formats/``): text values under the raw column names.
 
@@ -596,7 +585,7 @@ def ingest(
     *,
     format: str | None = None,
     max_errors: int = 100,
-    progress: bool | None = None,
+    progress: StageListener | None = None,
 ) -> IngestReport:
     """Load any supported format into canonical Parquet at ``out`` (format guessed if None)."""
     fmt = detect_format(path) if format is None else format
