@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from repatria.adapters.picture import write_picture
 from repatria.cli import output
 from repatria.cli.node import JsonFlag
 from repatria.cli.progress import stage_bar
@@ -96,7 +97,7 @@ def trace_command(
         raise InvalidInput("name at least one seed payment (--seed ID)", where="seed")
     result = run_trace(path, seed, rule)
     if picture is not None:
-        draw_flow(flow_graph(result), picture.with_suffix(".svg"), picture.with_suffix(".png"))
+        write_picture(draw_flow(flow_graph(result)), picture)
     if json_out:
         output.emit_json(result.to_json())
         return

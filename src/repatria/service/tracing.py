@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from repatria.adapters.picture import write_picture
 from repatria.domain.access import Action
 from repatria.domain.case import check_case_reference
 from repatria.domain.request import Request
@@ -91,7 +92,7 @@ def trace_case(
     }
     folder = _folder(node, ref, trace_id)
     folder.mkdir(parents=True, exist_ok=True)
-    draw_flow(flow_graph(result), folder / "flow.svg", folder / "flow.png")
+    write_picture(draw_flow(flow_graph(result)), folder / "flow")
     (folder / "trace.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     with node.transaction() as session:
         case = load_case(session, ref)
