@@ -13,13 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
+from repatria.adapters.parquet import run_trace, write_parquet
 from repatria.adapters.picture import write_picture
 from repatria.cli import output
 from repatria.cli.node import JsonFlag
 from repatria.cli.progress import stage_bar
 from repatria.errors import InvalidInput
 from repatria.tracing.ingest import FORMATS, ingest
-from repatria.tracing.trace import run_trace, trace_back
+from repatria.tracing.trace import trace_back
 
 FileArg = Annotated[Path, typer.Argument(help="Transactions: canonical CSV, AMLworld CSV, camt.053, MT940, FtM JSON lines or Parquet.")]  # fmt: skip
 
@@ -34,10 +35,10 @@ def ingest_command(
 ) -> None:
     """Load bank records into canonical Parquet, all rows or none, with per-row errors."""
     if json_out:
-        report = ingest(path, out, format=format)
+        report = ingest(path, out, format=format, write=write_parquet)
     else:
         with stage_bar() as shown:
-            report = ingest(path, out, format=format, progress=shown)
+            report = ingest(path, out, format=format, progress=shown, write=write_parquet)
     data = {
         "path": str(report.path),
         "format": report.format,
@@ -125,7 +126,7 @@ def _as_parquet(path: Path, tmp: Path) -> Path:
     if path.suffix == ".parquet":
         return path
     target = tmp / "transactions.parquet"
-    ingest(path, target)
+    ingest(path, target, write=write_parquet)
     return target
 
 

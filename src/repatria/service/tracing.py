@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from repatria.adapters.parquet import run_trace
 from repatria.adapters.picture import write_picture
 from repatria.domain.access import Action
 from repatria.domain.case import check_case_reference
@@ -34,7 +35,7 @@ from repatria.tracing.flowgraph import (
     flow_graph,
     jurisdictions_to_ask,
 )
-from repatria.tracing.trace import rule_source, run_trace
+from repatria.tracing.trace import rule_source
 
 TRACE_ID = re.compile(r"^[0-9a-f]{16}$")
 

@@ -23,9 +23,7 @@ SQL). Each stage is reported to an optional ``StageListener`` (the CLI draws a R
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,6 +114,14 @@ class IngestReport:
 
 
 # ---- progress ---------------------------------------------------------------------------
+
+
+class ParquetWriter(Protocol):
+    """Writes the rows of ``select`` (a query on ``con``) to the Parquet file ``out``, whole
+    or not at all. The engine composes the checked query; the file is the adapter's
+    (``repatria.adapters.parquet.write_parquet``), so the engine writes nothing itself."""
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, select: str, out: Path) -> None: ...
 
 
 class StageListener(Protocol):
@@ -267,6 +273,7 @@ def _check_and_write(
     max_errors: int,
     stages: _Stages,
     started: float,
+    write: ParquetWriter,
     ts_expr: str = "timezone('UTC', TRY_CAST(trim(\"timestamp\") AS TIMESTAMPTZ))",
     ts_expected: str = "ISO 8601, e.g. 2024-01-31T09:30:00Z",
     round_cents: bool = False,
@@ -324,13 +331,7 @@ def _check_and_write(
                currency, from_bank, to_bank, from_country, to_country{label}
         FROM typed ORDER BY ts, id
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        con.execute(f"COPY ({select}) TO {_literal(str(tmp))} (FORMAT parquet)")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write(con, select, out)
     stages.step("written")
     count = con.execute("SELECT count(*) FROM typed").fetchone()
     return IngestReport(
@@ -381,6 +382,7 @@ def ingest_csv(
     *,
     max_errors: int = 100,
     progress: StageListener | None = None,
+    write: ParquetWriter,
 ) -> IngestReport:
     """Load a canonical CSV (optionally gzip) into canonical Parquet at ``out``."""
     started = time.perf_counter()
@@ -422,6 +424,7 @@ def ingest_csv(
             max_errors=max_errors,
             stages=stages,
             started=started,
+            write=write,
         )
 
 
@@ -431,6 +434,7 @@ def ingest_amlworld(
     *,
     max_errors: int = 100,
     progress: StageListener | None = None,
+    write: ParquetWriter,
 ) -> IngestReport:
     """Load an IBM AMLworld CSV (``HI-Small_Trans.csv`` and the like).
 
@@ -483,6 +487,7 @@ def ingest_amlworld(
             max_errors=max_errors,
             stages=stages,
             started=started,
+            write=write,
             ts_expr="TRY_STRPTIME(trim(\"timestamp\"), '%Y/%m/%d %H:%M')",
             ts_expected="YYYY/MM/DD HH:MM as AMLworld writes it, e.g. 2022/09/01 00:20",
             round_cents=True,
@@ -513,6 +518,7 @@ def ingest_records(
     fmt: str,
     max_errors: int = 100,
     progress: StageListener | None = None,
+    write: ParquetWriter,
 ) -> IngestReport:
     """Load records made by a parser (``formats/``): text values under the raw column names.
 
@@ -546,6 +552,7 @@ def ingest_records(
             max_errors=max_errors,
             stages=stages,
             started=started,
+            write=write,
         )
 
 
@@ -586,6 +593,7 @@ def ingest(
     format: str | None = None,
     max_errors: int = 100,
     progress: StageListener | None = None,
+    write: ParquetWriter,
 ) -> IngestReport:
     """Load any supported format into canonical Parquet at ``out`` (format guessed if None)."""
     fmt = detect_format(path) if format is None else format
@@ -594,9 +602,9 @@ def ingest(
             f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where="format"
         )
     if fmt == "canonical":
-        return ingest_csv(path, out, max_errors=max_errors, progress=progress)
+        return ingest_csv(path, out, max_errors=max_errors, progress=progress, write=write)
     if fmt == "amlworld":
-        return ingest_amlworld(path, out, max_errors=max_errors, progress=progress)
+        return ingest_amlworld(path, out, max_errors=max_errors, progress=progress, write=write)
     src = _require_file(path)
     if fmt == "camt053":
         from repatria.tracing.formats.camt053 import parse_camt053
@@ -611,7 +619,13 @@ def ingest(
 
         records = parse_ftm_payments(src)
     return ingest_records(
-        records, out, source=str(src), fmt=fmt, max_errors=max_errors, progress=progress
+        records,
+        out,
+        source=str(src),
+        fmt=fmt,
+        max_errors=max_errors,
+        progress=progress,
+        write=write,
     )
 
 
