@@ -71,6 +71,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import event, func, select
 
+from repatria.adapters.transport import HttpTransport
 from repatria.domain.measure import Measure
 from repatria.exchange.directory import Directory, KeyUse, make_key_id, sign_directory
 from repatria.exchange.envelope import SignedContent, encrypt, open_envelope, sign_message
@@ -88,7 +89,6 @@ from repatria.service.exchange import (
     hpke_keys,
     receive,
 )
-from repatria.service.exchange_transport import HttpTransport
 from repatria.service.keys import log_signer
 from repatria.service.ledger import proofs as ledger_proofs  # where receive reaches checkpoint_now
 from repatria.service.ledger.checkpoints import checkpoint_now

@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from repatria.adapters.parquet import write_parquet
 from repatria.tracing.formats.currencies import KNOWN
 from repatria.tracing.ingest import ingest_csv
 from repatria.tracing.rules import Rule
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         csv_path = Path(tmp) / "transactions.csv"
         parquet = Path(tmp) / "transactions.parquet"
         gen_seconds, _ = timed(lambda: generate(csv_path, args.rows, args.accounts, args.seed))
-        ingest_seconds, report = timed(lambda: ingest_csv(csv_path, parquet, progress=False))
+        ingest_seconds, report = timed(lambda: ingest_csv(csv_path, parquet, write=write_parquet))
         rng = np.random.default_rng(args.seed + 1)
         early = rng.choice(args.rows // 10, size=args.seeds, replace=False)
         seeds = [f"tx-{i:07d}" for i in sorted(early.tolist())]

@@ -8,7 +8,12 @@ module that needs another's types to be read belongs above it.
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import grimp
+
+SRC = Path(__file__).parents[1] / "src" / "repatria"
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -87,3 +92,37 @@ def test_no_import_cycle_among_repatria_modules() -> None:
     assert len(graph.modules) > 100  # the whole package was read, not an empty graph
     cycles = [" -> ".join(_shortest_cycle(graph, c)) for c in _cycles(graph)]
     assert cycles == [], "import cycles:\n" + "\n".join(cycles)
+
+
+def _imports_inside_functions(source: str) -> list[tuple[int, str]]:
+    """Imports of repatria's own modules made inside a function body. Deferring a heavy
+    third-party library to its point of use is allowed; deferring our own modules only ever
+    hides a cycle or a layer crossed the wrong way."""
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.ImportFrom):
+                name = "." * node.level + (node.module or "")
+                if node.level or name.split(".")[0] == "repatria":
+                    found.append((node.lineno, name))
+            elif isinstance(node, ast.Import):
+                found += [
+                    (node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "repatria"
+                ]
+    return found
+
+
+def test_no_repatria_import_inside_a_function() -> None:
+    found = [
+        f"{path.relative_to(SRC)}:{line}: {name}"
+        for path in sorted(SRC.rglob("*.py"))
+        for line, name in _imports_inside_functions(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_function_import_scan_sees_a_planted_one() -> None:
+    planted = "import json\n\ndef f():\n    import numpy\n    from repatria.service import cases\n"
+    assert _imports_inside_functions(planted) == [(5, "repatria.service")]

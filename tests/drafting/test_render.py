@@ -23,6 +23,8 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from docx.oxml.ns import qn
 
+from repatria.adapters import fontconfig
+from repatria.adapters.fontconfig import installed_faces
 from repatria.domain.language import UN_LANGUAGES
 from repatria.drafting import (
     FontMissing,
@@ -30,7 +32,6 @@ from repatria.drafting import (
     render_html,
     render_pdf,
 )
-from repatria.drafting import fonts as fonts_module
 from repatria.drafting import labels as L
 from repatria.drafting.translation import translations
 from repatria.errors import InvalidInput
@@ -52,7 +53,7 @@ def _plain(text: str) -> str:
 
 @cache
 def _pdf(lang: str) -> bytes:
-    return render_pdf(CONFISCATION, lang, on=ON)
+    return render_pdf(CONFISCATION, lang, on=ON, faces=installed_faces())
 
 
 def _pdftotext(pdf: bytes, tmp: Path) -> str:
@@ -108,19 +109,19 @@ def test_amounts_are_formatted_for_the_locale(tmp_path: Path) -> None:
 
 
 def test_arabic_html_runs_right_to_left_and_free_text_keeps_its_direction() -> None:
-    page = render_html(CONFISCATION, "ar", on=ON, embed_fonts=False)
+    page = render_html(CONFISCATION, "ar", on=ON)
     assert '<html lang="ar" dir="rtl">' in page
     assert '<span class="free" lang="en" dir="ltr">Federal High Court of Nigeria' in page
-    english = render_html(CONFISCATION, "en", on=ON, embed_fonts=False)
+    english = render_html(CONFISCATION, "en", on=ON)
     assert '<html lang="en" dir="ltr">' in english
-    chinese = render_html(CONFISCATION, "zh", on=ON, embed_fonts=False)
+    chinese = render_html(CONFISCATION, "zh", on=ON)
     assert '<html lang="zh-Hans" dir="ltr">' in chinese
 
 
 def test_html_escapes_the_drafters_text() -> None:
     doc = copy.deepcopy(CONFISCATION)
     doc["purpose"]["text"] = "<script>alert(1)</script> & more"
-    page = render_html(doc, "en", on=ON, embed_fonts=False)
+    page = render_html(doc, "en", on=ON)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
 
@@ -166,9 +167,9 @@ def test_arabic_docx_sets_bidi_on_section_paragraphs_tables_and_runs() -> None:
 
 def test_incomplete_draft_renders_with_a_draft_banner() -> None:
     draft = changed(CONFISCATION, purpose=None)
-    page = render_html(draft, "fr", on=ON, embed_fonts=False)
+    page = render_html(draft, "fr", on=ON)
     assert _t("fr", L.DRAFT) in page
-    complete = render_html(CONFISCATION, "fr", on=ON, embed_fonts=False)
+    complete = render_html(CONFISCATION, "fr", on=ON)
     assert _t("fr", L.DRAFT) not in complete
     assert _t("fr", L.DRAFT) in [p.text for p in _docx("fr", draft).paragraphs]
 
@@ -176,7 +177,7 @@ def test_incomplete_draft_renders_with_a_draft_banner() -> None:
 def test_unreadable_draft_is_refused_with_the_field() -> None:
     broken = changed(CONFISCATION, channel="pigeon")
     with pytest.raises(InvalidInput) as info:
-        render_pdf(broken, "en", on=ON)
+        render_pdf(broken, "en", on=ON, faces=installed_faces())
     assert info.value.where == "channel"
     assert "pigeon" in info.value.message
 
@@ -187,10 +188,10 @@ def test_unknown_render_language_is_refused() -> None:
 
 
 def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fonts_module, "_find", lambda family, style: None)
-    fonts_module.font_faces.cache_clear()
+    monkeypatch.setattr(fontconfig, "fc_list_file", lambda family, style: None)
+    installed_faces.cache_clear()
     try:
         with pytest.raises(FontMissing, match="fonts-noto-core"):
-            render_pdf(CONFISCATION, "en", on=ON)
+            render_pdf(CONFISCATION, "en", on=ON, faces=installed_faces())
     finally:
-        fonts_module.font_faces.cache_clear()
+        installed_faces.cache_clear()

@@ -26,6 +26,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
+from repatria.adapters.transport import MESSAGES_PATH, HttpTransport
 from repatria.domain.lifecycle import Direction
 from repatria.domain.measure import Measure
 from repatria.exchange.directory import Directory, KeyUse, NodeEntry, NodeKey, sign_directory
@@ -33,7 +34,6 @@ from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, 
 from repatria.exchange.messages import Message, Request
 from repatria.exchange.receipt import RECEIVED_KIND
 from repatria.service.exchange import accept_directory
-from repatria.service.exchange_transport import MESSAGES_PATH, HttpTransport
 from repatria.service.network_directory import node_entry
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings

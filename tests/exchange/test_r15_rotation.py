@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import select
 
+from repatria.adapters.transport import HttpTransport
 from repatria.crypto.keystore import KeyPurpose, KeyRecord
 from repatria.exchange.canonical import whole_seconds
 from repatria.exchange.directory import Directory, KeyUse, make_key_id, verify_directory
@@ -45,7 +46,6 @@ from repatria.service.exchange import (
     deliver_due,
     enqueue,
 )
-from repatria.service.exchange_transport import HttpTransport
 from repatria.service.keys import key_store, rotate_key
 from repatria.service.network_directory import node_entry
 from repatria.service.node import Node

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from repatria.adapters.transport import MESSAGES_PATH, HttpTransport
 from repatria.exchange.envelope import seal
 from repatria.exchange.receipt import ReceiptStatus, verify_receipt
 from repatria.service.exchange import deliver_due, enqueue
-from repatria.service.exchange_transport import MESSAGES_PATH, HttpTransport
 from repatria.service.keys import log_signer
 from repatria.service.node import Node
 from repatria.store.base import utcnow

@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime, timedelta
 
+from repatria.adapters.transport import HttpTransport
 from repatria.service.delivery_worker import DeliveryWorker
 from repatria.service.exchange import enqueue
-from repatria.service.exchange_transport import HttpTransport
 from repatria.service.ledger.alarms import alarms
 from repatria.service.network_directory import check_directory
 from repatria.service.node import Node

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from repatria.adapters.parquet import run_trace, write_parquet
 from repatria.errors import InvalidInput
 from repatria.tracing.formats.currencies import CURRENT, KNOWN
 from repatria.tracing.formats.iban import find_iban, iban_country, is_iban
@@ -25,7 +26,6 @@ from repatria.tracing.ingest import (
     load,
 )
 from repatria.tracing.schema import check_table
-from repatria.tracing.trace import run_trace
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 D = Decimal
@@ -40,7 +40,7 @@ def rows_of(path: Path) -> dict[str, tuple[object, ...]]:
 
 def test_canonical_csv_is_typed_normalised_and_sorted(tmp_path: Path) -> None:
     out = tmp_path / "t.parquet"
-    report = ingest_csv(FIXTURES / "canonical.csv", out)
+    report = ingest_csv(FIXTURES / "canonical.csv", out, write=write_parquet)
     assert (report.rows, report.labelled, report.format) == (3, True, "canonical")
     rows = rows_of(out)
     t2 = rows["t2"]
@@ -56,7 +56,7 @@ def test_canonical_csv_is_typed_normalised_and_sorted(tmp_path: Path) -> None:
 def test_every_bad_row_is_reported_with_row_column_and_reason(tmp_path: Path) -> None:
     out = tmp_path / "t.parquet"
     with pytest.raises(IngestError) as err:
-        ingest_csv(FIXTURES / "canonical_bad.csv", out)
+        ingest_csv(FIXTURES / "canonical_bad.csv", out, write=write_parquet)
     found = {(e.row, e.column): e for e in err.value.errors}
     assert set(found) == {
         (2, "id"),
@@ -81,7 +81,12 @@ def test_every_bad_row_is_reported_with_row_column_and_reason(tmp_path: Path) ->
 
 def test_errors_are_capped_but_counted(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as err:
-        ingest_csv(FIXTURES / "canonical_bad.csv", tmp_path / "t.parquet", max_errors=3)
+        ingest_csv(
+            FIXTURES / "canonical_bad.csv",
+            tmp_path / "t.parquet",
+            max_errors=3,
+            write=write_parquet,
+        )
     assert len(err.value.errors) == 3
     assert err.value.total == 8
     assert "8 problem(s)" in str(err.value)
@@ -89,10 +94,10 @@ def test_errors_are_capped_but_counted(tmp_path: Path) -> None:
 
 def test_a_failed_ingest_leaves_the_previous_file_untouched(tmp_path: Path) -> None:
     out = tmp_path / "t.parquet"
-    ingest_csv(FIXTURES / "canonical.csv", out)
+    ingest_csv(FIXTURES / "canonical.csv", out, write=write_parquet)
     before = out.read_bytes()
     with pytest.raises(IngestError):
-        ingest_csv(FIXTURES / "canonical_bad.csv", out)
+        ingest_csv(FIXTURES / "canonical_bad.csv", out, write=write_parquet)
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]  # no temporary left
 
@@ -101,13 +106,13 @@ def test_missing_columns_are_named(tmp_path: Path) -> None:
     src = tmp_path / "x.csv"
     src.write_text("id,timestamp,from_account,amount\n1,2024-01-01,A,1\n")
     with pytest.raises(InvalidInput) as err:
-        ingest_csv(src, tmp_path / "t.parquet")
+        ingest_csv(src, tmp_path / "t.parquet", write=write_parquet)
     assert "to_account, currency" in str(err.value)
 
 
 def test_amlworld_layout_maps_names_row_ids_and_paid_amounts(tmp_path: Path) -> None:
     out = tmp_path / "t.parquet"
-    report = ingest_amlworld(FIXTURES / "amlworld.csv", out)
+    report = ingest_amlworld(FIXTURES / "amlworld.csv", out, write=write_parquet)
     assert (report.rows, report.dropped, report.labelled) == (4, 1, True)
     rows = rows_of(out)
     assert set(rows) == {"1", "2", "3", "5"}  # row 4 is bitcoin dust, rounds to 0.00
@@ -120,12 +125,12 @@ def test_amlworld_layout_maps_names_row_ids_and_paid_amounts(tmp_path: Path) -> 
 
 def test_amlworld_header_is_checked(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="AMLworld"):
-        ingest_amlworld(FIXTURES / "canonical.csv", tmp_path / "t.parquet")
+        ingest_amlworld(FIXTURES / "canonical.csv", tmp_path / "t.parquet", write=write_parquet)
 
 
 def test_camt053_v02_entries_batches_and_unknown_counterparties(tmp_path: Path) -> None:
     out = tmp_path / "t.parquet"
-    report = ingest(FIXTURES / "camt053_v02.xml", out)
+    report = ingest(FIXTURES / "camt053_v02.xml", out, write=write_parquet)
     rows = rows_of(out)
     assert report.format == "camt053" and report.rows == 4  # the pending entry is left out
     own = "CH9300762011623852957"
@@ -140,7 +145,7 @@ def test_camt053_v02_entries_batches_and_unknown_counterparties(tmp_path: Path) 
 
 def test_camt053_v08_prefixed_namespace_bicfi_and_datetime(tmp_path: Path) -> None:
     out = tmp_path / "t.parquet"
-    ingest(FIXTURES / "camt053_v08.xml", out)
+    ingest(FIXTURES / "camt053_v08.xml", out, write=write_parquet)
     (row,) = rows_of(out).values()
     assert row[0] == "CB-42"
     assert row[1] == datetime(2024, 3, 31, 12, 15)  # 14:15+02:00 in UTC
@@ -161,16 +166,16 @@ def test_camt053_bad_direction_and_wrong_document(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text(text)
     with pytest.raises(InvalidInput, match="expected CRDT"):
-        ingest(bad, tmp_path / "t.parquet")
+        ingest(bad, tmp_path / "t.parquet", write=write_parquet)
     other = tmp_path / "other.xml"
     other.write_text("<Document><CstmrCdtTrfInitn/></Document>")
     with pytest.raises(InvalidInput, match="BkToCstmrStmt"):
-        ingest(other, tmp_path / "t.parquet", format="camt053")
+        ingest(other, tmp_path / "t.parquet", format="camt053", write=write_parquet)
 
 
 def test_mt940_counterparties_from_86_or_an_explicit_unknown(tmp_path: Path) -> None:
     out = tmp_path / "t.parquet"
-    report = ingest(FIXTURES / "statement.sta", out)
+    report = ingest(FIXTURES / "statement.sta", out, write=write_parquet)
     assert report.format == "mt940"
     rows = rows_of(out)
     own = "NL91ABNA0417164300"
@@ -186,7 +191,7 @@ def test_mt940_counterparties_from_86_or_an_explicit_unknown(tmp_path: Path) -> 
 
 def test_ftm_payments_resolve_bank_accounts_then_legal_entities(tmp_path: Path) -> None:
     out = tmp_path / "t.parquet"
-    ingest(FIXTURES / "payments.ftm.jsonl", out)
+    ingest(FIXTURES / "payments.ftm.jsonl", out, write=write_parquet)
     rows = rows_of(out)
     assert rows["pay-1"][2:10] == (
         "CH9300762011623852957",
@@ -216,12 +221,28 @@ def test_formats_are_detected_from_content(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="cannot tell the format"):
         detect_format(odd)
     with pytest.raises(InvalidInput, match="expected one of"):
-        ingest(FIXTURES / "canonical.csv", tmp_path / "t.parquet", format="xls")
+        ingest(
+            FIXTURES / "canonical.csv", tmp_path / "t.parquet", format="xls", write=write_parquet
+        )
 
 
-def test_progress_bar_can_be_forced_without_a_terminal(tmp_path: Path) -> None:
-    report = ingest_csv(FIXTURES / "canonical.csv", tmp_path / "t.parquet", progress=True)
+def test_each_stage_is_reported_to_the_listener(tmp_path: Path) -> None:
+    heard: list[tuple[str, str, int, int]] = []
+
+    def listen(label: str, what: str, done: int, total: int) -> None:
+        heard.append((label, what, done, total))
+
+    report = ingest_csv(
+        FIXTURES / "canonical.csv", tmp_path / "t.parquet", progress=listen, write=write_parquet
+    )
     assert report.rows == 3
+    label = "ingest canonical.csv"
+    assert heard == [
+        (label, "", 0, 3),
+        (label, "read", 1, 3),
+        (label, "checked", 2, 3),
+        (label, "written", 3, 3),
+    ]
 
 
 def test_run_trace_ingests_a_csv_then_traces(tmp_path: Path) -> None:
@@ -281,7 +302,7 @@ def test_valid_rows_survive_the_round_trip_exactly(tmp_path: Path, rows: list[tu
             when = (start + timedelta(minutes=minute)).isoformat()
             w.writerow([f"r{i}", when, payer, payee, f"{D(cents) / 100:.2f}", ccy, country])
     out = tmp_path / "rt" / "t.parquet"
-    assert ingest_csv(src, out).rows == len(rows)
+    assert ingest_csv(src, out, write=write_parquet).rows == len(rows)
     back = rows_of(out)
     for i, (minute, payer, payee, cents, ccy, country) in enumerate(rows):
         got = back[f"r{i}"]
@@ -299,7 +320,7 @@ def test_amount_text_is_read_exactly_into_cents(tmp_path: Path) -> None:
         lines.append(f"{tid},2024-01-01T00:00:00Z,A,B,{text},EUR")
     src.write_text("\n".join(lines) + "\n")
     out = tmp_path / "t.parquet"
-    ingest_csv(src, out)
+    ingest_csv(src, out, write=write_parquet)
     assert {k: v[4] for k, v in rows_of(out).items()} == {k: v[1] for k, v in good.items()}
     bad = tmp_path / "bad.csv"
     bad.write_text(
@@ -310,7 +331,7 @@ def test_amount_text_is_read_exactly_into_cents(tmp_path: Path) -> None:
         "b4,2024-01-01,A,B,,EUR\n"
     )
     with pytest.raises(IngestError) as err:
-        ingest_csv(bad, tmp_path / "b.parquet")
+        ingest_csv(bad, tmp_path / "b.parquet", write=write_parquet)
     reasons = {e.row: e.reason for e in err.value.errors}
     assert "not a decimal" in reasons[1]
     assert "too large" in reasons[2]

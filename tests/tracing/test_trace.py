@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from repatria.adapters.parquet import run_trace
 from repatria.errors import InvalidInput
 from repatria.tracing.engine import MemorySource, Row
 from repatria.tracing.rules import RULES, Rule
 from repatria.tracing.schema import create_table
-from repatria.tracing.trace import TraceResult, run_trace, trace, trace_back
+from repatria.tracing.trace import TraceResult, trace, trace_back
 
 T0 = datetime(2024, 1, 1)
 D = Decimal

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from repatria.adapters.transport import HttpTransport
 from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
 from repatria.cli.output import JsonFlag
@@ -24,7 +25,6 @@ from repatria.errors import InvalidInput
 from repatria.exchange.directory import sign_directory
 from repatria.service import deliveries, spontaneous
 from repatria.service import network_directory as network
-from repatria.service.exchange_transport import HttpTransport
 
 app = typer.Typer(
     help="Secure exchange between nodes: directory, outbox, inbox, delivery.",

@@ -12,9 +12,10 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from repatria.adapters.network_report import write_network_report
 from repatria.cli import output
 from repatria.cli.output import JsonFlag
-from repatria.law import ROW_HEADER, find_bases, write_network_report
+from repatria.law import ROW_HEADER, find_bases
 
 
 def basis(

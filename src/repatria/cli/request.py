@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from repatria.adapters.fontconfig import installed_faces
 from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
 from repatria.cli.json_file import read_json_object
@@ -253,7 +254,11 @@ def render_file(
     document, problems = load_json(_read_text(file))
     if problems:
         raise InvalidInput(problems[0].message, where=str(file))
-    data = render_pdf(document, lang) if format == "pdf" else render_docx(document, lang)
+    data = (
+        render_pdf(document, lang, faces=installed_faces())
+        if format == "pdf"
+        else render_docx(document, lang)
+    )
     out.write_bytes(data)
     output.say(f"{format.upper()} in {lang} written to {out} ({len(data):,} bytes)")
 

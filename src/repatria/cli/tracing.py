@@ -14,14 +14,17 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
+from repatria.adapters.parquet import run_trace, write_parquet
+from repatria.adapters.picture import write_picture
 from repatria.cli import output
 from repatria.cli.output import JsonFlag
+from repatria.cli.progress import stage_bar
 from repatria.errors import InvalidInput
 from repatria.tracing.flowgraph import assets_to_freeze, draw_flow, flow_graph, jurisdictions_to_ask
 from repatria.tracing.ingest import FORMATS, ingest
 from repatria.tracing.patterns import Pattern, find_patterns
 from repatria.tracing.scoring import detect, load_transactions, train
-from repatria.tracing.trace import run_trace, trace_back
+from repatria.tracing.trace import trace_back
 
 FileArg = Annotated[Path, typer.Argument(help="Transactions: canonical CSV, AMLworld CSV, camt.053, MT940, FtM JSON lines or Parquet.")]  # fmt: skip
 
@@ -35,7 +38,11 @@ def ingest_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Load bank records into canonical Parquet, all rows or none, with per-row errors."""
-    report = ingest(path, out, format=format, progress=not json_out)
+    if json_out:
+        report = ingest(path, out, format=format, write=write_parquet)
+    else:
+        with stage_bar() as shown:
+            report = ingest(path, out, format=format, progress=shown, write=write_parquet)
     data = {
         "path": str(report.path),
         "format": report.format,
@@ -88,7 +95,7 @@ def trace_command(
         raise InvalidInput("name at least one seed payment (--seed ID)", where="seed")
     result = run_trace(path, seed, rule)
     if picture is not None:
-        draw_flow(flow_graph(result), picture.with_suffix(".svg"), picture.with_suffix(".png"))
+        write_picture(draw_flow(flow_graph(result)), picture)
     if json_out:
         output.emit_json(result.to_json())
         return
@@ -116,7 +123,7 @@ def _as_parquet(path: Path, tmp: Path) -> Path:
     if path.suffix == ".parquet":
         return path
     target = tmp / "transactions.parquet"
-    ingest(path, target, progress=False)
+    ingest(path, target, write=write_parquet)
     return target
 
 

@@ -30,6 +30,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from repatria.adapters.transport import HttpTransport
 from repatria.domain.authority import AuthorityRole
 from repatria.exchange.directory import AuthorityContact, Directory, UrgentChannel, sign_directory
 from repatria.service import (
@@ -44,7 +45,6 @@ from repatria.service import (
 )
 from repatria.service.actor import Actor
 from repatria.service.exchange import accept_directory, deliver_due
-from repatria.service.exchange_transport import HttpTransport
 from repatria.service.ledger import checkpoints as ledger_checkpoints
 from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.network_directory import node_entry

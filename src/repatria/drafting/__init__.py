@@ -7,15 +7,16 @@ Usage::
     report = validate(document, on=date(2026, 12, 1))   # document: the decoded JSON
     report.to_json()                  # problems with path, message, article, severity; score
     is_complete(report)               # no errors: the gate before "ready" and "sent"
-    pdf = render_pdf(document, "fr")  # ar, en, es, fr, ru, zh
+    pdf = render_pdf(document, "fr", faces=installed_faces())  # ar, en, es, fr, ru, zh
     docx = render_docx(document, "ar")
 
 ``validate_json(text)`` does the same from JSON text (syntax errors are problems
 with line and column). ``schema_document()`` is the shipped JSON Schema.
-Nothing here touches a database or settings; rendering reads fonts from the host.
+Nothing here touches a database or settings; the host's font files are handed to
+``render_pdf`` (``repatria.adapters.fontconfig.installed_faces``).
 """
 
-from repatria.drafting.fonts import FontMissing
+from repatria.drafting.fonts import FontFace, FontMissing
 from repatria.drafting.layout import Layout
 from repatria.drafting.model import SCHEMA_VERSION, RequestDocument, TranslationStatus
 from repatria.drafting.parse import SUPPORTED_VERSIONS, load_json, parse_draft
@@ -34,6 +35,7 @@ from repatria.drafting.validation import validate, validate_json
 __all__ = [
     "SCHEMA_VERSION",
     "SUPPORTED_VERSIONS",
+    "FontFace",
     "FontMissing",
     "Layout",
     "Problem",

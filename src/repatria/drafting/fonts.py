@@ -3,8 +3,10 @@
 The output must not depend on whatever a host falls back to: a Chinese request
 printed with a font lacking Han glyphs comes out as empty boxes ("tofu"). So each
 script gets a named Noto family (Debian packages fonts-noto-core and
-fonts-noto-cjk), its file is looked up with ``fc-list`` and embedded through
+fonts-noto-cjk), its file is looked up on the host and embedded through
 ``@font-face``; a missing family is an error naming the package to install.
+The lookup itself runs ``fc-list``, a process, so it is the adapter
+``repatria.adapters.fontconfig``; this module takes it as a ``FontFinder``.
 The CJK fonts are collections (.ttc) whose first face is the Japanese one; the
 renderer marks Chinese text ``lang="zh-Hans"`` so the font's ``locl`` feature
 selects the Simplified Chinese glyph forms.
@@ -12,10 +14,9 @@ selects the Simplified Chinese glyph forms.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from typing import Protocol
 
 from repatria.errors import HostIncomplete
 
@@ -51,19 +52,18 @@ def font_stack() -> str:
     return ", ".join(f'"{family}"' for family, _, _ in FAMILIES)
 
 
-@cache
-def font_faces() -> tuple[FontFace, ...]:
+class FontFinder(Protocol):
+    """Where the installed file of ``family`` in ``style`` is, or ``None`` if it is not."""
+
+    def __call__(self, family: str, style: str) -> str | None: ...
+
+
+def font_faces(find: FontFinder) -> tuple[FontFace, ...]:
     """Every face to embed, with its file; raises ``FontMissing`` if one is not installed."""
-    if shutil.which("fc-list") is None:
-        raise FontMissing(
-            "fontconfig's fc-list is not installed (Debian package fontconfig); it is needed to"
-            " find the Noto fonts the request embeds",
-            where="fonts",
-        )
     faces = []
     for family, source, package in FAMILIES:
         for weight, style in STYLES:
-            path = _find(source, style)
+            path = find(source, style)
             if path is None:
                 raise FontMissing(
                     f"font {source} {style} is not installed; install the Debian package"
@@ -74,22 +74,10 @@ def font_faces() -> tuple[FontFace, ...]:
     return tuple(faces)
 
 
-def _find(family: str, style: str) -> str | None:
-    listed = subprocess.run(
-        ["fc-list", "--format", "%{file}\n", f":family={family}:style={style}"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
-    paths = sorted(line for line in listed.stdout.splitlines() if line.strip())
-    return paths[0] if paths else None
-
-
-def font_face_css() -> str:
+def font_face_css(faces: Sequence[FontFace]) -> str:
     """``@font-face`` rules pointing at the installed files."""
     rules = []
-    for face in font_faces():
+    for face in faces:
         url = "file://" + face.path.replace('"', "%22")
         rules.append(
             f'@font-face {{ font-family: "{face.family}"; src: url("{url}");'

@@ -8,12 +8,13 @@ Everything is escaped by Jinja2's autoescape: the drafter's text is data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from repatria.drafting.fonts import font_face_css, font_stack
+from repatria.drafting.fonts import FontFace, font_face_css, font_stack
 from repatria.drafting.layout import FreeText, Layout, Value, text_direction
 
 _HTML_LANG = {"zh": "zh-Hans"}
@@ -45,8 +46,9 @@ def _value(value: Value) -> Markup:
     )
 
 
-def layout_html(layout: Layout, *, embed_fonts: bool = True) -> str:
-    """The HTML page of a layout; ``embed_fonts`` adds the ``@font-face`` rules."""
+def layout_html(layout: Layout, *, faces: Sequence[FontFace] = ()) -> str:
+    """The HTML page of a layout; ``faces`` become its ``@font-face`` rules (none: the
+    viewer's fonts, as in the UI preview)."""
     footer = " · ".join(p for p in (layout.reference, layout.page_label) if p)
     return (
         _environment()
@@ -55,7 +57,7 @@ def layout_html(layout: Layout, *, embed_fonts: bool = True) -> str:
             layout=layout,
             value=_value,
             html_lang=html_lang(layout.lang),
-            font_faces=Markup(font_face_css()) if embed_fonts else "",
+            font_faces=Markup(font_face_css(faces)) if faces else "",
             font_stack=Markup(font_stack()),
             # The footer goes inside a CSS string in <style>: drop what could end it.
             footer=Markup("".join(ch for ch in footer if ch not in '"\\<>\n')),

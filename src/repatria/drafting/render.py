@@ -9,11 +9,12 @@ Validation runs on ``on`` (default today) to decide the banner.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from repatria.drafting.docx_writer import write_docx
+from repatria.drafting.fonts import FontFace
 from repatria.drafting.html import layout_html
 from repatria.drafting.layout import Layout, layout_request
 from repatria.drafting.model import RequestDocument
@@ -54,15 +55,27 @@ def read_for_rendering(document: Mapping[str, Any]) -> RequestDocument:
 
 
 def render_html(
-    document: Mapping[str, Any], lang: str, *, on: date | None = None, embed_fonts: bool = True
+    document: Mapping[str, Any],
+    lang: str,
+    *,
+    on: date | None = None,
+    faces: Sequence[FontFace] = (),
 ) -> str:
-    """The request as an HTML page in ``lang`` (what the PDF is printed from)."""
-    return layout_html(request_layout(document, lang, on=on), embed_fonts=embed_fonts)
+    """The request as an HTML page in ``lang`` (what the PDF is printed from); ``faces``
+    are embedded with ``@font-face`` (none: the viewer's own fonts)."""
+    return layout_html(request_layout(document, lang, on=on), faces=faces)
 
 
-def render_pdf(document: Mapping[str, Any], lang: str, *, on: date | None = None) -> bytes:
-    """The request as a PDF in ``lang``, with its fonts embedded."""
-    return write_pdf(request_layout(document, lang, on=on))
+def render_pdf(
+    document: Mapping[str, Any],
+    lang: str,
+    *,
+    faces: Sequence[FontFace],
+    on: date | None = None,
+) -> bytes:
+    """The request as a PDF in ``lang``, with ``faces`` embedded (the host's Noto files,
+    found by ``repatria.adapters.fontconfig.installed_faces``)."""
+    return write_pdf(request_layout(document, lang, on=on), faces)
 
 
 def render_docx(document: Mapping[str, Any], lang: str, *, on: date | None = None) -> bytes:

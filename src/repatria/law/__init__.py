@@ -2,22 +2,22 @@
 
 Usage::
 
-    from repatria.law import find_bases, write_network_report
+    from repatria.law import find_bases
 
     result = find_bases("NG", "GB", "confiscation", offence="embezzlement-public-funds")
     print(result.to_json())            # the wire shape shared by CLI, API and UI
     rows = result.to_rows(explain=True)  # plain rows under ROW_HEADER for a table
 
-    report = write_network_report("out/network", on="2024-01-01")
+    survey = survey_network(on="2024-01-01")   # the treaty network on a date
 
 Everything is decided from package data (``data/``, provenance in
-``data/SOURCES.md``); nothing here does I/O except ``write_network_report``, which
-writes only into the directory it is given.
+``data/SOURCES.md``); nothing here does I/O. The network report's files are written by
+``repatria.adapters.network_report.write_network_report``.
 """
 
 from repatria.law.basis import ROW_HEADER, Basis, BasisResult, Exclusion
 from repatria.law.catalogue import Catalogue, bilateral_id, load_catalogue
-from repatria.law.coverage import NetworkReport, write_network_report
+from repatria.law.coverage import NetworkReport, NetworkSurvey, survey_network
 from repatria.law.dates import parse_date
 from repatria.law.engine import find_bases
 from repatria.law.gaps import Step, list_gaps, rank_steps
@@ -35,6 +35,7 @@ __all__ = [
     "Instrument",
     "Kind",
     "NetworkReport",
+    "NetworkSurvey",
     "Offence",
     "Step",
     "all_offences",
@@ -46,5 +47,5 @@ __all__ = [
     "parse_date",
     "parse_offence",
     "rank_steps",
-    "write_network_report",
+    "survey_network",
 ]

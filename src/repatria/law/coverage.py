@@ -1,7 +1,9 @@
 """The network report: matrix, gaps and steps as CSV, and the coverage picture.
 
-``write_network_report`` is what the CLI command and the UI page call. It writes
-into ``out_dir`` (the caller's choice: the core opens no other path):
+``survey_network`` computes; ``matrix_csv``, ``gaps_csv``, ``steps_csv``,
+``law.picture.draw_coverage`` and ``summary_json`` give each file's content. The
+adapter ``repatria.adapters.network_report.write_network_report`` (what the CLI
+command and the UI page call) writes them into the directory it is given:
 
 * ``basis_matrix.csv``: one row per ordered pair, one column per measure holding the
   best certain basis, with ``|possibly:<id>`` when a better basis might apply if an
@@ -17,6 +19,7 @@ into ``out_dir`` (the caller's choice: the core opens no other path):
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
 from collections.abc import Iterable
@@ -68,101 +71,108 @@ class NetworkReport:
         }
 
 
-def write_network_report(
-    out_dir: str | Path,
+@dataclass(frozen=True, slots=True)
+class NetworkSurvey:
+    """The network on one date: the matrix, the ranked steps, the measure to picture."""
+
+    matrix: BasisMatrix
+    steps: tuple[Step, ...]
+    matrix_seconds: float
+    shown: Measure
+    """The measure the coverage picture shows."""
+
+
+def survey_network(
     on: date | str | None = None,
     measures: Iterable[Measure | str] | None = None,
     offence: Offence | str | None = None,
     catalogue: Catalogue | None = None,
     *,
-    top: int = 25,
     picture_measure: Measure | str | None = None,
-) -> NetworkReport:
-    """Compute the network for ``on`` and write the files listed in the module docstring."""
+) -> NetworkSurvey:
+    """Compute the network for ``on``: every ordered pair's basis and the steps that close
+    most gaps (the first requested measure is pictured unless ``picture_measure`` is one)."""
     catalogue = catalogue or load_catalogue()
     chosen = None if measures is None else tuple(parse_measure(str(m)) for m in measures)
     started = time.perf_counter()
     matrix = basis_matrix(catalogue, on=on, measures=chosen, offence=offence)
     seconds = time.perf_counter() - started
-    target = Path(out_dir)
-    target.mkdir(parents=True, exist_ok=True)
     steps = rank_steps(matrix, catalogue)
-    files = {
-        "matrix": _write_matrix(matrix, target / "basis_matrix.csv"),
-        "gaps": _write_gaps(matrix, target / "gaps.csv"),
-        "steps": _write_steps(steps, target / "steps.csv"),
-    }
     shown = matrix.measures[0] if picture_measure is None else parse_measure(str(picture_measure))
     if shown not in matrix.measures:
         shown = matrix.measures[0]
-    # matplotlib takes a while to import; only the report needs it, not the engine.
-    from repatria.law.picture import draw_coverage
+    return NetworkSurvey(matrix, tuple(steps), seconds, shown)
 
-    files.update(draw_coverage(matrix, shown, target / "coverage"))
-    report = NetworkReport(
-        out_dir=target,
+
+def network_report(
+    survey: NetworkSurvey, out_dir: Path, files: dict[str, Path], *, top: int = 25
+) -> NetworkReport:
+    """The report's figures for ``survey``, naming the ``files`` written into ``out_dir``."""
+    matrix = survey.matrix
+    return NetworkReport(
+        out_dir=out_dir,
         on=matrix.on,
         offence=matrix.offence,
         measures=matrix.measures,
         states=len(matrix.states),
         ordered_pairs=len(matrix.states) * (len(matrix.states) - 1),
-        matrix_seconds=seconds,
+        matrix_seconds=survey.matrix_seconds,
         gaps={m.value: int(matrix.gap_mask(m).sum()) for m in matrix.measures},
         unverified_gaps={
             m.value: int(matrix.gap_mask(m, certain=True).sum()) for m in matrix.measures
         },
-        steps=tuple(steps[:top]),
+        steps=survey.steps[:top],
         files=files,
     )
-    summary = target / "summary.json"
-    report.files["summary"] = summary
-    summary.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
-    return report
 
 
-def _write_matrix(matrix: BasisMatrix, path: Path) -> Path:
+def summary_json(report: NetworkReport) -> str:
+    """``summary.json``: the report's figures and the files it names."""
+    return json.dumps(report.to_dict(), indent=2)
+
+
+def matrix_csv(matrix: BasisMatrix) -> str:
+    """``basis_matrix.csv``: one row per ordered pair, one column per measure."""
     region = regions(matrix)
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(
-            ["requesting", "requested", "requesting_region", "requested_region"]
-            + [m.value for m in matrix.measures]
-        )
-        ids = np.array(matrix.instruments, dtype=object)
-        best = ids[matrix.best_id]
-        possible = ids[matrix.possible_id]
-        differs = matrix.best_id != matrix.possible_id
-        for a, code_a in enumerate(matrix.states):
-            for b, code_b in enumerate(matrix.states):
-                if a == b:
-                    continue
-                cells = [
-                    f"{best[m, a, b]}|possibly:{possible[m, a, b]}"
-                    if differs[m, a, b]
-                    else str(best[m, a, b])
-                    for m in range(len(matrix.measures))
-                ]
-                writer.writerow([code_a, code_b, region[a], region[b], *cells])
-    return path
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(
+        ["requesting", "requested", "requesting_region", "requested_region"]
+        + [m.value for m in matrix.measures]
+    )
+    ids = np.array(matrix.instruments, dtype=object)
+    best = ids[matrix.best_id]
+    possible = ids[matrix.possible_id]
+    differs = matrix.best_id != matrix.possible_id
+    for a, code_a in enumerate(matrix.states):
+        for b, code_b in enumerate(matrix.states):
+            if a == b:
+                continue
+            cells = [
+                f"{best[m, a, b]}|possibly:{possible[m, a, b]}"
+                if differs[m, a, b]
+                else str(best[m, a, b])
+                for m in range(len(matrix.measures))
+            ]
+            writer.writerow([code_a, code_b, region[a], region[b], *cells])
+    return out.getvalue()
 
 
-def _write_gaps(matrix: BasisMatrix, path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(
-            ["measure", "requesting", "requested", "left", "possibly_if_dates_confirmed"]
-        )
-        for gap in list_gaps(matrix):
-            writer.writerow([gap.measure, gap.requesting, gap.requested, gap.left, gap.unverified])
-    return path
+def gaps_csv(matrix: BasisMatrix) -> str:
+    """``gaps.csv``: every pair and measure with no certain treaty basis."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["measure", "requesting", "requested", "left", "possibly_if_dates_confirmed"])
+    for gap in list_gaps(matrix):
+        writer.writerow([gap.measure, gap.requesting, gap.requested, gap.left, gap.unverified])
+    return out.getvalue()
 
 
-def _write_steps(steps: list[Step], path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["rank", "action", "instrument", "states", "gap_cells_closed"])
-        for rank, step in enumerate(steps, start=1):
-            writer.writerow(
-                [rank, step.action, step.instrument, " ".join(step.states), step.closes]
-            )
-    return path
+def steps_csv(steps: Iterable[Step]) -> str:
+    """``steps.csv``: ratifications and bilateral treaties ranked by gaps closed."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["rank", "action", "instrument", "states", "gap_cells_closed"])
+    for rank, step in enumerate(steps, start=1):
+        writer.writerow([rank, step.action, step.instrument, " ".join(step.states), step.closes])
+    return out.getvalue()

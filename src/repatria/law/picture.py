@@ -9,15 +9,9 @@ whose dates are known.
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import BoundaryNorm, ListedColormap
 
 from repatria.domain.measure import Measure
 from repatria.law.instruments import Kind
@@ -27,8 +21,16 @@ _COLOURS = ["#1b7837", "#5aae61", "#a6dba0", "#92c5de", "#fdb863", "#d7191c"]
 """One colour per Kind, in rank order: greens for treaties, orange scheme, red reciprocity."""
 
 
-def draw_coverage(matrix: BasisMatrix, measure: Measure, stem: Path) -> dict[str, Path]:
-    """Draw the picture and save it as ``<stem>.png`` and ``<stem>.svg``."""
+def draw_coverage(matrix: BasisMatrix, measure: Measure) -> dict[str, bytes]:
+    """Draw the picture; its PNG and SVG bytes, by format (written by
+    ``repatria.adapters.picture.write_picture``)."""
+    # matplotlib takes a while to import; only the picture needs it, not the engine.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
     region = regions(matrix)
     order = sorted(range(len(matrix.states)), key=lambda k: (region[k], matrix.states[k]))
     m = matrix.measures.index(measure)
@@ -68,11 +70,13 @@ def draw_coverage(matrix: BasisMatrix, measure: Measure, stem: Path) -> dict[str
     offence = f"; offence {matrix.offence}" if matrix.offence else ""
     figure.suptitle(f"repatria treaty network: {len(matrix.states)} states{offence}")
     figure.tight_layout()
-    paths = {"png": stem.with_suffix(".png"), "svg": stem.with_suffix(".svg")}
-    figure.savefig(paths["png"], dpi=110)
-    figure.savefig(paths["svg"])
+    drawn = {}
+    for fmt, dpi in (("png", 110), ("svg", None)):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=fmt, dpi=dpi)
+        drawn[fmt] = buffer.getvalue()
     plt.close(figure)
-    return paths
+    return drawn
 
 
 def _region_bounds(ordered: list[str]) -> list[tuple[int, int, str]]:

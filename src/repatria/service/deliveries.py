@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from repatria.adapters.transport import Transport
 from repatria.domain.access import Action
 from repatria.domain.request import check_request_reference
 from repatria.errors import InvalidInput
@@ -25,7 +26,7 @@ from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.network_directory import accept_directory, directory_key
 from repatria.service.node import Node
-from repatria.service.outbox import Attempt, Transport, deliver_due
+from repatria.service.outbox import Attempt, deliver_due
 from repatria.service.requests import case_of_request, load_request
 from repatria.store.exchange_tables import OUTBOX_STATES, InboxRow, OutboxRow, ReceiptRow
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from repatria.adapters.fontconfig import installed_faces
 from repatria.domain.access import Action
 from repatria.domain.event import EventKind
 from repatria.domain.language import UN_LANGUAGES
@@ -172,7 +173,11 @@ def render_request(node: Node, actor: Actor, reference: str, *, lang: str, fmt: 
         )
     authorize(node, actor, Action.CASE_READ, case_of_request(node, ref))
     document = get_document(node, actor, ref)
-    data = render_pdf(document, lang) if fmt == "pdf" else render_docx(document, lang)
+    data = (
+        render_pdf(document, lang, faces=installed_faces())
+        if fmt == "pdf"
+        else render_docx(document, lang)
+    )
     with node.transaction() as session:
         row = load_request(session, ref)
         record_event(

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from repatria.adapters.transport import Transport, TransportError
 from repatria.crypto.keystore import KeyPurpose
 from repatria.errors import RepatriaError
 from repatria.exchange.directory import Directory, KeyUse, make_key_id
@@ -63,8 +64,6 @@ from repatria.service.outbox import (
     RECEIPTED_KIND,
     Attempt,
     Sealed,
-    Transport,
-    TransportError,
     deliver_due,
     enqueue,
     enqueue_in,

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from repatria.law import BasisResult, find_bases, parse_date, write_network_report
+from repatria.adapters.network_report import write_network_report
+from repatria.law import BasisResult, find_bases, parse_date
 from repatria.service.actor import Actor
 from repatria.service.node import Node
 

@@ -13,7 +13,6 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from repatria.adapters.transport import Transport, TransportError
 from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput, RepatriaError
 from repatria.exchange.canonical import parse_canonical
@@ -58,20 +58,6 @@ MAX_ATTEMPTS = 12
 """Back-off 30 s, 1 min, 2 min, ... capped at 1 h: twelve attempts span about 5 hours,
 well inside the 7-day maximum lifetime of a message (docs/exchange.md), after which the row
 is marked failed for an operator to look at."""
-
-
-class Transport(Protocol):
-    """Carries envelope bytes to a node's endpoint and returns the receipt bytes it got back.
-
-    Raises ``TransportError`` when nothing usable came back (network, 5xx); ``Rejected``
-    when the receiver refused the envelope for good.
-    """
-
-    def send(self, endpoint: str, envelope: bytes) -> bytes: ...
-
-
-class TransportError(Exception):
-    """A delivery attempt failed in a way a later attempt may not (retry with back-off)."""
 
 
 def retry_delay(attempts: int, first: timedelta = FIRST_RETRY) -> timedelta:

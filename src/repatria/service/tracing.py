@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from repatria.adapters.parquet import run_trace
+from repatria.adapters.picture import write_picture
 from repatria.domain.access import Action
 from repatria.domain.case import check_case_reference
 from repatria.domain.event import EventKind
@@ -34,7 +36,7 @@ from repatria.tracing.flowgraph import (
     flow_graph,
     jurisdictions_to_ask,
 )
-from repatria.tracing.trace import rule_source, run_trace
+from repatria.tracing.trace import rule_source
 
 TRACE_ID = re.compile(r"^[0-9a-f]{16}$")
 
@@ -92,7 +94,7 @@ def trace_case(
     }
     folder = _folder(node, ref, trace_id)
     folder.mkdir(parents=True, exist_ok=True)
-    draw_flow(flow_graph(result), folder / "flow.svg", folder / "flow.png")
+    write_picture(draw_flow(flow_graph(result)), folder / "flow")
     (folder / "trace.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     with node.transaction() as session:
         case = load_case(session, ref)

@@ -2,7 +2,7 @@
 
 * :func:`flow_graph` turns a :class:`~repatria.tracing.trace.TraceResult` into accounts
   (grouped by the country that holds them) and tainted flows between them;
-  :func:`draw_flow` writes it as SVG and PNG with matplotlib (Agg backend, no display, no
+  :func:`draw_flow` draws it as SVG and PNG bytes with matplotlib (Agg backend, no display, no
   graphviz) using a layout of its own: one column per country, countries ordered by how
   early the money reaches them, accounts ordered within a column the same way; line width
   grows with the tainted amount, the circle with the tainted balance left.
@@ -17,10 +17,11 @@
 
 from __future__ import annotations
 
+import io
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from repatria.domain.jurisdiction import parse_jurisdiction
 from repatria.errors import InvalidInput
@@ -159,8 +160,9 @@ def _short(name: str, limit: int = 18) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def draw_flow(graph: FlowGraph, svg: str | Path, png: str | Path | None = None) -> list[Path]:
-    """Draw ``graph`` and write it as SVG (and PNG when ``png`` is given); return the paths."""
+def draw_flow(graph: FlowGraph, formats: Sequence[str] = ("svg", "png")) -> dict[str, bytes]:
+    """Draw ``graph`` in each of ``formats`` (matplotlib's names: svg, png, pdf); the bytes,
+    by format. Writing them is the caller's (``repatria.adapters.picture.write_picture``)."""
     if not graph.accounts:
         raise InvalidInput("nothing to draw: the trace reached no account", where="graph")
     import matplotlib
@@ -231,16 +233,13 @@ def draw_flow(graph: FlowGraph, svg: str | Path, png: str | Path | None = None) 
     ax.set_title(f"Traced money flow ({note})", fontsize=10)
     ax.set_xlim(-0.2, left["_end"])
     ax.set_ylim(-1.2 * rows - 0.2, 1.8)
-    written = []
-    for path in (svg, png):
-        if path is None:
-            continue
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(p, format=p.suffix.lstrip(".").lower() or "svg", dpi=120)
-        written.append(p)
+    drawn = {}
+    for fmt in formats:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, dpi=120)
+        drawn[fmt] = buffer.getvalue()
     plt.close(fig)
-    return written
+    return drawn
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,25 +18,26 @@ Formats (``formats/`` holds the parsers for the non-CSV ones):
 * ``ftm``: FollowTheMoney ``Payment`` entities as JSON lines.
 
 DuckDB does the bulk work for the CSV layouts (``read_csv`` with every column as text, then
-SQL). A Rich progress bar shows the stages when the output is a terminal.
+SQL). Each stage is reported to an optional ``StageListener`` (the CLI draws a Rich bar).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
 from repatria.domain.jurisdiction import all_jurisdictions, parse_jurisdiction
 from repatria.errors import InvalidInput
+from repatria.tracing.formats.camt053 import parse_camt053
 from repatria.tracing.formats.currencies import AMLWORLD_CURRENCIES, KNOWN
+from repatria.tracing.formats.ftm import parse_ftm_payments
+from repatria.tracing.formats.mt940 import parse_mt940
 from repatria.tracing.schema import AMOUNT_TYPE, LABEL_COLUMN
 
 __all__ = [
@@ -118,44 +119,41 @@ class IngestReport:
 # ---- progress ---------------------------------------------------------------------------
 
 
-class _Stages:
-    """A Rich progress bar over the ingest stages, shown only on a terminal."""
+class ParquetWriter(Protocol):
+    """Writes the rows of ``select`` (a query on ``con``) to the Parquet file ``out``, whole
+    or not at all. The engine composes the checked query; the file is the adapter's
+    (``repatria.adapters.parquet.write_parquet``), so the engine writes nothing itself."""
 
-    def __init__(self, label: str, total: int, show: bool | None) -> None:
-        self.show = sys.stderr.isatty() if show is None else show
+    def __call__(self, con: duckdb.DuckDBPyConnection, select: str, out: Path) -> None: ...
+
+
+class StageListener(Protocol):
+    """Told how far an ingest has come: ``done`` of ``total`` stages of ``label``, the last
+    one ``what`` (empty before the first). The CLI draws it as a Rich bar; the engine itself
+    draws nothing, so it runs the same in a server, a test or a notebook."""
+
+    def __call__(self, label: str, what: str, done: int, total: int) -> None: ...
+
+
+class _Stages:
+    """The ingest stages, reported to a listener when one is given."""
+
+    def __init__(self, label: str, total: int, listener: StageListener | None) -> None:
         self.total = total
         self.label = label
-        self._progress: object | None = None
-        self._task: object | None = None
+        self.done = 0
+        self._listener = listener
 
     @contextmanager
     def running(self) -> Iterator[_Stages]:
-        if not self.show:
-            yield self
-            return
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            transient=True,
-        ) as progress:
-            self._progress = progress
-            self._task = progress.add_task(self.label, total=self.total)
-            yield self
+        if self._listener is not None:
+            self._listener(self.label, "", 0, self.total)
+        yield self
 
     def step(self, what: str, advance: int = 1) -> None:
-        if self._progress is not None:
-            from rich.progress import Progress, TaskID
-
-            assert isinstance(self._progress, Progress)
-            task = self._task
-            assert isinstance(task, int)
-            self._progress.update(
-                TaskID(task), advance=advance, description=f"{self.label}: {what}"
-            )
+        self.done += advance
+        if self._listener is not None:
+            self._listener(self.label, what, self.done, self.total)
 
 
 # ---- the shared checks ------------------------------------------------------------------
@@ -278,6 +276,7 @@ def _check_and_write(
     max_errors: int,
     stages: _Stages,
     started: float,
+    write: ParquetWriter,
     ts_expr: str = "timezone('UTC', TRY_CAST(trim(\"timestamp\") AS TIMESTAMPTZ))",
     ts_expected: str = "ISO 8601, e.g. 2024-01-31T09:30:00Z",
     round_cents: bool = False,
@@ -335,13 +334,7 @@ def _check_and_write(
                currency, from_bank, to_bank, from_country, to_country{label}
         FROM typed ORDER BY ts, id
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        con.execute(f"COPY ({select}) TO {_literal(str(tmp))} (FORMAT parquet)")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write(con, select, out)
     stages.step("written")
     count = con.execute("SELECT count(*) FROM typed").fetchone()
     return IngestReport(
@@ -391,7 +384,8 @@ def ingest_csv(
     out: str | Path,
     *,
     max_errors: int = 100,
-    progress: bool | None = None,
+    progress: StageListener | None = None,
+    write: ParquetWriter,
 ) -> IngestReport:
     """Load a canonical CSV (optionally gzip) into canonical Parquet at ``out``."""
     started = time.perf_counter()
@@ -433,6 +427,7 @@ def ingest_csv(
             max_errors=max_errors,
             stages=stages,
             started=started,
+            write=write,
         )
 
 
@@ -441,7 +436,8 @@ def ingest_amlworld(
     out: str | Path,
     *,
     max_errors: int = 100,
-    progress: bool | None = None,
+    progress: StageListener | None = None,
+    write: ParquetWriter,
 ) -> IngestReport:
     """Load an IBM AMLworld CSV (``HI-Small_Trans.csv`` and the like).
 
@@ -494,6 +490,7 @@ def ingest_amlworld(
             max_errors=max_errors,
             stages=stages,
             started=started,
+            write=write,
             ts_expr="TRY_STRPTIME(trim(\"timestamp\"), '%Y/%m/%d %H:%M')",
             ts_expected="YYYY/MM/DD HH:MM as AMLworld writes it, e.g. 2022/09/01 00:20",
             round_cents=True,
@@ -523,7 +520,8 @@ def ingest_records(
     source: str,
     fmt: str,
     max_errors: int = 100,
-    progress: bool | None = None,
+    progress: StageListener | None = None,
+    write: ParquetWriter,
 ) -> IngestReport:
     """Load records made by a parser (``formats/``): text values under the raw column names.
 
@@ -557,6 +555,7 @@ def ingest_records(
             max_errors=max_errors,
             stages=stages,
             started=started,
+            write=write,
         )
 
 
@@ -596,7 +595,8 @@ def ingest(
     *,
     format: str | None = None,
     max_errors: int = 100,
-    progress: bool | None = None,
+    progress: StageListener | None = None,
+    write: ParquetWriter,
 ) -> IngestReport:
     """Load any supported format into canonical Parquet at ``out`` (format guessed if None)."""
     fmt = detect_format(path) if format is None else format
@@ -605,24 +605,24 @@ def ingest(
             f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where="format"
         )
     if fmt == "canonical":
-        return ingest_csv(path, out, max_errors=max_errors, progress=progress)
+        return ingest_csv(path, out, max_errors=max_errors, progress=progress, write=write)
     if fmt == "amlworld":
-        return ingest_amlworld(path, out, max_errors=max_errors, progress=progress)
+        return ingest_amlworld(path, out, max_errors=max_errors, progress=progress, write=write)
     src = _require_file(path)
     if fmt == "camt053":
-        from repatria.tracing.formats.camt053 import parse_camt053
-
         records = parse_camt053(src)
     elif fmt == "mt940":
-        from repatria.tracing.formats.mt940 import parse_mt940
-
         records = parse_mt940(src)
     else:
-        from repatria.tracing.formats.ftm import parse_ftm_payments
-
         records = parse_ftm_payments(src)
     return ingest_records(
-        records, out, source=str(src), fmt=fmt, max_errors=max_errors, progress=progress
+        records,
+        out,
+        source=str(src),
+        fmt=fmt,
+        max_errors=max_errors,
+        progress=progress,
+        write=write,
     )
 
 

@@ -35,7 +35,6 @@ __all__ = [
     "AccountPlace",
     "BackTrace",
     "TraceResult",
-    "run_trace",
     "trace",
     "trace_back",
 ]
@@ -386,26 +385,6 @@ def trace_back(
         considered=len(links),
         traced=len(chosen_links),
     )
-
-
-def run_trace(path: str | Path, seeds: Sequence[str], rule: Rule | str) -> TraceResult:
-    """The CLI's entry point: read a canonical CSV (ingested) or Parquet file, then trace.
-
-    A ``.parquet`` path is read as the canonical table; any other path is ingested as a
-    canonical CSV (all rows checked, errors listed) into a temporary Parquet file first.
-    """
-    chosen = parse_rule(rule)
-    p = Path(path)
-    if p.suffix.lower() == ".parquet":
-        return trace(p, seeds, chosen)
-    import tempfile
-
-    from repatria.tracing.ingest import ingest_csv
-
-    with tempfile.TemporaryDirectory(prefix="repatria-trace-") as tmp:
-        out = Path(tmp) / "transactions.parquet"
-        ingest_csv(p, out)
-        return trace(out, seeds, chosen)
 
 
 def rule_source(rule: Rule | str) -> str:

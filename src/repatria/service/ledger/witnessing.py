@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from repatria.adapters.peer_client import PeerClient
 from repatria.domain.access import Action
 from repatria.domain.event import EventKind
 from repatria.errors import (
@@ -26,7 +27,6 @@ from repatria.errors import (
 from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint, verify_note
 from repatria.ledger.cosignature import Cosignature, CosignatureVerifier
 from repatria.ledger.note import Ed25519Verifier, SignedNote, open_note
-from repatria.ledger.peer_client import PeerClient
 from repatria.ledger.witness import find_forks
 from repatria.ledger.witnessing import (
     Refusal,
@@ -180,7 +180,7 @@ def witness_peer(node: Node, name: str) -> dict[str, Any]:
         answer = client.push_cosignatures(cosigned.to_text())
         return result | {
             "cosigned": True,
-            "pushed": answer.status == 200,
+            "pushed": answer.accepted,
             "push_status": answer.status,
         }
     finally:
@@ -277,12 +277,12 @@ def publish_checkpoint(node: Node) -> list[dict[str, Any]]:
             for _ in range(2):
                 proof = consistency_proof(node, old, signed.checkpoint.size) if old else []
                 answer = client.add_checkpoint(format_add_checkpoint(old, proof, signed.note))
-                if answer.status == 409 and answer.text.strip().isdigit():
-                    old = int(answer.text.strip())
+                if answer.stored_size is not None:
+                    old = answer.stored_size
                     continue
                 break
             kept = 0
-            if answer.status == 200:
+            if answer.accepted:
                 cosigned = SignedNote.from_text(signed.note).with_signatures(
                     *SignedNote.from_text(signed.note.rstrip("\n") + "\n" + answer.text).signatures
                 )
@@ -292,7 +292,7 @@ def publish_checkpoint(node: Node) -> list[dict[str, Any]]:
                     "peer": name,
                     "status": answer.status,
                     "cosignatures": kept,
-                    "reason": "" if answer.status == 200 else answer.text[:300],
+                    "reason": "" if answer.accepted else answer.text[:300],
                 }
             )
         except PeerUnavailable as exc:

@@ -17,12 +17,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from repatria.adapters.transport import HttpTransport
 from repatria.errors import InvalidInput
 from repatria.exchange.rejection import Rejected, reason_of
 from repatria.service import deliveries, spontaneous
 from repatria.service import exchange as exchange_service
 from repatria.service import requests as request_service
-from repatria.service.exchange_transport import HttpTransport
 from repatria.web.api.common import ERRORS
 from repatria.web.api.schemas import RequestOut
 from repatria.web.deps import ApiActor, NodeDep

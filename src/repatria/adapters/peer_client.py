@@ -24,8 +24,21 @@ PROOF_LIMIT = 64
 
 @dataclass(frozen=True, slots=True)
 class PeerAnswer:
+    """A peer's answer to a push, read as tlog-witness defines it: 200 is a cosignature,
+    409 with a size as body means "prove consistency from the size I hold"."""
+
     status: int
     text: str
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == 200
+
+    @property
+    def stored_size(self) -> int | None:
+        """The witness's size when it asks for a proof from there, else ``None``."""
+        body = self.text.strip()
+        return int(body) if self.status == 409 and body.isdigit() else None
 
 
 class PeerClient:

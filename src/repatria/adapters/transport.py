@@ -1,4 +1,9 @@
-"""The exchange's HTTP transport: POST the envelope to the peer's endpoint, return the receipt.
+"""The exchange's transport: carry a sealed envelope to a peer's endpoint, return the receipt.
+
+``Transport`` is the port the use case ``service.outbox.deliver_due`` sends through;
+``HttpTransport`` is its adapter over httpx (POST to the peer's messages route). Keeping the
+HTTP client here, below the use cases, lets tests hand ``deliver_due`` an in-process
+transport and keeps httpx out of ``service/`` and the pure core.
 
 A 2xx answer carries the receipt (``deliver_due`` verifies it); a 4xx means the receiver
 refused the envelope for good (``Rejected``, no retry: re-sending the same bytes cannot
@@ -7,14 +12,29 @@ succeed); anything else, or no answer, is a ``TransportError`` retried with back
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import httpx
 
 from repatria.exchange.rejection import Reason, Rejected
-from repatria.service.outbox import TransportError
 
 MESSAGES_PATH = "/api/exchange/messages"
 MAX_RECEIPT = 1 << 20
 """A receipt is a few kilobytes; anything larger than 1 MiB is not one."""
+
+
+class Transport(Protocol):
+    """Carries envelope bytes to a node's endpoint and returns the receipt bytes it got back.
+
+    Raises ``TransportError`` when nothing usable came back (network, 5xx); ``Rejected``
+    when the receiver refused the envelope for good.
+    """
+
+    def send(self, endpoint: str, envelope: bytes) -> bytes: ...
+
+
+class TransportError(Exception):
+    """A delivery attempt failed in a way a later attempt may not (retry with back-off)."""
 
 
 class HttpTransport:

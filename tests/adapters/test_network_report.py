@@ -2,8 +2,8 @@ import csv
 import json
 from pathlib import Path
 
+from repatria.adapters.network_report import write_network_report
 from repatria.law.catalogue import load_catalogue
-from repatria.law.coverage import write_network_report
 
 
 def test_write_network_report_writes_every_file(tmp_path: Path) -> None:
