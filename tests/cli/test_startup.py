@@ -14,7 +14,8 @@ import sys
 import pytest
 
 HEAVY = ("followthemoney", "sqlalchemy", "alembic", "duckdb", "pyarrow", "lightgbm",
-         "matplotlib", "weasyprint", "fastapi", "uvicorn", "numpy", "babel", "httpx")  # fmt: skip
+         "matplotlib", "weasyprint", "fastapi", "uvicorn", "numpy", "babel", "httpx",
+         "docx", "jinja2")  # fmt: skip
 
 PROBE = """
 import json, sys
