@@ -14,7 +14,8 @@ import sys
 import pytest
 
 HEAVY = ("followthemoney", "sqlalchemy", "alembic", "duckdb", "pyarrow", "lightgbm",
-         "matplotlib", "weasyprint", "fastapi", "uvicorn", "numpy", "babel", "httpx")  # fmt: skip
+         "matplotlib", "weasyprint", "fastapi", "uvicorn", "numpy", "babel", "httpx",
+         "docx", "jinja2")  # fmt: skip
 
 PROBE = """
 import json, sys
@@ -76,7 +77,10 @@ def test_a_command_loads_only_its_own_module() -> None:
     [
         ("basis", {"numpy"}),  # the treaty network's matrices; no node, no database
         ("trace", {"duckdb", "numpy", "babel"}),  # no LightGBM, Matplotlib or Arrow
-        ("user", {"sqlalchemy", "alembic", "httpx"}),  # the node, but not the web shell
+        ("user", {"sqlalchemy"}),  # the node's store; Alembic only when it migrates
+        ("ledger", {"sqlalchemy", "httpx"}),  # httpx: the peer client of witnessing
+        ("case", {"sqlalchemy", "duckdb", "numpy", "babel"}),  # a case's tracing and drafting
+        ("request", {"sqlalchemy", "numpy", "babel"}),  # no FtM model until an entity is read
     ],
 )
 def test_a_commands_help_pays_only_for_what_the_command_uses(

@@ -10,13 +10,14 @@ cleaned here first and refused with a message naming the property and value
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from followthemoney import EntityProxy, model
-from followthemoney.exc import InvalidData
 from rigour.ids import get_identifier_format
 
 from repatria.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from followthemoney import EntityProxy
 
 MAX_VALUES_PER_PROPERTY = 200
 MAX_VALUE_LENGTH = 65_000
@@ -29,7 +30,14 @@ def validate_entity(data: Any, *, id_prefix: str | None = None) -> EntityProxy:
     schema and every value cleans to a valid value of its type; the schema's
     required properties are present. ``id_prefix``, when given, namespaces
     the id so entities of different cases cannot collide.
+
+    FtM is imported here, at its point of use: loading its model takes about a second, which
+    every ``repatria`` command that opens a node would otherwise pay at start (issue 11,
+    point 7).
     """
+    from followthemoney import model
+    from followthemoney.exc import InvalidData
+
     if not isinstance(data, Mapping):
         raise InvalidInput("an entity must be a JSON object", where="entity")
     schema_name = data.get("schema")

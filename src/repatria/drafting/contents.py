@@ -12,8 +12,7 @@ request is not made in conformity with this article") can be foreseen.
 from __future__ import annotations
 
 from datetime import date
-
-from followthemoney import EntityProxy
+from typing import TYPE_CHECKING
 
 from repatria.domain.measure import MEASURES, Measure
 from repatria.drafting.checklist import Checklist
@@ -24,6 +23,9 @@ from repatria.drafting.model import (
     RequestDocument,
 )
 from repatria.drafting.report import Severity
+
+if TYPE_CHECKING:
+    from followthemoney import EntityProxy
 
 _ASSET_MEASURES = frozenset({Measure.FREEZING, Measure.CONFISCATION, Measure.ASSET_RETURN})
 

@@ -7,18 +7,16 @@ its own paragraphs left to right. Fonts are named per script (``w:rFonts``
 ascii/hAnsi, eastAsia, cs) with the same Noto families the PDF embeds, and every
 run of free text carries its own ``w:lang``. Word does not embed fonts through
 python-docx; a reader without Noto gets its own substitute for that script.
+
+python-docx is imported in the functions that use it: its import costs about half a second,
+and every command that opens a node imports the drafting package, while few write a Word
+file (issue 11, point 7).
 """
 
 from __future__ import annotations
 
 from io import BytesIO
 from typing import Any
-
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
 
 from repatria.drafting.html import html_lang
 from repatria.drafting.layout import FreeText, Layout, Value, text_direction
@@ -34,6 +32,10 @@ _BIDI = {"ar": "ar-SA"}
 
 
 def write_docx(layout: Layout) -> bytes:
+    from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.shared import Pt, RGBColor
+
     document: Any = Document()
     rtl = layout.direction == "rtl"
     _styles(document, layout.lang)
@@ -79,6 +81,10 @@ def write_docx(layout: Layout) -> bytes:
 
 
 def _styles(document: Any, lang: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     for name in ("Normal", "Title", "Heading 1", "Heading 2"):
         style = document.styles[name]
         r_pr = style.element.get_or_add_rPr()
@@ -108,12 +114,18 @@ def _paragraph(container: Any, rtl: bool) -> Any:
 
 
 def _direction(paragraph: Any, rtl: bool) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+
     if rtl:
         paragraph._p.get_or_add_pPr().append(OxmlElement("w:bidi"))
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def _run_direction(run: Any, rtl: bool, lang: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     r_pr = run._r.get_or_add_rPr()
     if rtl:
         r_pr.append(OxmlElement("w:rtl"))
@@ -127,6 +139,8 @@ def _run_direction(run: Any, rtl: bool, lang: str) -> None:
 
 
 def _table(document: Any, rows: list[tuple[str, Value]], layout: Layout, rtl: bool) -> None:
+    from docx.oxml import OxmlElement
+
     if not rows:
         return
     table = document.add_table(rows=0, cols=2)
@@ -144,6 +158,8 @@ def _table(document: Any, rows: list[tuple[str, Value]], layout: Layout, rtl: bo
 
 
 def _value(container: Any, value: Value, layout: Layout, rtl: bool, first: Any = None) -> None:
+    from docx.shared import Pt
+
     if isinstance(value, FreeText):
         own_rtl = value.direction == "rtl"
         paragraph = first if first is not None else container.add_paragraph()
@@ -163,6 +179,10 @@ def _value(container: Any, value: Value, layout: Layout, rtl: bool, first: Any =
 
 
 def _footer(document: Any, layout: Layout, rtl: bool) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     paragraph = document.sections[0].footer.paragraphs[0]
     _direction(paragraph, rtl)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER

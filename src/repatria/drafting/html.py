@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from repatria.drafting.fonts import FontFace, font_face_css, font_stack
 from repatria.drafting.layout import FreeText, Layout, Value, text_direction
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 _HTML_LANG = {"zh": "zh-Hans"}
 
@@ -27,6 +30,9 @@ def html_lang(lang: str) -> str:
 
 @cache
 def _environment() -> Environment:
+    # Jinja at its point of use: every command that opens a node imports drafting, few render.
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     return Environment(
         loader=PackageLoader("repatria.drafting", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),

@@ -11,13 +11,16 @@ property), and the identity, location and nationality of persons where possible
 
 from __future__ import annotations
 
-from followthemoney import EntityProxy, model
+from typing import TYPE_CHECKING
 
 from repatria.domain.entities import validate_entity
 from repatria.drafting.checklist import Checklist
 from repatria.drafting.model import RequestDocument
 from repatria.drafting.report import Severity
 from repatria.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from followthemoney import EntityProxy
 
 _FORMAT_STANDARD = {
     "iban": "ISO 13616",
@@ -120,6 +123,9 @@ def _entity(
 
 
 def _standard(data: dict[str, object], where: str) -> str:
+    # FtM at its point of use: its model costs a command's start-up a second (issue 11, pt 7).
+    from followthemoney import model
+
     if not where.startswith("properties."):
         return "FollowTheMoney schema"
     schema = model.get(str(data.get("schema")))

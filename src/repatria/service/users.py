@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -32,9 +33,17 @@ from repatria.store.tables import CredentialRow, UserRow
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()
-# A hash to verify against when the user does not exist, so that timing does
-# not tell which usernames are real.
-_DUMMY_HASH = _hasher.hash("repatria-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so that timing does not tell
+    which usernames are real.
+
+    Made on the first log-in rather than at import: an Argon2 hash costs a third of a second on
+    purpose, and every ``repatria`` command imports this module (issue 11, point 7).
+    """
+    return _hasher.hash("repatria-timing-equaliser")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +152,7 @@ def authenticate_password(node: Node, username: str, password: str) -> Actor:
     with node.transaction() as session:
         row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
         try:
-            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+            _hasher.verify(row.password_hash if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             row = None
         if row is None or not row.active:
