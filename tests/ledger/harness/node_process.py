@@ -20,7 +20,8 @@ import httpx
 from tests.waiting import wait_until
 
 REPATRIA = Path(sys.executable).with_name("repatria")
-START_TIMEOUT = 120.0  # generous: `repatria serve` takes tens of seconds to answer at load average 8
+# Generous: `repatria serve` takes tens of seconds to answer at load average 8.
+START_TIMEOUT = 120.0
 
 
 class NodeProcess:
