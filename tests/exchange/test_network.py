@@ -68,7 +68,7 @@ pytestmark = pytest.mark.process
 SOAK = bool(os.environ.get("REPATRIA_SOAK"))
 MESSAGES = 1000 if SOAK else 200
 KILLS = 10 if SOAK else 3
-LONGEST_DOWN = 30 if SOAK else 3
+LONGEST_DOWN = 60.0 if SOAK else 5.0
 DRAIN = WAIT
 """How long NG's outbox may take to drain after GB's last restart, on top of the latest
 retry already scheduled then: a message that failed through several outages waits out its
@@ -350,16 +350,16 @@ def queue(ng: Member, numbers: range) -> list[str]:
 
 class Chaos(threading.Thread):
     """Kill GB -9 each time NG's delivered count passes a random threshold; keep it down until
-    NG has failed a random 1-``LONGEST_DOWN`` delivery attempts against it (a count, not a
-    time, so a slow machine still sees every outage), then restart it on the same port and
-    data directory."""
+    NG's back-off has grown to a random 1-``LONGEST_DOWN`` s (a state of the sender, not a
+    fixed sleep, so a slow machine still sees every outage at its full length), then restart
+    it on the same port and data directory."""
 
     def __init__(self, network: Network, rng: random.Random) -> None:
         super().__init__(name="r10-chaos", daemon=True)
         self.network = network
         self.rng = rng
         self.thresholds = sorted(rng.sample(range(MESSAGES // 10, MESSAGES * 9 // 10), KILLS))
-        self.downs = [rng.randint(1, LONGEST_DOWN) for _ in range(KILLS)]
+        self.downs = [rng.uniform(1.0, LONGEST_DOWN) for _ in range(KILLS)]
         self.log: list[str] = []
         self.problem: BaseException | None = None
         self.last_restart = 0.0
@@ -374,20 +374,12 @@ class Chaos(threading.Thread):
                         statement = select(func.count()).where(OutboxRow.state == "delivered")
                         return int(session.scalar(statement) or 0)
 
-                def attempts() -> int:
-                    with node.transaction() as session:
-                        return int(session.scalar(select(func.sum(OutboxRow.attempts))) or 0)
-
-                self.kill_and_restart(gb, delivered, attempts, lambda: latest_retry(ng))
+                self.kill_and_restart(gb, delivered, lambda: latest_retry(ng))
         except BaseException as problem:  # noqa: BLE001  (re-raised by the test thread)
             self.problem = problem
 
     def kill_and_restart(
-        self,
-        gb: Member,
-        delivered: Callable[[], int],
-        attempts: Callable[[], int],
-        backoff: Callable[[], float],
+        self, gb: Member, delivered: Callable[[], int], backoff: Callable[[], float]
     ) -> None:
         for threshold, down in zip(self.thresholds, self.downs, strict=True):
             wait_until(lambda t=threshold: delivered() >= t,  # type: ignore[misc]
@@ -396,13 +388,13 @@ class Chaos(threading.Thread):
                        describe=lambda: f"{delivered()} delivered")  # fmt: skip
             killed_at = delivered()
             gb.process.kill()
-            tried = attempts()  # every attempt from here on fails: GB is dead
-            wait_until(lambda t=tried + down: attempts() >= t,  # type: ignore[misc]
-                       what=f"NG to fail {down} delivery attempt(s) while GB is down",
-                       timeout=WAIT + backoff(), describe=lambda: f"{attempts()} attempts")  # fmt: skip
+            # Every attempt from here on fails, and each failure doubles the message's delay.
+            wait_until(lambda d=down: backoff() >= d,  # type: ignore[misc]
+                       what=f"NG to back off {down:.1f} s while GB is down",
+                       timeout=WAIT + 4 * down, describe=lambda: f"back-off {backoff():.1f} s")  # fmt: skip
             healthy = gb.process.start()
             self.last_restart = time.monotonic()
-            self.log.append(f"killed at {killed_at} delivered, down for {down} attempt(s),"
+            self.log.append(f"killed at {killed_at} delivered, down until a {down:.1f} s back-off,"
                             f" healthy after {healthy:.1f} s")  # fmt: skip
 
 
@@ -418,7 +410,7 @@ def test_r10_no_message_is_lost_while_the_receiver_is_killed(
     chaos.start()
     queued = queue(ng, range(MESSAGES))
     queued_in = time.monotonic() - began
-    chaos.join(timeout=KILLS * 3 * WAIT)
+    chaos.join(timeout=KILLS * (5 * LONGEST_DOWN + 2 * WAIT))
     assert not chaos.is_alive(), f"the kill schedule did not finish {replay}: {chaos.log}"
     if chaos.problem is not None:
         raise AssertionError(f"the kill schedule failed {replay}: {chaos.log}") from chaos.problem
