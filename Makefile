@@ -27,6 +27,11 @@ demo: $(STAMP) system
 test: $(STAMP) system
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The suite without the tests that start a process or a server (marked `process`, enforced by
+# tests/markers.py): a quick check while editing. `make test` and .ci/run run everything.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not process" $(PYTEST_ARGS)
+
 # The full runs of the reliability checks whose CI size is smaller (shared/design/reliability.md
 # §4.2): every syscall crash point of a ledger append (R6), 100 random split views caught by
 # gossip (R4), 20 witness kills (R5), 50 node kills on SQLite and 20 postmaster kills (R7).

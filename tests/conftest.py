@@ -8,7 +8,10 @@ Fixture strategy (pick the smallest that has what the test needs):
   entity and one outgoing draft request.
 
 The database is SQLite unless ``REPATRIA_TEST_DATABASE_URL`` names a
-PostgreSQL database; ``.ci/run`` runs the whole suite both ways.
+PostgreSQL database. Every test that reaches ``settings`` (through ``pg_engine``) is marked
+``db`` at collection (``tests/markers.py``); ``.ci/run`` runs the whole suite on SQLite and the
+``db`` tests again on PostgreSQL. A test that starts a process or a server must be marked
+``process``; collection fails it otherwise.
 """
 
 from __future__ import annotations
@@ -32,8 +35,17 @@ from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.store.base import Base
 from repatria.store.db import make_engine, migrate
+from tests import markers
 
 PG_URL = os.environ.get("REPATRIA_TEST_DATABASE_URL")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    markers.apply(items)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    markers.refuse_unmarked(item)
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from repatria.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +44,7 @@ def test_vendored_htmx_is_the_recorded_release() -> None:
     assert digest in (static / "SOURCES.md").read_text()
 
 
+@pytest.mark.process
 def test_import_rules_hold() -> None:
     """Layers point down; the pure core does no I/O (import-linter contracts in pyproject)."""
     result = subprocess.run(

@@ -153,6 +153,7 @@ def test_exit_code_table_is_complete() -> None:
     )  # InvalidTransition shares with Conflict
 
 
+@pytest.mark.process
 def test_init_creates_a_node_and_refuses_to_overwrite(settings: Settings, tmp_path: Path) -> None:
     """A real process, as an operator runs it, on the database under test."""
     data_dir = tmp_path / "gb-node"
@@ -176,6 +177,7 @@ def test_init_creates_a_node_and_refuses_to_overwrite(settings: Settings, tmp_pa
     assert "a node already exists" in second.stderr
 
 
+@pytest.mark.process
 def test_help_lists_every_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "repatria", "--help"],

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.process
+
 
 def repatria(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

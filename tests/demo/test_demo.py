@@ -3,6 +3,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from repatria.demo.run import NIGERIA, UNITED_KINGDOM, load_scenario
 from repatria.domain.lifecycle import Direction, RequestState
 from repatria.service import cases, entities, requests, users
@@ -10,6 +12,8 @@ from repatria.service.ledger import verification as ledger_verification
 from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import open_node
 from repatria.settings import Settings
+
+pytestmark = pytest.mark.process
 
 
 def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:

@@ -72,6 +72,7 @@ def _pdffonts(pdf: bytes, tmp: Path) -> list[list[str]]:
     return [line.split() for line in out.stdout.splitlines()[2:]]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("lang", UN_LANGUAGES)
 def test_pdf_has_labels_in_the_language_and_free_text_as_written(lang: str, tmp_path: Path) -> None:
     text = _pdftotext(_pdf(lang), tmp_path)
@@ -90,6 +91,7 @@ def test_pdf_has_labels_in_the_language_and_free_text_as_written(lang: str, tmp_
     assert _plain(order_date).replace(" ", "") in text.replace(" ", "")
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("lang", UN_LANGUAGES)
 def test_pdf_embeds_the_named_fonts(lang: str, tmp_path: Path) -> None:
     fonts = _pdffonts(_pdf(lang), tmp_path)
@@ -102,6 +104,7 @@ def test_pdf_embeds_the_named_fonts(lang: str, tmp_path: Path) -> None:
         assert "Repatria-Arabic" in names
 
 
+@pytest.mark.process
 def test_amounts_are_formatted_for_the_locale(tmp_path: Path) -> None:
     for lang in ("fr", "ru"):
         money = format_currency(Decimal(3250000), "GBP", locale=lang)

@@ -60,8 +60,10 @@ from tests.exchange.three_nodes import (
     build_network,
     json_of,
     serve_log,
-    wait_for,
 )
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.process
 
 SOAK = bool(os.environ.get("REPATRIA_SOAK"))
 MESSAGES = 1000 if SOAK else 200
@@ -228,8 +230,8 @@ def test_a_request_goes_to_gb_over_http_and_its_execution_comes_back(
             found = json_of(gb_sup.get("/api/requests", params={"direction": "incoming"}))
             return [r for r in found if r["foreign_reference"] == ref]
 
-        (incoming,) = wait_for(f"GB's supervisor to see NG's request {ref}", arrived,
-                               describe=lambda: serve_log(ng))  # fmt: skip
+        (incoming,) = wait_until(arrived, what=f"GB's supervisor to see NG's request {ref}",
+                                 describe=lambda: serve_log(ng))  # fmt: skip
         assert (incoming["direction"], incoming["state"]) == ("incoming", "sent")
         assert (incoming["requesting_state"], incoming["requested_state"]) == ("NG", "GB")
         assert incoming["measures"] == REQUEST_BODY["measures"]
@@ -247,8 +249,8 @@ def test_a_request_goes_to_gb_over_http_and_its_execution_comes_back(
         rows = outbox_rows(ng)
         return rows if rows and all(r.state == "delivered" for r in rows) else []
 
-    (request_row,) = wait_for("NG's request message to be receipted", delivered,
-                              describe=lambda: str(outbox_states(ng)))  # fmt: skip
+    (request_row,) = wait_until(delivered, what="NG's request message to be receipted",
+                                describe=lambda: str(outbox_states(ng)))  # fmt: skip
     assert (request_row.recipient, request_row.message_type) == ("gb-uka", "request")
     (kept,) = receipts_by_id(ng)[request_row.message_id]
     receipt = verify_receipt(kept, gb.signing_key(), request_row.message_id)
@@ -272,8 +274,8 @@ def test_a_request_goes_to_gb_over_http_and_its_execution_comes_back(
             ours: dict[str, object] = json_of(ng_off.get(f"/api/requests/{ref}"))
             return ours if ours["state"] == "executed" else None
 
-        ours = wait_for(f"NG's request {ref} to reach executed", executed,
-                        describe=lambda: serve_log(gb))  # fmt: skip
+        ours = wait_until(executed, what=f"NG's request {ref} to reach executed",
+                          describe=lambda: serve_log(gb))  # fmt: skip
         assert ours["foreign_reference"] == gb_ref  # learnt from GB's acknowledgement
         timeline = json_of(ng_off.get(f"/api/cases/{case_ref}/events"))
         trace = json_of(ng_off.get(f"/api/requests/{ref}/messages"))
@@ -292,8 +294,8 @@ def test_a_request_goes_to_gb_over_http_and_its_execution_comes_back(
     ]
 
     # GB's two answers were receipted by NG, each receipt verifying under NG's key.
-    answers = wait_for("GB's answers to be receipted", lambda: delivered_all(gb, 3),
-                       describe=lambda: str(outbox_states(gb)))  # fmt: skip
+    answers = wait_until(lambda: delivered_all(gb, 3), what="GB's answers to be receipted",
+                         describe=lambda: str(outbox_states(gb)))  # fmt: skip
     assert [r.message_type for r in answers] == [
         "acknowledgement",
         "status-answer",
@@ -347,8 +349,10 @@ def queue(ng: Member, numbers: range) -> list[str]:
 
 
 class Chaos(threading.Thread):
-    """Kill GB -9 each time NG's delivered count passes a random threshold; keep it down for
-    a random 1-``LONGEST_DOWN`` s, then restart it on the same port and data directory."""
+    """Kill GB -9 each time NG's delivered count passes a random threshold; keep it down until
+    NG's back-off has grown to a random 1-``LONGEST_DOWN`` s (a state of the sender, not a
+    fixed sleep, so a slow machine still sees every outage at its full length), then restart
+    it on the same port and data directory."""
 
     def __init__(self, network: Network, rng: random.Random) -> None:
         super().__init__(name="r10-chaos", daemon=True)
@@ -378,16 +382,19 @@ class Chaos(threading.Thread):
         self, gb: Member, delivered: Callable[[], int], backoff: Callable[[], float]
     ) -> None:
         for threshold, down in zip(self.thresholds, self.downs, strict=True):
-            wait_for(f"{threshold} deliveries before a kill",
-                     lambda t=threshold: delivered() >= t,  # type: ignore[misc]
-                     timeout=WAIT + backoff(), interval=0.03,
-                     describe=lambda: f"{delivered()} delivered")  # fmt: skip
+            wait_until(lambda t=threshold: delivered() >= t,  # type: ignore[misc]
+                       what=f"{threshold} deliveries before a kill",
+                       timeout=WAIT + backoff(), interval=0.03,
+                       describe=lambda: f"{delivered()} delivered")  # fmt: skip
             killed_at = delivered()
             gb.process.kill()
-            time.sleep(down)
+            # Every attempt from here on fails, and each failure doubles the message's delay.
+            wait_until(lambda d=down: backoff() >= d,  # type: ignore[misc]
+                       what=f"NG to back off {down:.1f} s while GB is down",
+                       timeout=WAIT + 4 * down, describe=lambda: f"back-off {backoff():.1f} s")  # fmt: skip
             healthy = gb.process.start()
             self.last_restart = time.monotonic()
-            self.log.append(f"killed at {killed_at} delivered, down {down:.1f} s,"
+            self.log.append(f"killed at {killed_at} delivered, down until a {down:.1f} s back-off,"
                             f" healthy after {healthy:.1f} s")  # fmt: skip
 
 
@@ -403,16 +410,16 @@ def test_r10_no_message_is_lost_while_the_receiver_is_killed(
     chaos.start()
     queued = queue(ng, range(MESSAGES))
     queued_in = time.monotonic() - began
-    chaos.join(timeout=KILLS * (LONGEST_DOWN + 2 * WAIT))
+    chaos.join(timeout=KILLS * (5 * LONGEST_DOWN + 2 * WAIT))
     assert not chaos.is_alive(), f"the kill schedule did not finish {replay}: {chaos.log}"
     if chaos.problem is not None:
         raise AssertionError(f"the kill schedule failed {replay}: {chaos.log}") from chaos.problem
     assert gb.process.running
     backoff = latest_retry(ng)
-    wait_for(
-        f"NG's outbox to drain after GB's last restart (latest retry due in {backoff:.1f} s)"
-        f" {replay} {chaos.log}",
+    wait_until(
         lambda: outbox_states(ng)["pending"] == 0,
+        what=f"NG's outbox to drain after GB's last restart (latest retry due in {backoff:.1f} s)"
+        f" {replay} {chaos.log}",
         timeout=backoff + DRAIN,
         describe=lambda: f"{outbox_states(ng)}; GB log: {serve_log(gb, 1500)}",
     )
@@ -460,9 +467,9 @@ def test_r10_messages_to_a_receiver_that_stays_down_fail_with_evidence(
     with socket.socket() as held:  # GB's port stays taken and refuses every connection
         held.bind(("127.0.0.1", gb.process.port))
         queued = queue(ng, range(GIVE_UP_MESSAGES))
-        wait_for(
-            "every message to NG's dead receiver to be given up",
+        wait_until(
             lambda: outbox_states(ng)["pending"] == 0,
+            what="every message to NG's dead receiver to be given up",
             describe=lambda: str(outbox_states(ng)),
         )
     states = outbox_states(ng)

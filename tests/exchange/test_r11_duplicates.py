@@ -52,7 +52,7 @@ from tests.exchange.served import (
 )
 from tests.ledger.served import admin_of, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 SENDER, RECEIVER = "ng-a", "gb-c"
 RESENDS = 1_000

@@ -17,7 +17,6 @@ Senders are fixed-key peers (``tests.exchange.network``) listed in the directory
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,8 +67,9 @@ from tests.exchange.served import (
     stored_copies,
 )
 from tests.ledger.served import free_port
+from tests.waiting import wait_for_a_later_second
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 RECEIVER = "gb-c"
 A, B, REVOKED = node("ng-a", "NG"), node("ch-b", "CH"), node("fr-r", "FR")
@@ -314,7 +314,8 @@ def test_replays_inside_the_lifetime_get_the_original_receipt_after_it_expired(
     assert original.status is ReceiptStatus.ACCEPTED
     stored = counts(served.receiver)
 
-    time.sleep(1.1)  # a later second: the replay is told from the first by its own time
+    # A later second: the replay is told from the first by its own time.
+    wait_for_a_later_second(original.received_at)
     later = post(served.process.url, envelope, served.client)
     assert later.status_code == 200 and later.headers["X-Repatria-Duplicate"] == "true"
     receipt = verify_receipt(later.content, served.receiver_key, message_id)

@@ -22,7 +22,6 @@ one promise of R15 on that record or on the stored evidence.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -68,8 +67,9 @@ from tests.exchange.served import (
     stored_copies,
 )
 from tests.ledger.served import admin_of, free_port
+from tests.waiting import wait_for_a_later_second
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 SENDER, RECEIVER = "ng-a", "gb-c"
 REVOKED_SENDS = 3
@@ -153,8 +153,9 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
         m1 = enqueue(sender, admin, request_message("NG-2025-0042/R15-1", SENDER), RECEIVER,
                      utcnow())  # fmt: skip
         deliver(m1)
+        m2_created = utcnow()
         m2 = enqueue(sender, admin, request_message("NG-2025-0042/R15-2", SENDER), RECEIVER,
-                     utcnow())  # fmt: skip
+                     m2_created)  # fmt: skip
         with sender.transaction() as session:
             m1_envelope = session.scalars(
                 select(OutboxRow.envelope).where(OutboxRow.message_id == m1)
@@ -162,7 +163,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
         # 2. Rotate while C is down, in a later second than m2's creation (times on the wire
         # are whole seconds).
         process.kill()
-        time.sleep(1.05)
+        wait_for_a_later_second(m2_created)
         receiver_hpke = _rotate(receiver, KeyPurpose.HPKE)
         receiver_signing = _rotate(receiver, KeyPurpose.SIGNING)
         sender_signing = _rotate(sender, KeyPurpose.SIGNING)

@@ -37,6 +37,8 @@ from tests.exchange.served import (
 )
 from tests.ledger.served import admin_of, free_port
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture
 def network(tmp_path: Path) -> Iterator[tuple[Node, Node, ServedNode]]:

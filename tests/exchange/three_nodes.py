@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -270,21 +269,6 @@ def build_network(base: Path, *, max_attempts: int = 40) -> Network:
         with member.opened() as node:
             accept_directory(node, signed, key.public_key(), now)
     return Network(members, key)
-
-
-def wait_for(what: str, check: Callable[[], T | None], *, timeout: float = WAIT,
-             describe: Callable[[], str] | None = None, interval: float = 0.1) -> T:  # fmt: skip
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds,
-    saying what was awaited and (``describe``) the state found last."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            state = f"; last state: {describe()}" if describe is not None else ""
-            raise AssertionError(f"waited {timeout:.0f} s for {what}{state}")
-        time.sleep(interval)
 
 
 def serve_log(member: Member, tail: int = 4000) -> str:

@@ -24,9 +24,11 @@ MATRICES = {
 
 
 def test_the_full_matrix_fits_the_two_second_budget() -> None:
-    started = time.perf_counter()
+    # CPU seconds of this process, not wall-clock: the budget is the work the matrix costs,
+    # which a loaded machine does not change (it only makes the test wait for a core).
+    started = time.process_time()
     matrix = basis_matrix(CATALOGUE, on=date(2024, 1, 1))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert matrix.best_rank.shape == (
         len(Measure),
         len(CATALOGUE.states()),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.web.app import create_app
+from tests.waiting import wait_until
 
 
 def sqlite_node(base: Path, node_id: str) -> Node:
@@ -71,13 +71,11 @@ def serving(node: Node, port: int) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
+    wait_until(lambda: server.started or not thread.is_alive(), what=f"a server on port {port}")
+    if not server.started:
+        raise RuntimeError(f"the server on port {port} stopped before it started")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=30)

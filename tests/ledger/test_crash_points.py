@@ -27,6 +27,8 @@ from repatria.service.node import init_node, open_node
 from repatria.settings import Settings
 from tests.ledger.ledger_nodes import log_size, record
 
+pytestmark = pytest.mark.process
+
 PASSPHRASE = "crash-point passphrase"
 SOAK = os.environ.get("REPATRIA_SOAK") == "1"
 CHILD = """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
@@ -22,6 +23,8 @@ from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.store.ledger_tables import SqlWitnessStore
 from tests.ledger.ledger_nodes import record
 from tests.ledger.served import admin_of, free_port, pair, serving, sqlite_node, vkeys
+
+pytestmark = pytest.mark.process
 
 
 def test_gossip_keeps_only_notes_signed_by_the_log_and_alarms_on_a_real_split(

@@ -31,6 +31,8 @@ from tests.ledger.harness.node_process import NodeProcess
 from tests.ledger.ledger_nodes import log_size, record
 from tests.ledger.served import free_port, pair, sqlite_node, vkeys
 
+pytestmark = pytest.mark.process
+
 SEED = int(os.environ.get("REPATRIA_R4_SEED", "20261129"))
 
 

@@ -38,6 +38,8 @@ from tests.ledger.harness.rogue import fork
 from tests.ledger.ledger_nodes import record
 from tests.ledger.served import admin_of, free_port, pair, sqlite_node, vkeys
 
+pytestmark = pytest.mark.process
+
 SOAK = bool(os.environ.get("REPATRIA_SOAK"))
 FORKS = 100 if SOAK else 20
 SEED = int(os.environ.get("REPATRIA_R4_SEED", "20261129"))

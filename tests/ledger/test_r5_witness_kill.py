@@ -29,6 +29,8 @@ from tests.ledger.harness.node_process import NodeProcess
 from tests.ledger.ledger_nodes import record
 from tests.ledger.served import free_port, pair, sqlite_node, vkeys
 
+pytestmark = pytest.mark.process
+
 KILLS = 20 if os.environ.get("REPATRIA_SOAK") else 5
 
 

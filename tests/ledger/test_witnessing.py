@@ -168,6 +168,7 @@ def test_a_split_view_raises_an_alarm_that_stops_cosigning(
     assert push(client, n, [], good.note).status_code == 200
 
 
+@pytest.mark.process
 def test_concurrent_pushes_never_move_the_witness_backwards(witness: Node, log_node: Node) -> None:
     """R5: 40 concurrent requests with interleaved sizes over real HTTP; stored size monotonic."""
     notes: dict[int, str] = {}
@@ -211,6 +212,7 @@ def test_concurrent_pushes_never_move_the_witness_backwards(witness: Node, log_n
     assert final in sizes
 
 
+@pytest.mark.process
 def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
     witness: Node, log_node: Node, tmp_path: Path
 ) -> None:

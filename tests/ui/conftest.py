@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from repatria.service.node import Node
 from repatria.web.app import create_app
+from tests.waiting import wait_until
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = [
@@ -36,6 +36,14 @@ def chromium_path() -> str:
     return path
 
 
+def healthy(url: str) -> bool:
+    """Whether the node at ``url`` answers its health check."""
+    try:
+        return httpx.get(f"{url}/api/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @pytest.fixture
 def live_url(node: Node) -> Iterator[str]:
     with socket.socket() as probe:
@@ -49,19 +57,10 @@ def live_url(node: Node) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test node did not start")
-        time.sleep(0.1)
+    wait_until(lambda: healthy(url), what=f"the test node at {url} to answer")
     yield url
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, expect
@@ -26,9 +24,11 @@ from repatria.settings import Settings
 from repatria.web.app import create_app
 from tests.conftest import PASSWORD, CaseFixture, People
 from tests.exchange.directory_of import join
+from tests.ui.conftest import healthy
 from tests.ui.test_pages import sign_in
+from tests.waiting import wait_until
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.process]
 
 
 def _port() -> int:
@@ -38,23 +38,16 @@ def _port() -> int:
         return port
 
 
-def _serve(node: Node, port: int) -> uvicorn.Server:
+def _serve(node: Node, port: int) -> tuple[uvicorn.Server, threading.Thread]:
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(node.settings, node), host="127.0.0.1", port=port, log_level="warning"
         )
     )
-    threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("a test node did not start")
-        time.sleep(0.1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: healthy(f"http://127.0.0.1:{port}"), what=f"the node on port {port}")
+    return server, thread
 
 
 @pytest.fixture
@@ -72,9 +65,10 @@ def network(node: Node, people: People, tmp_path: Path) -> Iterator[tuple[str, N
     try:
         yield f"http://127.0.0.1:{ng_port}", gb, f"http://127.0.0.1:{gb_port}"
     finally:
-        for server in servers:
+        for server, _ in servers:
             server.should_exit = True
-        time.sleep(0.3)
+        for _, thread in servers:
+            wait_until(lambda t=thread: not t.is_alive(), what="a test node to stop")  # type: ignore[misc]
         gb.close()
 
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, expect
 from repatria.service.node import Node
 from tests.conftest import PASSWORD, CaseFixture, People
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.process]
 
 
 def sign_in(browser: Browser, url: str, username: str):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from repatria.service.node import Node
@@ -19,6 +20,7 @@ def test_validating_empty_lists_every_item_of_46_15(
     assert report["complete"] is False and report["score"] == 0
 
 
+@pytest.mark.process
 def test_a_kept_draft_is_checked_and_rendered_with_a_record(
     client: TestClient,
     node: Node,

@@ -20,9 +20,15 @@ import threading
 import time
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
 from repatria.service.events import record_event
 from repatria.service.node import open_node
 from repatria.settings import Settings
+from tests.waiting import wait_until
+
+WAIT = 60.0  # the test restarts a killed database within this
 
 
 def main(argv: list[str]) -> None:
@@ -39,6 +45,14 @@ def main(argv: list[str]) -> None:
     deadline = time.monotonic() + seconds
     pid = os.getpid()
 
+    def answers() -> bool:
+        try:
+            with node.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
     def work(worker: int) -> None:
         attempt = 0
         while time.monotonic() < deadline:
@@ -54,7 +68,7 @@ def main(argv: list[str]) -> None:
                         for t in tokens
                     ]
             except Exception:  # noqa: BLE001  (the database is being killed under us)
-                time.sleep(0.05)
+                wait_until(answers, what="the database to answer again", timeout=WAIT)
                 continue
             with ack_lock:
                 acks.write("".join(f"{i} {t}\n" for i, t in zip(ids, tokens, strict=True)))

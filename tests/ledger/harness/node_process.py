@@ -17,8 +17,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.waiting import wait_until
+
 REPATRIA = Path(sys.executable).with_name("repatria")
-START_TIMEOUT = 30.0
+# Generous: `repatria serve` takes tens of seconds to answer at load average 8.
+START_TIMEOUT = 120.0
 
 
 class NodeProcess:
@@ -45,18 +48,23 @@ class NodeProcess:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        deadline = began + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"node on port {self.port} exited with {self.proc.returncode}")
-            try:
-                if httpx.get(self.url + "/api/health", timeout=1.0).status_code == 200:
-                    return time.monotonic() - began
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"node on port {self.port} did not answer within {START_TIMEOUT} s")
+        try:
+            wait_until(self._answered, what=f"the node on port {self.port} to answer",
+                       timeout=START_TIMEOUT)  # fmt: skip
+        except AssertionError:
+            self.kill()
+            raise
+        return time.monotonic() - began
+
+    def _answered(self) -> bool:
+        """Whether the process answers its health check; fails at once if it has exited."""
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"node on port {self.port} exited with {self.proc.returncode}")
+        try:
+            return httpx.get(self.url + "/api/health", timeout=5.0).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def kill(self) -> None:
         """SIGKILL this process (by its own PID) and reap it."""
