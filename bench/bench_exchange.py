@@ -71,7 +71,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import event, func, select
 
-from repatria.adapters.transport import HttpTransport
+from repatria.adapters.http_transport import HttpTransport
 from repatria.domain.measure import Measure
 from repatria.exchange.directory import Directory, KeyUse, make_key_id, sign_directory
 from repatria.exchange.envelope import SignedContent, encrypt, open_envelope, sign_message

@@ -282,7 +282,7 @@ def _status_codes(tree: ast.AST) -> Iterator[tuple[int, str]]:
                 yield node.lineno, "status compared with a code"
 
 
-HTTP_CLIENTS = {"adapters/transport.py", "adapters/peer_client.py", "demo/run.py"}
+HTTP_CLIENTS = {"adapters/http_transport.py", "adapters/peer_client.py", "demo/run.py"}
 """Where repatria is an HTTP client and must read the answer's status: the two adapters that
 call peers, and the demo's wait for its nodes to answer /api/health."""
 

@@ -26,7 +26,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
-from repatria.adapters.transport import MESSAGES_PATH, HttpTransport
+from repatria.adapters.http_transport import MESSAGES_PATH, HttpTransport
 from repatria.domain.lifecycle import Direction
 from repatria.domain.measure import Measure
 from repatria.exchange.directory import Directory, KeyUse, NodeEntry, NodeKey, sign_directory

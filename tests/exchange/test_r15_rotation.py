@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import select
 
-from repatria.adapters.transport import HttpTransport
+from repatria.adapters.http_transport import HttpTransport
 from repatria.crypto.keystore import KeyPurpose, KeyRecord
 from repatria.exchange.canonical import whole_seconds
 from repatria.exchange.directory import Directory, KeyUse, make_key_id, verify_directory

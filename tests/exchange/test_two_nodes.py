@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from repatria.adapters.transport import MESSAGES_PATH, HttpTransport
+from repatria.adapters.http_transport import MESSAGES_PATH, HttpTransport
 from repatria.exchange.envelope import seal
 from repatria.exchange.receipt import ReceiptStatus, verify_receipt
 from repatria.service.exchange import deliver_due, enqueue

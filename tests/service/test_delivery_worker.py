@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime, timedelta
 
-from repatria.adapters.transport import HttpTransport
+from repatria.adapters.http_transport import HttpTransport
 from repatria.service.delivery_worker import DeliveryWorker
 from repatria.service.exchange import enqueue
 from repatria.service.ledger.alarms import alarms

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, expect
 
-from repatria.adapters.transport import HttpTransport
+from repatria.adapters.http_transport import HttpTransport
 from repatria.service import requests, users
 from repatria.service.exchange import deliver_due
 from repatria.service.node import Node, init_node, open_node

@@ -1,9 +1,10 @@
 """The exchange's transport: carry a sealed envelope to a peer's endpoint, return the receipt.
 
 ``Transport`` is the port the use case ``service.outbox.deliver_due`` sends through;
-``HttpTransport`` is its adapter over httpx (POST to the peer's messages route). Keeping the
-HTTP client here, below the use cases, lets tests hand ``deliver_due`` an in-process
-transport and keeps httpx out of ``service/`` and the pure core.
+``repatria.adapters.http_transport.HttpTransport`` is its adapter over httpx (POST to the
+peer's messages route). The port is kept apart from the HTTP client so that the use cases
+depend on the port only: tests hand ``deliver_due`` an in-process transport, and a command
+that never delivers does not load httpx.
 
 A 2xx answer carries the receipt (``deliver_due`` verifies it); a 4xx means the receiver
 refused the envelope for good (``Rejected``, no retry: re-sending the same bytes cannot
@@ -13,14 +14,6 @@ succeed); anything else, or no answer, is a ``TransportError`` retried with back
 from __future__ import annotations
 
 from typing import Protocol
-
-import httpx
-
-from repatria.exchange.rejection import Reason, Rejected
-
-MESSAGES_PATH = "/api/exchange/messages"
-MAX_RECEIPT = 1 << 20
-"""A receipt is a few kilobytes; anything larger than 1 MiB is not one."""
 
 
 class Transport(Protocol):
@@ -35,51 +28,3 @@ class Transport(Protocol):
 
 class TransportError(Exception):
     """A delivery attempt failed in a way a later attempt may not (retry with back-off)."""
-
-
-class HttpTransport:
-    """``Transport`` over HTTP(S) with httpx; ``endpoint`` is the node's base URL."""
-
-    def __init__(self, timeout: float = 30.0, client: httpx.Client | None = None) -> None:
-        self.client = client if client is not None else httpx.Client(timeout=timeout)
-
-    def send(self, endpoint: str, envelope: bytes) -> bytes:
-        url = endpoint.rstrip("/") + MESSAGES_PATH
-        try:
-            answer = self.client.post(
-                url, content=envelope, headers={"Content-Type": "application/octet-stream"}
-            )
-        except httpx.HTTPError as failed:
-            raise TransportError(f"no answer from {url}: {failed}") from failed
-        if 400 <= answer.status_code < 500:
-            refused = Rejected(
-                _reason(answer),
-                f"{url} refused the envelope with {answer.status_code}: {answer.text[:500]}",
-                where="exchange.transport",
-            )
-            refused.evidence = _evidence(answer)
-            raise refused
-        if answer.status_code != 200 or len(answer.content) > MAX_RECEIPT:
-            raise TransportError(f"{url} answered {answer.status_code}; will retry")
-        return answer.content
-
-    def close(self) -> None:
-        self.client.close()
-
-
-def _reason(answer: httpx.Response) -> Reason:
-    try:
-        kind = str(answer.json()["error"]["type"])
-    except (ValueError, KeyError, TypeError):
-        return Reason.MALFORMED
-    code = kind.removeprefix("rejected:")
-    return Reason(code) if code in {r.value for r in Reason} else Reason.MALFORMED
-
-
-def _evidence(answer: httpx.Response) -> bytes | None:
-    """The receiver's signed negative receipt, if its refusal carried one (verified later)."""
-    try:
-        value = answer.json().get("negative_receipt")
-    except (ValueError, AttributeError):
-        return None
-    return value.encode() if isinstance(value, str) and len(value) < MAX_RECEIPT else None

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from repatria.adapters.transport import HttpTransport
+from repatria.adapters.http_transport import HttpTransport
 from repatria.cli import output
 from repatria.cli.context import current_actor, opened_node
 from repatria.cli.output import JsonFlag

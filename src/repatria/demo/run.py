@@ -30,7 +30,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from repatria.adapters.transport import HttpTransport
+from repatria.adapters.http_transport import HttpTransport
 from repatria.domain.authority import AuthorityRole
 from repatria.exchange.directory import AuthorityContact, Directory, UrgentChannel, sign_directory
 from repatria.service import (

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from repatria.adapters.transport import HttpTransport
+from repatria.adapters.http_transport import HttpTransport
 from repatria.errors import RepatriaError
 from repatria.service.exchange import OUTBOX_SIGNAL, Attempt, deliver_due
 from repatria.service.network_directory import check_directory

@@ -23,8 +23,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from followthemoney import model
-
 from repatria.errors import InvalidInput
 from repatria.tracing.formats.iban import iban_country, is_iban, normalise_iban
 
@@ -71,6 +69,8 @@ def _side(
 
 def parse_ftm_payments(path: str | Path) -> list[Record]:
     """Every ``Payment`` entity in a JSON-lines file, as raw canonical records."""
+    from followthemoney import model  # FtM costs ~0.6 s to load; only this reader needs it
+
     p = Path(path)
     entities: dict[str, dict[str, Any]] = {}
     order: list[tuple[int, str]] = []

@@ -23,8 +23,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import mt940  # type: ignore[import-untyped,unused-ignore]
-
 from repatria.errors import InvalidInput
 from repatria.tracing.formats import unknown_counterparty
 from repatria.tracing.formats.iban import find_iban, iban_country, is_iban, normalise_iban
@@ -82,6 +80,8 @@ def _account(identification: str) -> tuple[str, str | None]:
 
 def parse_mt940(path: str | Path) -> list[Record]:
     """Every statement line of every statement in the file, as raw canonical records."""
+    import mt940  # type: ignore[import-untyped,unused-ignore]  # loaded only to read MT940
+
     p = Path(path)
     try:
         statements = mt940.parse(str(p))

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from repatria.adapters.transport import HttpTransport
+from repatria.adapters.http_transport import HttpTransport
 from repatria.errors import InvalidInput
 from repatria.exchange.rejection import Rejected, reason_of
 from repatria.service import deliveries, spontaneous
