@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, create_engine, make_url, select, text
 
 from repatria.service import cases, drafting, entities, requests, users
 from repatria.service.actor import Actor
@@ -37,7 +37,36 @@ from repatria.store.base import Base
 from repatria.store.db import make_engine, migrate
 from tests import markers
 
-PG_URL = os.environ.get("REPATRIA_TEST_DATABASE_URL")
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """The PostgreSQL database this test process uses.
+
+    Tests empty every table before they start (``_truncate``), so two pytest-xdist workers
+    cannot share one database: each worker gets its own, created once on the same server and
+    named after the worker (``repatria_test_gw0``). The URL is put back into the environment,
+    so that a node process a test starts uses the same database.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    server = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    mine = given.set(database=name).render_as_string(hide_password=False)
+    os.environ["REPATRIA_TEST_DATABASE_URL"] = mine
+    return mine
+
+
+PG_URL = _database_of_this_worker(os.environ.get("REPATRIA_TEST_DATABASE_URL"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
