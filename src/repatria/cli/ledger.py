@@ -143,14 +143,14 @@ def keys(json_out: JsonFlag = False) -> None:
     with opened_node() as node:
         info = key_service.public_keys(node)
     if json_out:
-        output.emit_json(info)
+        output.emit_json(info.to_dict())
         return
     output.table(
-        f"keys of {info['origin']}",
+        f"keys of {info.origin}",
         ["purpose", "fingerprint", "valid from", "retired", "vkey"],
         [
             (k["purpose"], k["fingerprint"], k["created_at"], k["retired_at"], k.get("vkey", ""))
-            for k in info["keys"]
+            for k in (key.to_dict() for key in info.keys)
         ],
     )
 
@@ -163,7 +163,7 @@ def rotate_key(
     """Retire the current key of a purpose and make a new one (old ones stay for verifying)."""
     with opened_node() as node:
         new = key_service.rotate_key(node, current_actor(node), purpose, why)
-    output.say(f"new {purpose} key {new['fingerprint']}")
+    output.say(f"new {purpose} key {new.fingerprint}")
 
 
 @app.command("witness")

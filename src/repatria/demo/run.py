@@ -30,6 +30,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from repatria.crypto.keystore import KeyPurpose
 from repatria.domain.authority import AuthorityRole
 from repatria.exchange.directory import AuthorityContact, Directory, UrgentChannel, sign_directory
 from repatria.service import (
@@ -305,8 +306,8 @@ def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> De
             (gb, ng, ng_port, NIGERIA),
         ):
             theirs = keys.public_keys(there)
-            log_vkey = next(k["vkey"] for k in theirs["keys"] if k["purpose"] == "signing")
-            witness_vkey = next(k["vkey"] for k in theirs["keys"] if k["purpose"] == "witness")
+            log_vkey = theirs.current_vkey(KeyPurpose.SIGNING)
+            witness_vkey = theirs.current_vkey(KeyPurpose.WITNESS)
             admin = users.find_user(here, f"admin.{'ng' if here is ng else 'gb'}")
             ledger_witnessing.add_peer(
                 here, admin, spec.node_id, f"http://127.0.0.1:{port}", log_vkey, witness_vkey

@@ -72,7 +72,7 @@ async def cosignatures(request: Request, node: NodeDep) -> dict[str, int]:
 @router.get("/ledger/keys")
 def public_keys(node: NodeDep) -> dict[str, Any]:
     """The node's public keys, current and retired, with vkeys and validity periods."""
-    return key_service.public_keys(node)
+    return key_service.public_keys(node).to_dict()
 
 
 @router.get("/ledger/alarms")
