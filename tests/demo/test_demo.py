@@ -22,7 +22,7 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
         assert outgoing.direction is Direction.OUTGOING
         assert outgoing.state is RequestState.ACKNOWLEDGED
         assert (outgoing.requesting_state, outgoing.requested_state) == ("NG", "GB")
-        schemas = {e["schema"] for e in entities.list_entities(ng, officer, result.ng_case)}
+        schemas = {e.schema for e in entities.list_entities(ng, officer, result.ng_case)}
         assert {"Person", "Company", "BankAccount", "Payment", "RealEstate", "Ownership"} <= schemas
         from repatria.service import tracing
 

@@ -34,7 +34,7 @@ def test_a_case_trace_is_kept_recorded_and_drafts_requests(
     assert drafted[0].legal_basis  # the engine's first basis for NG -> GB freezing
     assert "GB-MARLIN" in drafted[0].summary and "2750000.00" in drafted[0].summary
     accounts = entities.list_entities(node, people.officer, ng_case.case, schema="BankAccount")
-    assert {a["properties"]["accountNumber"][0] for a in accounts} == {
+    assert {a.properties["accountNumber"][0] for a in accounts} == {
         "GB-MARLIN",
         "GB-OKONKWO",
         "CH-TRUST",

@@ -149,9 +149,9 @@ def add_entity(
     with opened_node() as node:
         stored = entity_service.put_entity(node, current_actor(node), reference, data)
     if json_out:
-        output.emit_json(stored)
+        output.emit_json(stored.to_dict())
     else:
-        output.say(f"{stored['schema']} {stored['id']} stored in {reference}")
+        output.say(f"{stored.schema} {stored.id} stored in {reference}")
 
 
 @app.command("entities")
@@ -164,16 +164,16 @@ def entities(
     with opened_node() as node:
         found = entity_service.list_entities(node, current_actor(node), reference, schema=schema)
     if json_out:
-        output.emit_json(found)
+        output.emit_json([e.to_dict() for e in found])
         return
     output.table(
         f"Entities of {reference}",
         ["id", "schema", "properties"],
         [
             (
-                e["id"],
-                e["schema"],
-                "; ".join(f"{k}={', '.join(v)}" for k, v in e["properties"].items())[:120],
+                e.id,
+                e.schema,
+                "; ".join(f"{k}={', '.join(v)}" for k, v in e.properties.items())[:120],
             )
             for e in found
         ],
