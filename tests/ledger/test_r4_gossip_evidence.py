@@ -67,8 +67,8 @@ def test_gossip_keeps_only_notes_signed_by_the_log_and_alarms_on_a_real_split(
             found = ledger_witnessing.gossip_with(b, "gb-c")
             assert len(found["alarms"]) == 1
             (alarm,) = ledger_alarms.alarms(b)
-            assert alarm["kind"] == "split-view"
-            assert {alarm["previous_checkpoint"], alarm["new_checkpoint"]} == {real.note, forged}
+            assert alarm.kind == "split-view"
+            assert {alarm.previous_checkpoint, alarm.new_checkpoint} == {real.note, forged}
             assert ledger_witnessing.gossip_with(b, "gb-c")["alarms"] == []  # not raised twice
     finally:
         for n in (a, b, c):

@@ -142,7 +142,7 @@ def test_a_split_view_raises_an_alarm_that_stops_cosigning(
     fork = forged(log_node, n)
     assert push(client, n, [], fork).status_code == 422
     [alarm] = ledger_alarms.alarms(witness)
-    assert alarm["kind"] == "split-view"
+    assert alarm.kind == "split-view"
     # The evidence verifies offline under the log's key: two roots, one size.
     log_vkey, _ = vkeys(log_node)
     from repatria.ledger.checkpoint import verify_note
@@ -150,19 +150,19 @@ def test_a_split_view_raises_an_alarm_that_stops_cosigning(
 
     key = [Ed25519Verifier.from_vkey(log_vkey)]
     one, two = (
-        verify_note(alarm["previous_checkpoint"], key),
-        verify_note(alarm["new_checkpoint"], key),
+        verify_note(alarm.previous_checkpoint, key),
+        verify_note(alarm.new_checkpoint, key),
     )
     assert one.size == two.size and one.root_hash != two.root_hash
     # Cosigning stops for this origin, even for the honest checkpoint, and across a restart.
     assert push(client, n, [], good.note).status_code == 422
     reopened = open_node(witness.settings)
     try:
-        assert [a["id"] for a in ledger_alarms.alarms(reopened)] == [alarm["id"]]
+        assert [a.id for a in ledger_alarms.alarms(reopened)] == [alarm.id]
     finally:
         reopened.close()
     ledger_alarms.clear_alarm(
-        witness, admin_of(witness), alarm["id"], "log operator explained; keys reviewed"
+        witness, admin_of(witness), alarm.id, "log operator explained; keys reviewed"
     )
     assert push(client, n, [], good.note).status_code == 200
 
@@ -262,7 +262,7 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
         result = ledger_witnessing.witness_peer(witness, "gb-a")
         assert not result["cosigned"] and result["alarm"], result
         [alarm] = ledger_alarms.alarms(witness)
-        assert alarm["kind"] == "inconsistent"
+        assert alarm.kind == "inconsistent"
         assert stored_size(witness) == held  # the witness kept what it had cosigned
         assert not ledger_witnessing.witness_peer(witness, "gb-a")[
             "cosigned"

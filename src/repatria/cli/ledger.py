@@ -237,20 +237,23 @@ def alarms(
             node, current_actor(node), include_cleared=include_cleared
         )
     if json_out:
-        output.emit_json(found)
+        output.emit_json([a.to_dict() for a in found])
         return
     if not found:
         output.say("no open ledger alarm")
         return
     for alarm in found:
-        state = f"cleared by {alarm['cleared_by']}" if alarm["cleared_at"] else "OPEN"
+        state = f"cleared by {alarm.cleared_by}" if alarm.cleared_at else "OPEN"
         output.say(
-            f"[bold red]alarm {alarm['id']}[/] {alarm['kind']} on {alarm['origin']} "
-            f"({state}): {alarm['reason']}"
+            f"[bold red]alarm {alarm.id}[/] {alarm.kind} on {alarm.origin} "
+            f"({state}): {alarm.reason}"
         )
-        for label in ("previous_checkpoint", "new_checkpoint"):
-            if alarm[label]:
-                output.say(f"{label}:\n{alarm[label]}")
+        for label, note in (
+            ("previous_checkpoint", alarm.previous_checkpoint),
+            ("new_checkpoint", alarm.new_checkpoint),
+        ):
+            if note:
+                output.say(f"{label}:\n{note}")
 
 
 @app.command("clear-alarm")

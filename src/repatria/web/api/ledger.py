@@ -80,7 +80,7 @@ def alarms(
     actor: ApiActor, node: NodeDep, all: bool = Query(default=False)
 ) -> list[dict[str, Any]]:
     """Open alarms (forks, rollbacks, failed self-audits) with both signed checkpoints."""
-    return ledger_alarms.read_alarms(node, actor, include_cleared=all)
+    return [a.to_dict() for a in ledger_alarms.read_alarms(node, actor, include_cleared=all)]
 
 
 @router.get("/cases/{reference}/events/{event_id}/proof")
