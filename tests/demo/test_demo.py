@@ -66,7 +66,7 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
         for opened in (ng, gb):
             report = ledger_verification.verify_node_log(opened)
             assert report.ok, report.problems
-            assert [p["name"] for p in ledger_witnessing.peers(opened)] == [
+            assert [p.name for p in ledger_witnessing.peers(opened)] == [
                 "gb-ukca" if opened is ng else "ng-fmoj"
             ]
         # need-to-know holds in the demo too: the UK admin sees no case

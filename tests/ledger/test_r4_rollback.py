@@ -82,7 +82,7 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
         b.process.start()
         a_proc.start()
         first = ledger_witnessing.witness_peer(b.node, "gb-a")
-        assert first["cosigned"] and first["size"] == n, first
+        assert first.cosigned and first.size == n, first
         a_proc.kill()
         shutil.rmtree(tmp_path / "gb-a")
         shutil.copytree(tmp_path / "gb-a.backup", tmp_path / "gb-a")
@@ -94,9 +94,9 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
         a.close()
         a_proc.start()
         second = ledger_witnessing.witness_peer(b.node, "gb-a")
-        assert not second["cosigned"] and second["alarm"], second
+        assert not second.cosigned and second.alarm, second
         (alarm,) = open_alarms(b.node, "repatria/gb-a")
-        assert alarm.kind == kind and alarm.id == second["alarm"]
+        assert alarm.kind == kind and alarm.id == second.alarm
         a = reopen(tmp_path / "gb-a")
         verifier = Ed25519Verifier.from_vkey(vkeys(a)[0])
         a.close()
@@ -106,6 +106,6 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
         b.process.restart()
         assert len(open_alarms(b.node, "repatria/gb-a")) == 1
         third = ledger_witnessing.witness_peer(b.node, "gb-a")
-        assert not third["cosigned"] and third["status"] == 422
+        assert not third.cosigned and third.status == 422
     finally:
         a_proc.kill()

@@ -141,7 +141,7 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         found_b = ledger_witnessing.gossip_with(b.node, "gb-c")
         found_c = ledger_witnessing.gossip_with(c.node, "gb-b")
         alarms_b, alarms_c = open_alarms(b, origin), open_alarms(c, origin)
-        if found_b["alarms"] and found_c["alarms"]:
+        if found_b.alarms and found_c.alarms:
             caught += 1
         for alarm in alarms_b + alarms_c:
             assert alarm.kind == "split-view"
@@ -149,7 +149,7 @@ def test_a_split_view_is_caught_in_one_gossip_round(
             first = verify_note(str(alarm.previous_checkpoint), [verifier])
             second = verify_note(str(alarm.new_checkpoint), [verifier])
             assert first.size == second.size == n and first.root_hash != second.root_hash
-        assert {a_.id for a_ in alarms_b} == set(found_b["alarms"])
+        assert {a_.id for a_ in alarms_b} == set(found_b.alarms)
         # Cosigning for A has stopped at both witnesses, for the real and the forged log.
         record(a, 1)
         later = ledger_checkpoints.checkpoint_now(a)
@@ -158,7 +158,7 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         assert push_and_track(c, n, forged.consistency_proof(n), real.note, cosigned) == 422
         assert push_and_track(b, n, [], forged.note, cosigned) == 422
         # A second round raises nothing new.
-        assert ledger_witnessing.gossip_with(b.node, "gb-c")["alarms"] == []
+        assert ledger_witnessing.gossip_with(b.node, "gb-c").alarms == ()
     assert caught == FORKS, f"caught {caught} of {FORKS} forks within one gossip round"
     # No witness ever cosigned two roots for one size of any log.
     assert all(len(roots) == 1 for roots in cosigned.values()), cosigned
@@ -174,9 +174,7 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         assert len(served.json()["checkpoints"]) >= 3
     record(a, 2)
     latest = ledger_checkpoints.checkpoint_now(a)
-    stored_b = next(
-        p["witnessed_size"] for p in ledger_witnessing.peers(b.node) if p["origin"] == origin
-    )
+    stored_b = next(p.witnessed_size for p in ledger_witnessing.peers(b.node) if p.origin == origin)
     proof = ledger_proofs.consistency_proof(a, stored_b, latest.checkpoint.size)
     assert push_and_track(b, stored_b, proof, latest.note, cosigned) == 422
     # An operator clears B's alarm: B cosigns A's real log again; C still refuses.

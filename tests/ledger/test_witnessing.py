@@ -225,7 +225,7 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
             session.get(PeerRow, "ng").url = w_url  # type: ignore[union-attr]
         ids = record(log_node, 9, batch=3)
         result = ledger_witnessing.witness_peer(witness, "gb-a")
-        assert result["cosigned"] and result["pushed"], result
+        assert result.cosigned and result.pushed, result
         latest = ledger_checkpoints.latest_checkpoint(log_node)
         assert latest is not None and latest.note.count("\u2014 ") == 2  # log + witness
         assert ledger_proofs.event_marks(log_node, ids)[ids[0]].witnessed
@@ -233,7 +233,7 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
             "repatria/ng-test/witness": 1
         }
         record(log_node, 4, batch=4)
-        assert ledger_witnessing.witness_peer(witness, "gb-a")["cosigned"]
+        assert ledger_witnessing.witness_peer(witness, "gb-a").cosigned
         held = stored_size(witness)
         assert held == ledger_checkpoints.latest_checkpoint(log_node).checkpoint.size  # type: ignore[union-attr]
         # A's operator rewrites the log: drops the last 5 leaves, appends others, re-signs.
@@ -260,10 +260,8 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
         record(log_node, 6, batch=6)  # one leaf more than before, a different history
         ledger_checkpoints.checkpoint_now(log_node)
         result = ledger_witnessing.witness_peer(witness, "gb-a")
-        assert not result["cosigned"] and result["alarm"], result
+        assert not result.cosigned and result.alarm, result
         [alarm] = ledger_alarms.alarms(witness)
         assert alarm.kind == "inconsistent"
         assert stored_size(witness) == held  # the witness kept what it had cosigned
-        assert not ledger_witnessing.witness_peer(witness, "gb-a")[
-            "cosigned"
-        ]  # stopped until cleared
+        assert not ledger_witnessing.witness_peer(witness, "gb-a").cosigned  # stopped until cleared

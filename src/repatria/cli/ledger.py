@@ -173,20 +173,17 @@ def witness(
 ) -> None:
     """Fetch peers' checkpoints, check consistency, persist, cosign, push the cosignature."""
     with opened_node() as node:
-        names = [peer] if peer else [p["name"] for p in ledger_witnessing.peers(node)]
+        names = [peer] if peer else [p.name for p in ledger_witnessing.peers(node)]
         results = [ledger_witnessing.witness_peer(node, name) for name in names]
     if json_out:
-        output.emit_json(results)
+        output.emit_json([r.to_dict() for r in results])
     else:
         output.table(
             "witnessing",
             ["peer", "size", "cosigned", "reason", "alarm"],
-            [
-                (r["peer"], r["size"], r["cosigned"], r.get("reason", ""), r.get("alarm"))
-                for r in results
-            ],
+            [(r.peer, r.size, r.cosigned, r.reason, r.alarm) for r in results],
         )
-    if any(r.get("alarm") for r in results):
+    if any(r.alarm for r in results):
         raise VerificationFailed("a peer's log forked or went back; see `repatria ledger alarms`")
 
 
@@ -197,17 +194,17 @@ def gossip(
 ) -> None:
     """Compare the checkpoints peers saw of the logs we witness; alarm on a split view."""
     with opened_node() as node:
-        names = [peer] if peer else [p["name"] for p in ledger_witnessing.peers(node)]
+        names = [peer] if peer else [p.name for p in ledger_witnessing.peers(node)]
         results = [ledger_witnessing.gossip_with(node, name) for name in names]
     if json_out:
-        output.emit_json(results)
+        output.emit_json([r.to_dict() for r in results])
     else:
         output.table(
             "gossip",
             ["peer", "fetched", "rejected", "alarms"],
-            [(r["peer"], r["fetched"], r["rejected"], r["alarms"]) for r in results],
+            [(r.peer, r.fetched, r.rejected, list(r.alarms)) for r in results],
         )
-    if any(r["alarms"] for r in results):
+    if any(r.alarms for r in results):
         raise VerificationFailed("peers saw a split view; see `repatria ledger alarms`")
 
 
@@ -217,12 +214,12 @@ def publish(json_out: JsonFlag = False) -> None:
     with opened_node() as node:
         results = ledger_witnessing.publish_checkpoint(node)
     if json_out:
-        output.emit_json(results)
+        output.emit_json([r.to_dict() for r in results])
         return
     output.table(
         "publication",
         ["peer", "status", "cosignatures", "reason"],
-        [(r["peer"], r["status"], r["cosignatures"], r["reason"]) for r in results],
+        [(r.peer, r.status, r.cosignatures, r.reason) for r in results],
     )
 
 
@@ -279,7 +276,7 @@ def peer_add(
         peer = ledger_witnessing.add_peer(
             node, current_actor(node), name, url, log_key, witness_key
         )
-    output.say(f"peer {peer['name']} ({peer['origin']}) at {peer['url']}")
+    output.say(f"peer {peer.name} ({peer.origin}) at {peer.url}")
 
 
 @peer_app.command("list")
@@ -288,10 +285,10 @@ def peer_list(json_out: JsonFlag = False) -> None:
     with opened_node() as node:
         found = ledger_witnessing.peers(node)
     if json_out:
-        output.emit_json(found)
+        output.emit_json([p.to_dict() for p in found])
         return
     output.table(
         "ledger peers",
         ["name", "url", "origin", "witnessed size", "at"],
-        [(p["name"], p["url"], p["origin"], p["witnessed_size"], p["witnessed_at"]) for p in found],
+        [(p.name, p.url, p.origin, p.witnessed_size, p.witnessed_at) for p in found],
     )

@@ -476,9 +476,9 @@ def run_demo(base: Path, *, serve: bool, ng_port: int, gb_port: int) -> DemoResu
             try:
                 for answer in ledger_witnessing.publish_checkpoint(node):
                     console.print(
-                        f"ledger of {node.config.node_id} witnessed by {answer['peer']}:"
-                        f" {answer['cosignatures']} cosignature(s)"
-                        + (f" ({answer['reason']})" if answer["reason"] else "")
+                        f"ledger of {node.config.node_id} witnessed by {answer.peer}:"
+                        f" {answer.cosignatures} cosignature(s)"
+                        + (f" ({answer.reason})" if answer.reason else "")
                     )
             finally:
                 node.close()
