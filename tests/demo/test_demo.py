@@ -28,8 +28,8 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
 
         trace = tracing.get_trace(ng, officer, result.ng_case, result.ng_trace)
         # FIFO (Clayton's case) carries the diverted fees through London to Dubai and Zurich.
-        assert {j["code"] for j in trace["jurisdictions_to_ask"]} == {"NG", "GB", "AE", "CH"}
-        assert trace["rule"] == "fifo" and trace["seeds"] == ["DC-001"]
+        assert {j.code for j in trace.jurisdictions_to_ask} == {"NG", "GB", "AE", "CH"}
+        assert trace.rule == "fifo" and trace.seeds == ("DC-001",)
         # the request carries its complete content, rendered in English and French
         rendered = tmp_path / "demo" / "rendered"
         text = subprocess.run(

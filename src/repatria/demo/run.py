@@ -315,7 +315,7 @@ def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> De
         ledger_checkpoints.checkpoint_now(ng)
         ledger_checkpoints.checkpoint_now(gb)
         return DemoResult(
-            str(trace["trace"]),
+            trace.trace,
             ng_settings.data_dir,
             gb_settings.data_dir,
             case.reference,
