@@ -26,14 +26,14 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
         assert outgoing.direction is Direction.OUTGOING
         assert outgoing.state is RequestState.ACKNOWLEDGED
         assert (outgoing.requesting_state, outgoing.requested_state) == ("NG", "GB")
-        schemas = {e["schema"] for e in entities.list_entities(ng, officer, result.ng_case)}
+        schemas = {e.schema for e in entities.list_entities(ng, officer, result.ng_case)}
         assert {"Person", "Company", "BankAccount", "Payment", "RealEstate", "Ownership"} <= schemas
         from repatria.service import tracing
 
         trace = tracing.get_trace(ng, officer, result.ng_case, result.ng_trace)
         # FIFO (Clayton's case) carries the diverted fees through London to Dubai and Zurich.
-        assert {j["code"] for j in trace["jurisdictions_to_ask"]} == {"NG", "GB", "AE", "CH"}
-        assert trace["rule"] == "fifo" and trace["seeds"] == ["DC-001"]
+        assert {j.code for j in trace.jurisdictions_to_ask} == {"NG", "GB", "AE", "CH"}
+        assert trace.rule == "fifo" and trace.seeds == ("DC-001",)
         # the request carries its complete content, rendered in English and French
         rendered = tmp_path / "demo" / "rendered"
         text = subprocess.run(
@@ -70,7 +70,7 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
         for opened in (ng, gb):
             report = ledger_verification.verify_node_log(opened)
             assert report.ok, report.problems
-            assert [p["name"] for p in ledger_witnessing.peers(opened)] == [
+            assert [p.name for p in ledger_witnessing.peers(opened)] == [
                 "gb-ukca" if opened is ng else "ng-fmoj"
             ]
         # need-to-know holds in the demo too: the UK admin sees no case

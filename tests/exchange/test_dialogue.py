@@ -188,7 +188,7 @@ def test_a_message_that_cannot_apply_is_kept_with_its_reason_and_an_alarm(
         inbox = session.scalars(select(InboxRow)).one()
         count = session.scalar(select(func.count()).select_from(InboxRow))
     assert count == 1 and inbox.outcome.startswith("not applied:")
-    assert any(a["kind"] == "message-unapplied" for a in alarms(pair.ng))
+    assert any(a.kind == "message-unapplied" for a in alarms(pair.ng))
     assert requests.get_request(pair.ng, pair.ng_people.officer, ng_case.request).state.value == (
         "withdrawn"
     )

@@ -158,8 +158,8 @@ def test_a_row_fails_after_the_last_attempt(pair: tuple[Node, Node], people: Peo
     with sender.transaction() as session:
         event = session.scalars(select(EventRow).where(EventRow.action == "message.failed")).one()
     assert event.details["message_id"] == failed.message_id
-    (alarm,) = [a for a in alarms(sender) if a["kind"] == "delivery-failed"]
-    assert failed.message_id in alarm["reason"] and alarm["origin"] == "gb-test"
+    (alarm,) = [a for a in alarms(sender) if a.kind == "delivery-failed"]
+    assert failed.message_id in alarm.reason and alarm.origin == "gb-test"
 
 
 def test_an_expired_directory_entry_is_retried_not_failed(

@@ -41,7 +41,7 @@ def admin_of(node: Node) -> Actor:
 
 def vkeys(node: Node) -> tuple[str, str]:
     """The node's (log vkey, witness vkey)."""
-    keys = public_keys(node)["keys"]
+    keys = [k.to_dict() for k in public_keys(node).keys]
     log_key = next(k["vkey"] for k in keys if k["purpose"] == "signing" and not k["retired_at"])
     witness = next(k["vkey"] for k in keys if k["purpose"] == "witness" and not k["retired_at"])
     return log_key, witness

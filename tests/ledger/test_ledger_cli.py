@@ -38,7 +38,7 @@ def run(
 
 
 def signing_vkeys(node: Node) -> list[str]:
-    return [k["vkey"] for k in public_keys(node)["keys"] if k["purpose"] == "signing"]
+    return [k.vkey for k in public_keys(node).keys if k.record.purpose.value == "signing"]
 
 
 def test_verify_export_prove_and_check_offline(

@@ -162,7 +162,7 @@ def test_a_corrupted_stored_hash_stops_signing_and_appends(
     with pytest.raises(VerificationFailed, match="refused to sign"):
         ledger_checkpoints.checkpoint_now(node)
     open_alarms = ledger_alarms.alarms(node)
-    assert [a["kind"] for a in open_alarms] == ["self-audit"]
+    assert [a.kind for a in open_alarms] == ["self-audit"]
     with node.transaction() as session:
         assert (
             session.scalar(select(CheckpointRow.note_hash).where(CheckpointRow.size == 42))

@@ -56,7 +56,7 @@ def test_gossip_keeps_only_notes_signed_by_the_log_and_alarms_on_a_real_split(
     try:
         with serving(c, port):
             result = ledger_witnessing.gossip_with(b, "gb-c")
-            assert (result["fetched"], result["rejected"], result["alarms"]) == (1, 1, [])
+            assert (result.fetched, result.rejected, result.alarms) == (1, 1, ())
             assert ledger_alarms.alarms(b) == []
             # Now C holds a forged note that A's own key signed: that is a split view.
             signer = log_signer(a)
@@ -68,11 +68,11 @@ def test_gossip_keeps_only_notes_signed_by_the_log_and_alarms_on_a_real_split(
                     SignedCheckpoint(Checkpoint.from_text(forged.split("\n\n")[0] + "\n"), forged)
                 )
             found = ledger_witnessing.gossip_with(b, "gb-c")
-            assert len(found["alarms"]) == 1
+            assert len(found.alarms) == 1
             (alarm,) = ledger_alarms.alarms(b)
-            assert alarm["kind"] == "split-view"
-            assert {alarm["previous_checkpoint"], alarm["new_checkpoint"]} == {real.note, forged}
-            assert ledger_witnessing.gossip_with(b, "gb-c")["alarms"] == []  # not raised twice
+            assert alarm.kind == "split-view"
+            assert {alarm.previous_checkpoint, alarm.new_checkpoint} == {real.note, forged}
+            assert ledger_witnessing.gossip_with(b, "gb-c").alarms == ()  # not raised twice
     finally:
         for n in (a, b, c):
             n.close()

@@ -25,6 +25,7 @@ from repatria.ledger.note import Ed25519Verifier
 from repatria.ledger.witnessing import RefusalReason
 from repatria.service.ledger import alarms as ledger_alarms
 from repatria.service.ledger import witnessing as ledger_witnessing
+from repatria.service.ledger.alarms import AlarmView
 from repatria.service.node import Node, open_node
 from repatria.settings import Settings
 from tests.ledger.harness.node_process import NodeProcess
@@ -52,8 +53,8 @@ def witness(tmp_path: Path) -> Iterator[Witness]:
         b.node.close()
 
 
-def open_alarms(node: Node, origin: str) -> list[dict[str, object]]:
-    return [x for x in ledger_alarms.alarms(node) if x["origin"] == origin]
+def open_alarms(node: Node, origin: str) -> list[AlarmView]:
+    return [x for x in ledger_alarms.alarms(node) if x.origin == origin]
 
 
 def reopen(data_dir: Path) -> Node:
@@ -84,7 +85,7 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
         b.process.start()
         a_proc.start()
         first = ledger_witnessing.witness_peer(b.node, "gb-a")
-        assert first["cosigned"] and first["size"] == n, first
+        assert first.cosigned and first.size == n, first
         a_proc.kill()
         shutil.rmtree(tmp_path / "gb-a")
         shutil.copytree(tmp_path / "gb-a.backup", tmp_path / "gb-a")
@@ -96,18 +97,18 @@ def test_a_restored_backup_of_a_is_caught_on_the_next_pull(
         a.close()
         a_proc.start()
         second = ledger_witnessing.witness_peer(b.node, "gb-a")
-        assert not second["cosigned"] and second["alarm"], second
+        assert not second.cosigned and second.alarm, second
         (alarm,) = open_alarms(b.node, "repatria/gb-a")
-        assert alarm["kind"] == kind and alarm["id"] == second["alarm"]
+        assert alarm.kind == kind and alarm.id == second.alarm
         a = reopen(tmp_path / "gb-a")
         verifier = Ed25519Verifier.from_vkey(vkeys(a)[0])
         a.close()
-        old = verify_note(str(alarm["previous_checkpoint"]), [verifier])
-        new = verify_note(str(alarm["new_checkpoint"]), [verifier])
+        old = verify_note(str(alarm.previous_checkpoint), [verifier])
+        new = verify_note(str(alarm.new_checkpoint), [verifier])
         assert old.size == n and new.size == m + extra
         b.process.restart()
         assert len(open_alarms(b.node, "repatria/gb-a")) == 1
         third = ledger_witnessing.witness_peer(b.node, "gb-a")
-        assert not third["cosigned"] and third["refusal"] is RefusalReason.INCONSISTENT
+        assert not third.cosigned and third.refusal is RefusalReason.INCONSISTENT
     finally:
         a_proc.kill()

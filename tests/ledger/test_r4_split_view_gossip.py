@@ -32,6 +32,7 @@ from repatria.service.ledger import alarms as ledger_alarms
 from repatria.service.ledger import checkpoints as ledger_checkpoints
 from repatria.service.ledger import proofs as ledger_proofs
 from repatria.service.ledger import witnessing as ledger_witnessing
+from repatria.service.ledger.alarms import AlarmView
 from repatria.service.node import Node
 from tests.ledger.harness.node_process import NodeProcess
 from tests.ledger.harness.rogue import fork
@@ -106,8 +107,8 @@ def enrol(base: Path, name: str, b: Witness, c: Witness) -> tuple[Node, Ed25519V
     return a, verifier
 
 
-def open_alarms(w: Witness, origin: str) -> list[dict[str, object]]:
-    return [x for x in ledger_alarms.alarms(w.node) if x["origin"] == origin]
+def open_alarms(w: Witness, origin: str) -> list[AlarmView]:
+    return [x for x in ledger_alarms.alarms(w.node) if x.origin == origin]
 
 
 def test_a_split_view_is_caught_in_one_gossip_round(
@@ -142,15 +143,15 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         found_b = ledger_witnessing.gossip_with(b.node, "gb-c")
         found_c = ledger_witnessing.gossip_with(c.node, "gb-b")
         alarms_b, alarms_c = open_alarms(b, origin), open_alarms(c, origin)
-        if found_b["alarms"] and found_c["alarms"]:
+        if found_b.alarms and found_c.alarms:
             caught += 1
         for alarm in alarms_b + alarms_c:
-            assert alarm["kind"] == "split-view"
+            assert alarm.kind == "split-view"
             # Offline: both notes verify under A's key alone, same size, different roots.
-            first = verify_note(str(alarm["previous_checkpoint"]), [verifier])
-            second = verify_note(str(alarm["new_checkpoint"]), [verifier])
+            first = verify_note(str(alarm.previous_checkpoint), [verifier])
+            second = verify_note(str(alarm.new_checkpoint), [verifier])
             assert first.size == second.size == n and first.root_hash != second.root_hash
-        assert {a_["id"] for a_ in alarms_b} == set(found_b["alarms"])
+        assert {a_.id for a_ in alarms_b} == set(found_b.alarms)
         # Cosigning for A has stopped at both witnesses, for the real and the forged log.
         record(a, 1)
         later = ledger_checkpoints.checkpoint_now(a)
@@ -159,7 +160,7 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         assert push_and_track(c, n, forged.consistency_proof(n), real.note, cosigned) == 422
         assert push_and_track(b, n, [], forged.note, cosigned) == 422
         # A second round raises nothing new.
-        assert ledger_witnessing.gossip_with(b.node, "gb-c")["alarms"] == []
+        assert ledger_witnessing.gossip_with(b.node, "gb-c").alarms == ()
     assert caught == FORKS, f"caught {caught} of {FORKS} forks within one gossip round"
     # No witness ever cosigned two roots for one size of any log.
     assert all(len(roots) == 1 for roots in cosigned.values()), cosigned
@@ -175,13 +176,11 @@ def test_a_split_view_is_caught_in_one_gossip_round(
         assert len(served.json()["checkpoints"]) >= 3
     record(a, 2)
     latest = ledger_checkpoints.checkpoint_now(a)
-    stored_b = next(
-        p["witnessed_size"] for p in ledger_witnessing.peers(b.node) if p["origin"] == origin
-    )
+    stored_b = next(p.witnessed_size for p in ledger_witnessing.peers(b.node) if p.origin == origin)
     proof = ledger_proofs.consistency_proof(a, stored_b, latest.checkpoint.size)
     assert push_and_track(b, stored_b, proof, latest.note, cosigned) == 422
     # An operator clears B's alarm: B cosigns A's real log again; C still refuses.
-    alarm_id = int(str(open_alarms(b, origin)[0]["id"]))
+    alarm_id = open_alarms(b, origin)[0].id
     ledger_alarms.clear_alarm(b.node, admin_of(b.node), alarm_id, "A's operator explained the fork")
     assert push_and_track(b, stored_b, proof, latest.note, cosigned) == 200
     assert c.push(0, [], latest.note).status_code == 422

@@ -143,7 +143,7 @@ def test_a_split_view_raises_an_alarm_that_stops_cosigning(
     fork = forged(log_node, n)
     assert push(client, n, [], fork).status_code == 422
     [alarm] = ledger_alarms.alarms(witness)
-    assert alarm["kind"] == "split-view"
+    assert alarm.kind == "split-view"
     # The evidence verifies offline under the log's key: two roots, one size.
     log_vkey, _ = vkeys(log_node)
     from repatria.ledger.checkpoint import verify_note
@@ -151,19 +151,19 @@ def test_a_split_view_raises_an_alarm_that_stops_cosigning(
 
     key = [Ed25519Verifier.from_vkey(log_vkey)]
     one, two = (
-        verify_note(alarm["previous_checkpoint"], key),
-        verify_note(alarm["new_checkpoint"], key),
+        verify_note(alarm.previous_checkpoint, key),
+        verify_note(alarm.new_checkpoint, key),
     )
     assert one.size == two.size and one.root_hash != two.root_hash
     # Cosigning stops for this origin, even for the honest checkpoint, and across a restart.
     assert push(client, n, [], good.note).status_code == 422
     reopened = open_node(witness.settings)
     try:
-        assert [a["id"] for a in ledger_alarms.alarms(reopened)] == [alarm["id"]]
+        assert [a.id for a in ledger_alarms.alarms(reopened)] == [alarm.id]
     finally:
         reopened.close()
     ledger_alarms.clear_alarm(
-        witness, admin_of(witness), alarm["id"], "log operator explained; keys reviewed"
+        witness, admin_of(witness), alarm.id, "log operator explained; keys reviewed"
     )
     assert push(client, n, [], good.note).status_code == 200
 
@@ -228,7 +228,7 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
             session.get(PeerRow, "ng").url = w_url  # type: ignore[union-attr]
         ids = record(log_node, 9, batch=3)
         result = ledger_witnessing.witness_peer(witness, "gb-a")
-        assert result["cosigned"] and result["pushed"], result
+        assert result.cosigned and result.pushed, result
         latest = ledger_checkpoints.latest_checkpoint(log_node)
         assert latest is not None and latest.note.count("\u2014 ") == 2  # log + witness
         assert ledger_proofs.event_marks(log_node, ids)[ids[0]].witnessed
@@ -236,7 +236,7 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
             "repatria/ng-test/witness": 1
         }
         record(log_node, 4, batch=4)
-        assert ledger_witnessing.witness_peer(witness, "gb-a")["cosigned"]
+        assert ledger_witnessing.witness_peer(witness, "gb-a").cosigned
         held = stored_size(witness)
         assert held == ledger_checkpoints.latest_checkpoint(log_node).checkpoint.size  # type: ignore[union-attr]
         # A's operator rewrites the log: drops the last 5 leaves, appends others, re-signs.
@@ -263,13 +263,11 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
         record(log_node, 6, batch=6)  # one leaf more than before, a different history
         ledger_checkpoints.checkpoint_now(log_node)
         result = ledger_witnessing.witness_peer(witness, "gb-a")
-        assert not result["cosigned"] and result["alarm"], result
+        assert not result.cosigned and result.alarm, result
         [alarm] = ledger_alarms.alarms(witness)
-        assert alarm["kind"] == "inconsistent"
+        assert alarm.kind == "inconsistent"
         assert stored_size(witness) == held  # the witness kept what it had cosigned
-        assert not ledger_witnessing.witness_peer(witness, "gb-a")[
-            "cosigned"
-        ]  # stopped until cleared
+        assert not ledger_witnessing.witness_peer(witness, "gb-a").cosigned  # stopped until cleared
 
 
 def test_every_refusal_reason_has_its_tlog_witness_status() -> None:

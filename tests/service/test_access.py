@@ -42,7 +42,7 @@ def test_every_decision_is_recorded(node: Node, people: People, ng_case: CaseFix
         "not assigned to the case",
     )
     log = audit.access_decisions(node, people.auditor, case=ng_case.case)
-    assert log[0]["actor"] == "auditor" or log[0]["actor"] == "outsider"
+    assert log[0].actor == "auditor" or log[0].actor == "outsider"
     with pytest.raises(PermissionDenied):
         audit.access_decisions(node, people.officer)
 

@@ -34,11 +34,11 @@ def test_renewal_is_asked_once_before_expiry_and_again_once_expired(node: Node) 
     warning = check_directory(node, now)
     assert warning is not None and "expires on" in warning
     assert check_directory(node, now + timedelta(hours=1)) == warning
-    kinds = [a["kind"] for a in alarms(node)]
+    kinds = [a.kind for a in alarms(node)]
     assert kinds.count("directory-expiring") == 1
     expired = check_directory(node, now + timedelta(days=4))
     assert expired is not None and "no message can be sent" in expired
-    assert [a["kind"] for a in alarms(node)].count("directory-expired") == 1
+    assert [a.kind for a in alarms(node)].count("directory-expired") == 1
 
 
 def test_a_round_never_raises_and_backs_off_an_unreachable_peer(node: Node, people: People) -> None:

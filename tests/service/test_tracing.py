@@ -17,16 +17,16 @@ def test_a_case_trace_is_kept_recorded_and_drafts_requests(
     node: Node, people: People, ng_case: CaseFixture
 ) -> None:
     summary = tracing.trace_case(node, people.officer, ng_case.case, RECORDS, ["t1"], "fifo")
-    assert summary["total_tainted"] == "5550000.00"
-    assert [j["code"] for j in summary["jurisdictions_to_ask"]] == ["GB", "CH"]
-    assert summary["rule_source"]  # the legal source of the rule goes with the result
+    assert summary.total_tainted == "5550000.00"
+    assert [j.code for j in summary.jurisdictions_to_ask] == ["GB", "CH"]
+    assert summary.rule_source  # the legal source of the rule goes with the result
     listed = tracing.list_traces(node, people.reviewer, ng_case.case)
-    assert [t["trace"] for t in listed] == [summary["trace"]]
-    assert listed[0]["file_sha256"] == summary["file_sha256"]
-    picture = tracing.trace_picture(node, people.officer, ng_case.case, summary["trace"])
+    assert [t.trace for t in listed] == [summary.trace]
+    assert listed[0].details["file_sha256"] == summary.file_sha256
+    picture = tracing.trace_picture(node, people.officer, ng_case.case, summary.trace)
     assert picture.read_text().startswith("<?xml")
 
-    drafted = tracing.draft_freezing_requests(node, people.officer, ng_case.case, summary["trace"])
+    drafted = tracing.draft_freezing_requests(node, people.officer, ng_case.case, summary.trace)
     assert [(r.requested_state, r.state) for r in drafted] == [
         ("GB", RequestState.DRAFT),
         ("CH", RequestState.DRAFT),
@@ -34,7 +34,7 @@ def test_a_case_trace_is_kept_recorded_and_drafts_requests(
     assert drafted[0].legal_basis  # the engine's first basis for NG -> GB freezing
     assert "GB-MARLIN" in drafted[0].summary and "2750000.00" in drafted[0].summary
     accounts = entities.list_entities(node, people.officer, ng_case.case, schema="BankAccount")
-    assert {a["properties"]["accountNumber"][0] for a in accounts} == {
+    assert {a.properties["accountNumber"][0] for a in accounts} == {
         "GB-MARLIN",
         "GB-OKONKWO",
         "CH-TRUST",
@@ -61,6 +61,6 @@ def test_outsiders_cannot_run_or_read_traces(
 ) -> None:
     summary = tracing.trace_case(node, people.officer, ng_case.case, RECORDS, ["t1"], "lifo")
     with pytest.raises(NotFound):
-        tracing.get_trace(node, people.outsider, ng_case.case, summary["trace"])
+        tracing.get_trace(node, people.outsider, ng_case.case, summary.trace)
     with pytest.raises(NotFound):
         tracing.trace_case(node, people.outsider, ng_case.case, RECORDS, ["t1"], "fifo")

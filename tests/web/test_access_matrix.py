@@ -75,7 +75,7 @@ class Ctx:
         summary = tracing.trace_case(
             self.node, self.people.officer, self.case.case, RECORDS, ["t1"], "fifo"
         )
-        return str(summary["trace"])
+        return summary.trace
 
     def event(self) -> int:
         return cases.case_timeline(self.node, self.people.supervisor, self.case.case)[0].id

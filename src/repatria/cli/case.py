@@ -149,9 +149,9 @@ def add_entity(
     with opened_node() as node:
         stored = entity_service.put_entity(node, current_actor(node), reference, data)
     if json_out:
-        output.emit_json(stored)
+        output.emit_json(stored.to_dict())
     else:
-        output.say(f"{stored['schema']} {stored['id']} stored in {reference}")
+        output.say(f"{stored.schema} {stored.id} stored in {reference}")
 
 
 @app.command("entities")
@@ -164,16 +164,16 @@ def entities(
     with opened_node() as node:
         found = entity_service.list_entities(node, current_actor(node), reference, schema=schema)
     if json_out:
-        output.emit_json(found)
+        output.emit_json([e.to_dict() for e in found])
         return
     output.table(
         f"Entities of {reference}",
         ["id", "schema", "properties"],
         [
             (
-                e["id"],
-                e["schema"],
-                "; ".join(f"{k}={', '.join(v)}" for k, v in e["properties"].items())[:120],
+                e.id,
+                e.schema,
+                "; ".join(f"{k}={', '.join(v)}" for k, v in e.properties.items())[:120],
             )
             for e in found
         ],
@@ -194,16 +194,13 @@ def trace(
     with opened_node() as node:
         summary = tracing_service.trace_case(node, current_actor(node), reference, file, seed, rule)
     if json_out:
-        output.emit_json(summary)
+        output.emit_json(summary.to_dict())
         return
-    output.say(f"trace {summary['trace']} kept in {reference}: {summary['total_tainted']} tainted")
+    output.say(f"trace {summary.trace} kept in {reference}: {summary.total_tainted} tainted")
     output.table(
         "Jurisdictions to ask",
         ["state", "name", "amount", "accounts"],
-        [
-            (j["code"], j["name"], j["amount"], ", ".join(j["accounts"]))
-            for j in summary["jurisdictions_to_ask"]
-        ],
+        [(j.code, j.name, j.amount, ", ".join(j.accounts)) for j in summary.jurisdictions_to_ask],
     )
 
 
@@ -213,7 +210,7 @@ def traces(reference: str, json_out: JsonFlag = False) -> None:
     with opened_node() as node:
         found = tracing_service.list_traces(node, current_actor(node), reference)
     if json_out:
-        output.emit_json(found)
+        output.emit_json([t.to_dict() for t in found])
         return
     output.table(
         f"Traces of {reference}",
@@ -227,7 +224,7 @@ def traces(reference: str, json_out: JsonFlag = False) -> None:
                 t["total_tainted"],
                 ", ".join(t["jurisdictions"]),
             )
-            for t in found
+            for t in (run.to_dict() for run in found)
         ],
     )
 

@@ -18,6 +18,7 @@ from repatria.cli.output import JsonFlag
 from repatria.errors import InvalidInput, VerificationFailed
 from repatria.ledger.bundle import Bundle, check_inclusion_proof, verify_bundle
 from repatria.ledger.note import Ed25519Verifier
+from repatria.ledger.witnessing import RefusalReason
 from repatria.service import keys as key_service
 from repatria.service.ledger import alarms as ledger_alarms
 from repatria.service.ledger import checkpoints as ledger_checkpoints
@@ -144,14 +145,14 @@ def keys(json_out: JsonFlag = False) -> None:
     with opened_node() as node:
         info = key_service.public_keys(node)
     if json_out:
-        output.emit_json(info)
+        output.emit_json(info.to_dict())
         return
     output.table(
-        f"keys of {info['origin']}",
+        f"keys of {info.origin}",
         ["purpose", "fingerprint", "valid from", "retired", "vkey"],
         [
             (k["purpose"], k["fingerprint"], k["created_at"], k["retired_at"], k.get("vkey", ""))
-            for k in info["keys"]
+            for k in (key.to_dict() for key in info.keys)
         ],
     )
 
@@ -164,7 +165,7 @@ def rotate_key(
     """Retire the current key of a purpose and make a new one (old ones stay for verifying)."""
     with opened_node() as node:
         new = key_service.rotate_key(node, current_actor(node), purpose, why)
-    output.say(f"new {purpose} key {new['fingerprint']}")
+    output.say(f"new {purpose} key {new.fingerprint}")
 
 
 @app.command("witness")
@@ -174,20 +175,17 @@ def witness(
 ) -> None:
     """Fetch peers' checkpoints, check consistency, persist, cosign, push the cosignature."""
     with opened_node() as node:
-        names = [peer] if peer else [p["name"] for p in ledger_witnessing.peers(node)]
-        results = [_shown(ledger_witnessing.witness_peer(node, name)) for name in names]
+        names = [peer] if peer else [p.name for p in ledger_witnessing.peers(node)]
+        results = [ledger_witnessing.witness_peer(node, name) for name in names]
     if json_out:
-        output.emit_json(results)
+        output.emit_json([_shown(r.to_dict()) for r in results])
     else:
         output.table(
             "witnessing",
             ["peer", "size", "cosigned", "reason", "alarm"],
-            [
-                (r["peer"], r["size"], r["cosigned"], r.get("reason", ""), r.get("alarm"))
-                for r in results
-            ],
+            [(r.peer, r.size, r.cosigned, r.reason, r.alarm) for r in results],
         )
-    if any(r.get("alarm") for r in results):
+    if any(r.alarm for r in results):
         raise VerificationFailed("a peer's log forked or went back; see `repatria ledger alarms`")
 
 
@@ -196,7 +194,7 @@ def _shown(result: dict[str, Any]) -> dict[str, Any]:
     as ``ledger witness --json`` always has; the table of statuses is the web shell's."""
     return {
         ("status" if key == "refusal" else key): (
-            WITNESS_STATUS[value][0] if key == "refusal" else value
+            WITNESS_STATUS[RefusalReason(value)][0] if key == "refusal" else value
         )
         for key, value in result.items()
     }
@@ -209,17 +207,17 @@ def gossip(
 ) -> None:
     """Compare the checkpoints peers saw of the logs we witness; alarm on a split view."""
     with opened_node() as node:
-        names = [peer] if peer else [p["name"] for p in ledger_witnessing.peers(node)]
+        names = [peer] if peer else [p.name for p in ledger_witnessing.peers(node)]
         results = [ledger_witnessing.gossip_with(node, name) for name in names]
     if json_out:
-        output.emit_json(results)
+        output.emit_json([r.to_dict() for r in results])
     else:
         output.table(
             "gossip",
             ["peer", "fetched", "rejected", "alarms"],
-            [(r["peer"], r["fetched"], r["rejected"], r["alarms"]) for r in results],
+            [(r.peer, r.fetched, r.rejected, list(r.alarms)) for r in results],
         )
-    if any(r["alarms"] for r in results):
+    if any(r.alarms for r in results):
         raise VerificationFailed("peers saw a split view; see `repatria ledger alarms`")
 
 
@@ -229,12 +227,12 @@ def publish(json_out: JsonFlag = False) -> None:
     with opened_node() as node:
         results = ledger_witnessing.publish_checkpoint(node)
     if json_out:
-        output.emit_json(results)
+        output.emit_json([r.to_dict() for r in results])
         return
     output.table(
         "publication",
         ["peer", "status", "cosignatures", "reason"],
-        [(r["peer"], r["status"], r["cosignatures"], r["reason"]) for r in results],
+        [(r.peer, r.status, r.cosignatures, r.reason) for r in results],
     )
 
 
@@ -249,20 +247,23 @@ def alarms(
             node, current_actor(node), include_cleared=include_cleared
         )
     if json_out:
-        output.emit_json(found)
+        output.emit_json([a.to_dict() for a in found])
         return
     if not found:
         output.say("no open ledger alarm")
         return
     for alarm in found:
-        state = f"cleared by {alarm['cleared_by']}" if alarm["cleared_at"] else "OPEN"
+        state = f"cleared by {alarm.cleared_by}" if alarm.cleared_at else "OPEN"
         output.say(
-            f"[bold red]alarm {alarm['id']}[/] {alarm['kind']} on {alarm['origin']} "
-            f"({state}): {alarm['reason']}"
+            f"[bold red]alarm {alarm.id}[/] {alarm.kind} on {alarm.origin} "
+            f"({state}): {alarm.reason}"
         )
-        for label in ("previous_checkpoint", "new_checkpoint"):
-            if alarm[label]:
-                output.say(f"{label}:\n{alarm[label]}")
+        for label, note in (
+            ("previous_checkpoint", alarm.previous_checkpoint),
+            ("new_checkpoint", alarm.new_checkpoint),
+        ):
+            if note:
+                output.say(f"{label}:\n{note}")
 
 
 @app.command("clear-alarm")
@@ -288,7 +289,7 @@ def peer_add(
         peer = ledger_witnessing.add_peer(
             node, current_actor(node), name, url, log_key, witness_key
         )
-    output.say(f"peer {peer['name']} ({peer['origin']}) at {peer['url']}")
+    output.say(f"peer {peer.name} ({peer.origin}) at {peer.url}")
 
 
 @peer_app.command("list")
@@ -297,10 +298,10 @@ def peer_list(json_out: JsonFlag = False) -> None:
     with opened_node() as node:
         found = ledger_witnessing.peers(node)
     if json_out:
-        output.emit_json(found)
+        output.emit_json([p.to_dict() for p in found])
         return
     output.table(
         "ledger peers",
         ["name", "url", "origin", "witnessed size", "at"],
-        [(p["name"], p["url"], p["origin"], p["witnessed_size"], p["witnessed_at"]) for p in found],
+        [(p.name, p.url, p.origin, p.witnessed_size, p.witnessed_at) for p in found],
     )

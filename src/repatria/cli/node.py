@@ -103,12 +103,12 @@ def user_list(json_out: JsonFlag = False) -> None:
     with opened_node() as node:
         users = user_service.list_users(node, current_actor(node))
     if json_out:
-        output.emit_json(users)
+        output.emit_json([u.to_dict() for u in users])
         return
     output.table(
         "Users",
         ["username", "name", "roles", "active"],
-        [(u["username"], u["display_name"], ", ".join(u["roles"]), u["active"]) for u in users],
+        [(u.username, u.display_name, ", ".join(u.roles), u.active) for u in users],
     )
 
 

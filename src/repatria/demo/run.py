@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from repatria.adapters.http_transport import HttpTransport
+from repatria.crypto.keystore import KeyPurpose
 from repatria.domain.authority import AuthorityRole
 from repatria.exchange.directory import AuthorityContact, Directory, UrgentChannel, sign_directory
 from repatria.service import (
@@ -305,8 +306,8 @@ def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> De
             (gb, ng, ng_port, NIGERIA),
         ):
             theirs = keys.public_keys(there)
-            log_vkey = next(k["vkey"] for k in theirs["keys"] if k["purpose"] == "signing")
-            witness_vkey = next(k["vkey"] for k in theirs["keys"] if k["purpose"] == "witness")
+            log_vkey = theirs.current_vkey(KeyPurpose.SIGNING)
+            witness_vkey = theirs.current_vkey(KeyPurpose.WITNESS)
             admin = users.find_user(here, f"admin.{'ng' if here is ng else 'gb'}")
             ledger_witnessing.add_peer(
                 here, admin, spec.node_id, f"http://127.0.0.1:{port}", log_vkey, witness_vkey
@@ -314,7 +315,7 @@ def load_scenario(base: Path, *, ng_port: int = 8701, gb_port: int = 8702) -> De
         ledger_checkpoints.checkpoint_now(ng)
         ledger_checkpoints.checkpoint_now(gb)
         return DemoResult(
-            str(trace["trace"]),
+            trace.trace,
             ng_settings.data_dir,
             gb_settings.data_dir,
             case.reference,
@@ -475,9 +476,9 @@ def run_demo(base: Path, *, serve: bool, ng_port: int, gb_port: int) -> DemoResu
             try:
                 for answer in ledger_witnessing.publish_checkpoint(node):
                     console.print(
-                        f"ledger of {node.config.node_id} witnessed by {answer['peer']}:"
-                        f" {answer['cosignatures']} cosignature(s)"
-                        + (f" ({answer['reason']})" if answer["reason"] else "")
+                        f"ledger of {node.config.node_id} witnessed by {answer.peer}:"
+                        f" {answer.cosignatures} cosignature(s)"
+                        + (f" ({answer.reason})" if answer.reason else "")
                     )
             finally:
                 node.close()

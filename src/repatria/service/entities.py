@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,29 @@ from repatria.store.base import utcnow
 from repatria.store.tables import EntityRow
 
 
-def put_entity(node: Node, actor: Actor, case_reference: str, data: Any) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class CaseEntity:
+    """A FollowTheMoney entity kept in a case, with the FtM JSON exactly as stored.
+
+    The JSON is the wire shape (FtM's entity format: id, schema, properties); the
+    fields are what shells and use cases read without indexing into it.
+    """
+
+    id: str
+    schema: str
+    properties: dict[str, list[str]]
+    data: dict[str, Any] = field(repr=False)
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> CaseEntity:
+        return cls(str(data["id"]), str(data["schema"]), dict(data.get("properties", {})), data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The FtM JSON, a fresh copy."""
+        return dict(self.data)
+
+
+def put_entity(node: Node, actor: Actor, case_reference: str, data: Any) -> CaseEntity:
     """Add an entity to a case, or replace it (same id); validated first, FtM JSON stored."""
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.ENTITY_WRITE, ref)
@@ -61,12 +84,12 @@ def put_entity(node: Node, actor: Actor, case_reference: str, data: Any) -> dict
             entity_id=str(proxy.id),
             details={"schema": proxy.schema.name},
         )
-        return stored
+        return CaseEntity.of(stored)
 
 
 def list_entities(
     node: Node, actor: Actor, case_reference: str, *, schema: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[CaseEntity]:
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.CASE_READ, ref)
     with node.transaction() as session:
@@ -74,10 +97,10 @@ def list_entities(
         query = select(EntityRow).where(EntityRow.case_id == case.id).order_by(EntityRow.id)
         if schema:
             query = query.where(EntityRow.schema == schema)
-        return [dict(r.data) for r in session.scalars(query).all()]
+        return [CaseEntity.of(dict(r.data)) for r in session.scalars(query).all()]
 
 
-def get_entity(node: Node, actor: Actor, case_reference: str, entity_id: str) -> dict[str, Any]:
+def get_entity(node: Node, actor: Actor, case_reference: str, entity_id: str) -> CaseEntity:
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.CASE_READ, ref)
     with node.transaction() as session:
@@ -87,4 +110,4 @@ def get_entity(node: Node, actor: Actor, case_reference: str, entity_id: str) ->
         )
         if row is None:
             raise NotFound(f"no entity {entity_id!r} in case {ref}", where="entity")
-        return dict(row.data)
+        return CaseEntity.of(dict(row.data))

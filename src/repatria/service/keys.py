@@ -55,23 +55,60 @@ def log_verifiers(node: Node) -> list[Ed25519Verifier]:
     return [Ed25519Verifier(name, r.public_key) for r in ring.of(KeyPurpose.SIGNING)]
 
 
-def public_keys(node: Node) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PublicKey:
+    """One key the node ever had, with its vkey for the log and witness purposes (C2SP signed-note)."""
+
+    record: KeyRecord
+    vkey: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        entry = self.record.to_dict()
+        if self.vkey is not None:
+            entry["vkey"] = self.vkey
+        return entry
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKeys:
+    """The node's log origin, witness name and every public key, current and retired."""
+
+    origin: str
+    witness: str
+    keys: tuple[PublicKey, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "witness": self.witness,
+            "keys": [k.to_dict() for k in self.keys],
+        }
+
+    def current_vkey(self, purpose: KeyPurpose) -> str:
+        """The vkey of the current (unretired) key of a log or witness purpose."""
+        for key in self.keys:
+            if key.record.purpose is purpose and key.record.retired_at is None and key.vkey:
+                return key.vkey
+        raise InvalidInput(f"no current {purpose.value} key with a vkey", where="purpose")
+
+
+def public_keys(node: Node) -> PublicKeys:
     """The node's public keys with validity periods; vkeys for the log and witness keys."""
     ring = read_keyring(node.settings.data_dir / KEYS_DIR)
     origin = origin_of(node.config.node_id)
     witness = witness_name_of(node.config.node_id)
     keys = []
     for record in ring.records:
-        entry = record.to_dict()
+        vkey = None
         if record.purpose is KeyPurpose.SIGNING:
-            entry["vkey"] = Ed25519Verifier(origin, record.public_key).to_vkey()
+            vkey = Ed25519Verifier(origin, record.public_key).to_vkey()
         elif record.purpose is KeyPurpose.WITNESS:
-            entry["vkey"] = CosignatureVerifier(witness, record.public_key).to_vkey()
-        keys.append(entry)
-    return {"origin": origin, "witness": witness, "keys": keys}
+            vkey = CosignatureVerifier(witness, record.public_key).to_vkey()
+        keys.append(PublicKey(record, vkey))
+    return PublicKeys(origin, witness, tuple(keys))
 
 
-def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> dict[str, Any]:
+def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> KeyRecord:
     """Retire the current key of ``purpose`` and make its successor; a node admin's act."""
     authorize(
         node, actor, Action.KEYS_ROTATE, refusal="only a node-admin may rotate the node's keys"
@@ -101,4 +138,4 @@ def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> dict[str, An
                 "public_key": new.to_dict()["public_key"],
             },
         )
-    return new.to_dict()
+    return new

@@ -30,6 +30,7 @@ from repatria.service.actor import Actor
 from repatria.service.cases import case_timeline, load_case
 from repatria.service.events import record_event
 from repatria.service.node import Node
+from repatria.service.trace_summary import AssetToFreeze, StateToAsk, TraceRun, TraceSummary
 from repatria.tracing.flowgraph import (
     assets_to_freeze,
     draw_flow,
@@ -53,7 +54,7 @@ def _money(value: Decimal) -> str:
 
 def trace_case(
     node: Node, actor: Actor, case_reference: str, path: Path, seeds: list[str], rule: str
-) -> dict[str, Any]:
+) -> TraceSummary:
     """Trace ``seeds`` through the records in ``path`` for the case and keep the result."""
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.ENTITY_WRITE, ref)
@@ -66,36 +67,29 @@ def trace_case(
     ).hexdigest()[:16]
     asks = jurisdictions_to_ask(result)
     freeze = assets_to_freeze(result)
-    summary: dict[str, Any] = {
-        "trace": trace_id,
-        "case": ref,
-        "file_sha256": digest,
-        "file_name": path.name,
-        "rule": result.rule.value,
-        "rule_source": rule_source(result.rule),
-        "seeds": list(result.seeds),
-        "currency": result.currency,
-        "total_tainted": _money(result.total_tainted),
-        "by_country": {k: _money(v) for k, v in result.by_country().items()},
-        "jurisdictions_to_ask": [
-            {
-                "code": j.code,
-                "name": j.name,
-                "amount": _money(j.amount),
-                "accounts": list(j.accounts),
-            }
-            for j in asks
-        ],
-        "assets_to_freeze": [
-            {"account": a.account, "bank": a.bank, "country": a.country, "amount": _money(a.amount)}
-            for a in freeze
-        ],
-        "result": result.to_json(),
-    }
+    summary = TraceSummary(
+        trace=trace_id,
+        case=ref,
+        file_sha256=digest,
+        file_name=path.name,
+        rule=result.rule.value,
+        rule_source=rule_source(result.rule),
+        seeds=tuple(result.seeds),
+        currency=result.currency,
+        total_tainted=_money(result.total_tainted),
+        by_country={k: _money(v) for k, v in result.by_country().items()},
+        jurisdictions_to_ask=tuple(
+            StateToAsk(j.code, j.name, _money(j.amount), tuple(j.accounts)) for j in asks
+        ),
+        assets_to_freeze=tuple(
+            AssetToFreeze(a.account, a.bank, a.country, _money(a.amount)) for a in freeze
+        ),
+        result=result.to_json(),
+    )
     folder = _folder(node, ref, trace_id)
     folder.mkdir(parents=True, exist_ok=True)
     write_picture(draw_flow(flow_graph(result)), folder / "flow")
-    (folder / "trace.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (folder / "trace.json").write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
     with node.transaction() as session:
         case = load_case(session, ref)
         record_event(
@@ -109,30 +103,30 @@ def trace_case(
                 "rule": result.rule.value,
                 "seeds": list(result.seeds),
                 "file_sha256": digest,
-                "total_tainted": summary["total_tainted"],
+                "total_tainted": summary.total_tainted,
                 "jurisdictions": [j.code for j in asks],
             },
         )
     return summary
 
 
-def list_traces(node: Node, actor: Actor, case_reference: str) -> list[dict[str, Any]]:
+def list_traces(node: Node, actor: Actor, case_reference: str) -> list[TraceRun]:
     """The traces run for a case, from its timeline (newest last)."""
     found = []
     for event in case_timeline(node, actor, case_reference):
         if event.action == EventKind.TRACE_RUN:
-            found.append({"at": event.at.isoformat(), "by": event.actor, **event.details})
+            found.append(TraceRun(event.at.isoformat(), event.actor, dict(event.details)))
     return found
 
 
-def get_trace(node: Node, actor: Actor, case_reference: str, trace_id: str) -> dict[str, Any]:
+def get_trace(node: Node, actor: Actor, case_reference: str, trace_id: str) -> TraceSummary:
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.CASE_READ, ref)
     path = _folder(node, ref, trace_id) / "trace.json"
     if not path.exists():
         raise NotFound(f"no trace {trace_id} in case {ref}", where="trace")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return TraceSummary.from_dict(data)
 
 
 def trace_picture(node: Node, actor: Actor, case_reference: str, trace_id: str) -> Path:
@@ -153,23 +147,23 @@ def draft_freezing_requests(
     trace = get_trace(node, actor, case_reference, trace_id)
     own = node.config.jurisdiction
     drafted = []
-    for ask in trace["jurisdictions_to_ask"]:
-        if ask["code"] == own:
+    for ask in trace.jurisdictions_to_ask:
+        if ask.code == own:
             continue
         subjects = []
         lines = []
-        for target in trace["assets_to_freeze"]:
-            if target["country"] != ask["code"]:
+        for target in trace.assets_to_freeze:
+            if target.country != ask.code:
                 continue
-            entity_id = "account-" + hashlib.sha256(target["account"].encode()).hexdigest()[:12]
+            entity_id = "account-" + hashlib.sha256(target.account.encode()).hexdigest()[:12]
             properties: dict[str, list[str]] = {
-                "accountNumber": [target["account"]],
-                "country": [ask["code"].lower()],
+                "accountNumber": [target.account],
+                "country": [ask.code.lower()],
             }
-            if target["bank"]:
-                properties["bankName"] = [target["bank"]]
-            if trace["currency"]:
-                properties["currency"] = [trace["currency"]]
+            if target.bank:
+                properties["bankName"] = [target.bank]
+            if trace.currency:
+                properties["currency"] = [trace.currency]
             entities.put_entity(
                 node,
                 actor,
@@ -177,9 +171,9 @@ def draft_freezing_requests(
                 {"id": entity_id, "schema": "BankAccount", "properties": properties},
             )
             subjects.append(entity_id)
-            bank = f" at {target['bank']}" if target["bank"] else ""
-            lines.append(f"account {target['account']}{bank}: {target['amount']} traced")
-        bases = find_bases(own, ask["code"], "freezing").bases
+            bank = f" at {target.bank}" if target.bank else ""
+            lines.append(f"account {target.account}{bank}: {target.amount} traced")
+        bases = find_bases(own, ask.code, "freezing").bases
         drafted.append(
             requests.open_request(
                 node,
@@ -188,13 +182,13 @@ def draft_freezing_requests(
                 {
                     "direction": "outgoing",
                     "requesting_state": own,
-                    "requested_state": ask["code"],
+                    "requested_state": ask.code,
                     "measures": ["freezing", "records"],
-                    "title": f"Freezing of accounts holding traced proceeds in {ask['name']}",
+                    "title": f"Freezing of accounts holding traced proceeds in {ask.name}",
                     "summary": (
-                        f"A {trace['rule']} trace ({trace['rule_source']}) of payments"
-                        f" {', '.join(trace['seeds'])} found {ask['amount']}"
-                        f" {trace['currency'] or ''} of the proceeds in {ask['name']}: "
+                        f"A {trace.rule} trace ({trace.rule_source}) of payments"
+                        f" {', '.join(trace.seeds)} found {ask.amount}"
+                        f" {trace.currency or ''} of the proceeds in {ask.name}: "
                         + "; ".join(lines)
                         + "."
                     ),

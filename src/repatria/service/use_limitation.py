@@ -151,8 +151,15 @@ def export_message(node: Node, actor: Actor, message_id: str) -> Exported:
         _refuse(node, actor, stored, EventKind.MESSAGE_EXPORT_REFUSED, decision, stored.case_id)
     verify_origin(stored.content, current_directory(node))
     with node.transaction() as session:
-        _record(session, actor, stored, EventKind.MESSAGE_EXPORTED, decision, stored.case_id,
-                {"sha256": hashlib.sha256(stored.content).hexdigest()})  # fmt: skip
+        _record(
+            session,
+            actor,
+            stored,
+            EventKind.MESSAGE_EXPORTED,
+            decision,
+            stored.case_id,
+            {"sha256": hashlib.sha256(stored.content).hexdigest()},
+        )
     return Exported(stored.message_id, stored.content, decision)
 
 
@@ -174,8 +181,11 @@ def use_in_case(
     use = Use(wanted, case_reference)
     decision = may_use(_scope(stored, target), use, granted, message_id=stored.message_id)
     consent = _matching(granted, ConsentKind.USE, use=use)
-    extra: dict[str, Any] = {"purpose": wanted.value, "case": case_reference,
-                             "consent": consent.consent_message if consent else None}  # fmt: skip
+    extra: dict[str, Any] = {
+        "purpose": wanted.value,
+        "case": case_reference,
+        "consent": consent.consent_message if consent else None,
+    }
     if not decision.allowed:
         refused = _answered(answers, ConsentKind.USE, use=use, granted=False)
         if refused is not None:
@@ -220,10 +230,17 @@ def forward_message(node: Node, actor: Actor, message_id: str, recipient: str) -
 
 
 def ask_consent(
-    node: Node, actor: Actor, message_id: str, kind: ConsentKind | str, *,
-    purpose: Purpose | str | None = None, case_reference: str | None = None,
-    recipient: str | None = None, reason: str, again: bool = False,
-) -> str:  # fmt: skip
+    node: Node,
+    actor: Actor,
+    message_id: str,
+    kind: ConsentKind | str,
+    *,
+    purpose: Purpose | str | None = None,
+    case_reference: str | None = None,
+    recipient: str | None = None,
+    reason: str,
+    again: bool = False,
+) -> str:
     """Ask the originator's prior consent (46(19)) to another use, forwarding or export of a
     received message; queues a ``consent-request`` with its ``consent.asked`` event in one
     transaction and returns the new message's id.
@@ -234,8 +251,9 @@ def ask_consent(
     """
     grant = ConsentKind(parse_enum(ConsentKind, str(kind), "kind"))
     if not reason.strip():
-        raise InvalidInput("say why consent is needed (the originator decides on it)",
-                           where="reason")  # fmt: skip
+        raise InvalidInput(
+            "say why consent is needed (the originator decides on it)", where="reason"
+        )
     stored = _open(node, actor, message_id, Action.REQUEST_INQUIRE)
     use, target = _grant_use(node, actor, grant, purpose, case_reference)
     forward_to = _grant_recipient(grant, recipient and _recipient(node, recipient))
@@ -245,8 +263,9 @@ def ask_consent(
         asked = _pending(session, stored, grant, use, forward_to, answers)
     _worth_asking(stored, grant, use, forward_to, level, granted, target)
     if asked is not None:
-        raise Conflict(f"the same consent was asked in message {asked} and is not answered yet",
-                       where="kind")  # fmt: skip
+        raise Conflict(
+            f"the same consent was asked in message {asked} and is not answered yet", where="kind"
+        )
     refused = _answered(answers, grant, use=use, recipient=forward_to, granted=False)
     if refused is not None and not again:
         raise Conflict(
@@ -256,50 +275,86 @@ def ask_consent(
         )
     payload = ConsentRequest(stored.message_id, grant, reason.strip(), use, forward_to)
     handling = Handling(
-        originator=node.config.node_id, level=stored.handling.level,
-        codes=frozenset({HandlingCode.H0, HandlingCode.H2}), purposes=stored.handling.purposes,
-        cases=stored.handling.cases, confidential_request=stored.handling.confidential_request,
-    )  # fmt: skip
+        originator=node.config.node_id,
+        level=stored.handling.level,
+        codes=frozenset({HandlingCode.H0, HandlingCode.H2}),
+        purposes=stored.handling.purposes,
+        cases=stored.handling.cases,
+        confidential_request=stored.handling.confidential_request,
+    )
     message = Message(payload=payload, case=stored.case_ref, handling=handling)
     now = utcnow()
     with node.transaction() as session:
         sealed = seal_for(node, message, stored.handling.originator, now, directory_in(session))
-        details = {"message_id": sealed.message_id, "original_message": stored.message_id,
-                   "kind": grant.value, "purpose": use.purpose.value if use else None,
-                   "case": use.case if use else None, "recipient": forward_to}  # fmt: skip
-        why = (f"consent to {grant.value} of message {stored.message_id[:12]}… asked of "
-               f"{stored.handling.originator}: {reason.strip()} (UNCAC 46(19))")  # fmt: skip
+        details = {
+            "message_id": sealed.message_id,
+            "original_message": stored.message_id,
+            "kind": grant.value,
+            "purpose": use.purpose.value if use else None,
+            "case": use.case if use else None,
+            "recipient": forward_to,
+        }
+        why = (
+            f"consent to {grant.value} of message {stored.message_id[:12]}… asked of "
+            f"{stored.handling.originator}: {reason.strip()} (UNCAC 46(19))"
+        )
         for case_id in dict.fromkeys((stored.case_id, target)):
             if case_id is not None:
-                record_event(session, actor=actor.username, action=EventKind.CONSENT_ASKED,
-                             why=why[:2000], case_id=case_id, details=details)  # fmt: skip
-        queue_in(session, sealed, message, actor=actor.username, now=now,
-                 case_id=stored.case_id, request_id=stored.request_id)  # fmt: skip
+                record_event(
+                    session,
+                    actor=actor.username,
+                    action=EventKind.CONSENT_ASKED,
+                    why=why[:2000],
+                    case_id=case_id,
+                    details=details,
+                )
+        queue_in(
+            session,
+            sealed,
+            message,
+            actor=actor.username,
+            now=now,
+            case_id=stored.case_id,
+            request_id=stored.request_id,
+        )
     return sealed.message_id
 
 
 def answer_consent(
-    node: Node, actor: Actor, consent_request_message_id: str, granted: bool,
+    node: Node,
+    actor: Actor,
+    consent_request_message_id: str,
+    granted: bool,
     conditions: tuple[str, ...] = (),
-) -> str:  # fmt: skip
+) -> str:
     """Answer a received consent request with a ``consent-answer`` to the asker; a supervisor's
     decision (the central authority's, 46(13), 46(19)). Returns the answer's message id."""
     extra = (Role.SUPERVISOR, "answer a consent request (UNCAC 46(19))")
     stored = _open(node, actor, consent_request_message_id, Action.REQUEST_TRANSITION, extra)
     if stored.type != MessageType.CONSENT_REQUEST.value:
-        raise InvalidInput(f"message {stored.message_id} is a {stored.type}, not a consent-request",
-                           where="message_id")  # fmt: skip
+        raise InvalidInput(
+            f"message {stored.message_id} is a {stored.type}, not a consent-request",
+            where="message_id",
+        )
     asked = _message(stored.content).payload
     assert isinstance(asked, ConsentRequest)
     conditions = tuple(c.strip() for c in conditions if c.strip())
-    answer = ConsentAnswer(stored.message_id, asked.original_message, granted, asked.kind,
-                           asked.use, asked.recipient, conditions)  # fmt: skip
+    answer = ConsentAnswer(
+        stored.message_id,
+        asked.original_message,
+        granted,
+        asked.kind,
+        asked.use,
+        asked.recipient,
+        conditions,
+    )
     verdict = "granted" if granted else "refused"
     now = utcnow()
     with node.transaction() as session:
         if _answered_already(session, stored):
-            raise Conflict(f"consent request {stored.message_id} was answered already",
-                           where="message_id")  # fmt: skip
+            raise Conflict(
+                f"consent request {stored.message_id} was answered already", where="message_id"
+            )
         sent = session.scalars(
             select(OutboxRow).where(OutboxRow.message_id == asked.original_message)
         ).first()
@@ -310,18 +365,31 @@ def answer_consent(
                 where="message_id",
             )
         handling = _answer_handling(session, node, stored, sent)
-        message = Message(payload=answer, case=stored.case_ref, handling=handling,
-                          in_reply_to=stored.message_id)  # fmt: skip
+        message = Message(
+            payload=answer, case=stored.case_ref, handling=handling, in_reply_to=stored.message_id
+        )
         sealed = seal_for(node, message, stored.sender, now, directory_in(session))
-        record_event(session, actor=actor.username, action=EventKind.CONSENT_ANSWERED,
-                     why=f"consent to {asked.kind.value} of message"
-                         f" {asked.original_message[:12]}… {verdict} for {stored.sender}"
-                         + (f" on conditions: {'; '.join(conditions)}" if conditions else "")
-                         + " (UNCAC 46(19))",
-                     case_id=stored.case_id, request_id=stored.request_id,
-                     details={"message_id": sealed.message_id, **answer.to_dict()})  # fmt: skip
-        queue_in(session, sealed, message, actor=actor.username, now=now,
-                 case_id=stored.case_id, request_id=stored.request_id)  # fmt: skip
+        record_event(
+            session,
+            actor=actor.username,
+            action=EventKind.CONSENT_ANSWERED,
+            why=f"consent to {asked.kind.value} of message"
+            f" {asked.original_message[:12]}… {verdict} for {stored.sender}"
+            + (f" on conditions: {'; '.join(conditions)}" if conditions else "")
+            + " (UNCAC 46(19))",
+            case_id=stored.case_id,
+            request_id=stored.request_id,
+            details={"message_id": sealed.message_id, **answer.to_dict()},
+        )
+        queue_in(
+            session,
+            sealed,
+            message,
+            actor=actor.username,
+            now=now,
+            case_id=stored.case_id,
+            request_id=stored.request_id,
+        )
         inbox = session.scalars(
             select(InboxRow).where(InboxRow.message_id == stored.message_id)
         ).one()
@@ -333,25 +401,37 @@ def answer_consent(
 
 
 def _open(
-    node: Node, actor: Actor, message_id: str, action: Action,
+    node: Node,
+    actor: Actor,
+    message_id: str,
+    action: Action,
     also_role: tuple[Role, str] | None = None,
-) -> _Stored:  # fmt: skip
+) -> _Stored:
     """The received message, if the actor may see it: need-to-know on its case (recorded by
     ``authorize``), and supervisors only for secret material (recorded as a refusal)."""
     if not MESSAGE_ID.match(message_id):
-        raise InvalidInput(f"expected a message id (64 hex digits), found {message_id!r}",
-                           where="message_id")  # fmt: skip
+        raise InvalidInput(
+            f"expected a message id (64 hex digits), found {message_id!r}", where="message_id"
+        )
     with node.transaction() as session:
         row = session.scalars(select(InboxRow).where(InboxRow.message_id == message_id)).first()
         case = _case_of(session, row) if row is not None else None
         stored = None
         if row is not None and case is not None:
-            stored = _Stored(row.message_id, row.sender, row.message_type,
-                             Handling.from_dict(row.handling), case.id, case.reference,
-                             row.request_id, row.content)  # fmt: skip
+            stored = _Stored(
+                row.message_id,
+                row.sender,
+                row.message_type,
+                Handling.from_dict(row.handling),
+                case.id,
+                case.reference,
+                row.request_id,
+                row.content,
+            )
     if stored is None:
-        raise NotFound(f"no received message {message_id} in a case you are assigned to",
-                       where="message_id")  # fmt: skip
+        raise NotFound(
+            f"no received message {message_id} in a case you are assigned to", where="message_id"
+        )
     authorize(node, actor, action, stored.case_ref, also_role=also_role)
     if not _cleared(actor, stored.handling.level):
         decision = Decision(
@@ -433,8 +513,9 @@ def _recipient(node: Node, value: str) -> str:
     """Another node's id: the message is on this node already."""
     node_id = _node_id(value, "recipient")
     if node_id == node.config.node_id:
-        raise InvalidInput(f"{node_id} is this node; name the node it would go to",
-                           where="recipient")  # fmt: skip
+        raise InvalidInput(
+            f"{node_id} is this node; name the node it would go to", where="recipient"
+        )
     return node_id
 
 
@@ -454,10 +535,13 @@ def _accredited(directory: Directory, node_id: str) -> Confidentiality | None:
 def _consents(session: Session, message_id: str) -> tuple[list[ConsentRecord], list[ConsentRow]]:
     """The originator's recorded answers about a message: granted ones as ``ConsentRecord``s
     (what the decision functions take), and every answer row (refusals included)."""
-    rows = list(session.scalars(
-        select(ConsentRow).where(ConsentRow.original_message_id == message_id)
-        .order_by(ConsentRow.id)
-    ).all())  # fmt: skip
+    rows = list(
+        session.scalars(
+            select(ConsentRow)
+            .where(ConsentRow.original_message_id == message_id)
+            .order_by(ConsentRow.id)
+        ).all()
+    )
     return [consent_of(r) for r in rows if r.granted], rows
 
 
@@ -487,9 +571,12 @@ def _key(kind: ConsentKind, use: Use | None, recipient: str | None) -> tuple[Any
 
 
 def _matching(
-    granted: list[ConsentRecord], kind: ConsentKind, *, use: Use | None = None,
+    granted: list[ConsentRecord],
+    kind: ConsentKind,
+    *,
+    use: Use | None = None,
     recipient: str | None = None,
-) -> ConsentRecord | None:  # fmt: skip
+) -> ConsentRecord | None:
     for consent in granted:
         if (consent.kind, consent.use, consent.recipient) == (kind, use, recipient):
             return consent
@@ -497,18 +584,26 @@ def _matching(
 
 
 def _answered(
-    answers: list[ConsentRow], kind: ConsentKind, *, use: Use | None = None,
-    recipient: str | None = None, granted: bool,
-) -> ConsentRow | None:  # fmt: skip
+    answers: list[ConsentRow],
+    kind: ConsentKind,
+    *,
+    use: Use | None = None,
+    recipient: str | None = None,
+    granted: bool,
+) -> ConsentRow | None:
     """The latest answer of the originator to exactly this question, if it was ``granted``."""
     same = [a for a in answers if _grant_of(a.record) == _key(kind, use, recipient)]
     return same[-1] if same and same[-1].granted is granted else None
 
 
 def _pending(
-    session: Session, stored: _Stored, kind: ConsentKind, use: Use | None,
-    recipient: str | None, answers: list[ConsentRow],
-) -> str | None:  # fmt: skip
+    session: Session,
+    stored: _Stored,
+    kind: ConsentKind,
+    use: Use | None,
+    recipient: str | None,
+    answers: list[ConsentRow],
+) -> str | None:
     """The id of a consent request for exactly this question that has no answer yet (each
     answer names the request it answers, in its signed content)."""
     key = _key(kind, use, recipient)
@@ -526,25 +621,35 @@ def _pending(
     ).all()
     for event in events:
         details = event.details
-        if (details.get("original_message") == stored.message_id and _grant_of(details) == key
-                and details.get("message_id") not in answered):  # fmt: skip
+        if (
+            details.get("original_message") == stored.message_id
+            and _grant_of(details) == key
+            and details.get("message_id") not in answered
+        ):
             return str(details["message_id"])
     return None
 
 
 def _grant_use(
-    node: Node, actor: Actor, kind: ConsentKind, purpose: Purpose | str | None,
+    node: Node,
+    actor: Actor,
+    kind: ConsentKind,
+    purpose: Purpose | str | None,
     case_reference: str | None,
-) -> tuple[Use | None, int | None]:  # fmt: skip
+) -> tuple[Use | None, int | None]:
     """The use a consent of kind ``use`` names, in a case the actor works on."""
     if kind is not ConsentKind.USE:
         if purpose is not None or case_reference is not None:
-            raise InvalidInput(f"purpose and case belong to a consent of kind use, not "
-                               f"{kind.value}", where="purpose")  # fmt: skip
+            raise InvalidInput(
+                f"purpose and case belong to a consent of kind use, not {kind.value}",
+                where="purpose",
+            )
         return None, None
     if purpose is None or case_reference is None:
-        raise InvalidInput("a consent to another use names the purpose and the case",
-                           where="purpose" if purpose is None else "case")  # fmt: skip
+        raise InvalidInput(
+            "a consent to another use names the purpose and the case",
+            where="purpose" if purpose is None else "case",
+        )
     wanted = parse_enum(Purpose, str(purpose), "purpose")
     authorize(node, actor, WORK, case_reference)
     with node.transaction() as session:
@@ -558,22 +663,31 @@ def _grant_recipient(kind: ConsentKind, recipient: str | None) -> str | None:
             raise InvalidInput("a consent to forward names the recipient node", where="recipient")
         return _node_id(recipient, "recipient")
     if recipient is not None:
-        raise InvalidInput(f"recipient belongs to a consent of kind forward, not {kind.value}",
-                           where="recipient")  # fmt: skip
+        raise InvalidInput(
+            f"recipient belongs to a consent of kind forward, not {kind.value}", where="recipient"
+        )
     return None
 
 
 def _worth_asking(
-    stored: _Stored, kind: ConsentKind, use: Use | None, recipient: str | None,
-    level: Confidentiality | None, granted: list[ConsentRecord], target: int | None,
-) -> None:  # fmt: skip
+    stored: _Stored,
+    kind: ConsentKind,
+    use: Use | None,
+    recipient: str | None,
+    level: Confidentiality | None,
+    granted: list[ConsentRecord],
+    target: int | None,
+) -> None:
     """Refuse questions whose answer could not change anything."""
     handling, mid = stored.handling, stored.message_id
     if kind is ConsentKind.USE:
         assert use is not None and target is not None
         if HandlingCode.H0 in handling.codes and use.purpose not in CRIME_PURPOSES:
-            raise InvalidInput(f"H0: {use.purpose.value} is not a use against crime; no consent"
-                               " can allow it (SIENA H0)", where="purpose")  # fmt: skip
+            raise InvalidInput(
+                f"H0: {use.purpose.value} is not a use against crime; no consent"
+                " can allow it (SIENA H0)",
+                where="purpose",
+            )
         decision = may_use(_scope(stored, target), use, granted, message_id=mid)
     elif kind is ConsentKind.EXPORT:
         if handling.level.rank >= Confidentiality.CONFIDENTIAL.rank:
@@ -587,20 +701,25 @@ def _worth_asking(
         assert recipient is not None
         if recipient != handling.originator and (level is None or level.rank < handling.level.rank):
             have = level.value if level else "unknown"
-            raise InvalidInput(f"{recipient} is accredited up to {have}, the message is "
-                               f"{handling.level.value}; consent cannot change that"
-                               " (2013/488/EU Art. 2)", where="recipient")  # fmt: skip
+            raise InvalidInput(
+                f"{recipient} is accredited up to {have}, the message is "
+                f"{handling.level.value}; consent cannot change that"
+                " (2013/488/EU Art. 2)",
+                where="recipient",
+            )
         decision = may_forward(handling, recipient, level, granted, message_id=mid)
     if decision.allowed:
-        raise Conflict(f"no consent is needed: {decision.reason} ({decision.article})",
-                       where="kind")  # fmt: skip
+        raise Conflict(
+            f"no consent is needed: {decision.reason} ({decision.article})", where="kind"
+        )
 
 
 def _answered_already(session: Session, stored: _Stored) -> bool:
     events = session.scalars(
-        select(EventRow).where(EventRow.action == EventKind.CONSENT_ANSWERED,
-                               EventRow.case_id == stored.case_id)
-    ).all()  # fmt: skip
+        select(EventRow).where(
+            EventRow.action == EventKind.CONSENT_ANSWERED, EventRow.case_id == stored.case_id
+        )
+    ).all()
     return any(e.details.get("consent_request") == stored.message_id for e in events)
 
 
@@ -612,18 +731,27 @@ def _answer_handling(session: Session, node: Node, stored: _Stored, sent: Outbox
         if request is not None:
             return handling_for(session, node, request)
     asker = _message(stored.content)
-    return Handling(originator=node.config.node_id, level=stored.handling.level,
-                    codes=frozenset({HandlingCode.H0, HandlingCode.H2}),
-                    purposes=stored.handling.purposes, cases=(asker.case,))  # fmt: skip
+    return Handling(
+        originator=node.config.node_id,
+        level=stored.handling.level,
+        codes=frozenset({HandlingCode.H0, HandlingCode.H2}),
+        purposes=stored.handling.purposes,
+        cases=(asker.case,),
+    )
 
 
 # --- recording decisions -------------------------------------------------------------------
 
 
 def _record(
-    session: Session, actor: Actor, stored: _Stored, action: EventKind, decision: Decision,
-    case_id: int, extra: dict[str, Any] | None = None,
-) -> None:  # fmt: skip
+    session: Session,
+    actor: Actor,
+    stored: _Stored,
+    action: EventKind,
+    decision: Decision,
+    case_id: int,
+    extra: dict[str, Any] | None = None,
+) -> None:
     record_event(
         session,
         actor=actor.username,
@@ -631,11 +759,16 @@ def _record(
         why=f"{decision.reason} ({decision.article})"[:2000],
         case_id=case_id,
         request_id=stored.request_id if case_id == stored.case_id else None,
-        details={"message_id": stored.message_id, "sender": stored.sender,
-                 "allowed": decision.allowed, "reason": decision.reason,
-                 "article": decision.article, "obligations": list(decision.obligations),
-                 **(extra or {})},
-    )  # fmt: skip
+        details={
+            "message_id": stored.message_id,
+            "sender": stored.sender,
+            "allowed": decision.allowed,
+            "reason": decision.reason,
+            "article": decision.article,
+            "obligations": list(decision.obligations),
+            **(extra or {}),
+        },
+    )
 
 
 def _refuse(

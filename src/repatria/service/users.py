@@ -111,21 +111,31 @@ def create_user(
         return _actor(row)
 
 
-def list_users(node: Node, actor: Actor) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """An account as an administrator sees it: never its password hash or credentials."""
+
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    active: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "display_name": self.display_name,
+            "roles": list(self.roles),
+            "active": self.active,
+        }
+
+
+def list_users(node: Node, actor: Actor) -> list[UserView]:
     authorize(
         node, actor, Action.USER_MANAGE, refusal="only a node administrator may list accounts"
     )
     with node.transaction() as session:
         rows = session.scalars(select(UserRow).order_by(UserRow.username)).all()
-        return [
-            {
-                "username": r.username,
-                "display_name": r.display_name,
-                "roles": r.roles,
-                "active": r.active,
-            }
-            for r in rows
-        ]
+        return [UserView(r.username, r.display_name, tuple(r.roles), r.active) for r in rows]
 
 
 def set_user_active(node: Node, actor: Actor, username: str, *, active: bool, why: str) -> None:

@@ -9,6 +9,7 @@ operator's decision and is recorded as an event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -79,7 +80,39 @@ def _add_alarm(
     return row.id
 
 
-def alarms(node: Node, *, include_cleared: bool = False) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class AlarmView:
+    """An alarm as an operator reads it, with both signed checkpoints as evidence (R3, R4)."""
+
+    id: int
+    origin: str
+    kind: str
+    reason: str
+    previous_checkpoint: str | None
+    new_checkpoint: str | None
+    proof: tuple[str, ...]
+    raised_at: str
+    cleared_at: str | None
+    cleared_by: str | None
+    clear_reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "origin": self.origin,
+            "kind": self.kind,
+            "reason": self.reason,
+            "previous_checkpoint": self.previous_checkpoint,
+            "new_checkpoint": self.new_checkpoint,
+            "proof": list(self.proof),
+            "raised_at": self.raised_at,
+            "cleared_at": self.cleared_at,
+            "cleared_by": self.cleared_by,
+            "clear_reason": self.clear_reason,
+        }
+
+
+def alarms(node: Node, *, include_cleared: bool = False) -> list[AlarmView]:
     """Alarms, newest first, each with both signed checkpoints as evidence (no access check:
     for the node's own rounds and tests; people read them through ``read_alarms``)."""
     with node.transaction() as session:
@@ -89,7 +122,7 @@ def alarms(node: Node, *, include_cleared: bool = False) -> list[dict[str, Any]]
         return [_alarm_view(r) for r in session.scalars(query).all()]
 
 
-def read_alarms(node: Node, actor: Actor, *, include_cleared: bool = False) -> list[dict[str, Any]]:
+def read_alarms(node: Node, actor: Actor, *, include_cleared: bool = False) -> list[AlarmView]:
     """Alarms as an auditor or the node's operator reads them; the decision is recorded."""
     authorize(
         node,
@@ -100,7 +133,7 @@ def read_alarms(node: Node, actor: Actor, *, include_cleared: bool = False) -> l
     return alarms(node, include_cleared=include_cleared)
 
 
-def clear_alarm(node: Node, actor: Actor, alarm_id: int, why: str) -> dict[str, Any]:
+def clear_alarm(node: Node, actor: Actor, alarm_id: int, why: str) -> AlarmView:
     """An operator's decision on an alarm; recorded as an event (and so in the ledger)."""
     authorize(
         node,
@@ -130,17 +163,17 @@ def clear_alarm(node: Node, actor: Actor, alarm_id: int, why: str) -> dict[str, 
         return _alarm_view(row)
 
 
-def _alarm_view(row: AlarmRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "origin": row.origin,
-        "kind": row.kind,
-        "reason": row.reason,
-        "previous_checkpoint": row.previous_note,
-        "new_checkpoint": row.new_note,
-        "proof": row.proof.get("hashes", []),
-        "raised_at": row.raised_at.isoformat(),
-        "cleared_at": row.cleared_at.isoformat() if row.cleared_at else None,
-        "cleared_by": row.cleared_by,
-        "clear_reason": row.clear_reason,
-    }
+def _alarm_view(row: AlarmRow) -> AlarmView:
+    return AlarmView(
+        id=row.id,
+        origin=row.origin,
+        kind=row.kind,
+        reason=row.reason,
+        previous_checkpoint=row.previous_note,
+        new_checkpoint=row.new_note,
+        proof=tuple(row.proof.get("hashes", [])),
+        raised_at=row.raised_at.isoformat(),
+        cleared_at=row.cleared_at.isoformat() if row.cleared_at else None,
+        cleared_by=row.cleared_by,
+        clear_reason=row.clear_reason,
+    )

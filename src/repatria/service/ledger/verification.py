@@ -182,13 +182,12 @@ def export_bundle(node: Node) -> Bundle:
         notes = tuple(with_cosignatures(session, r) for r in rows)
         witnesses = tuple(p.witness_vkey for p in session.scalars(select(PeerRow)).all())
     return Bundle(
-        origin=keys["origin"],
+        origin=keys.origin,
         leaves=tuple(leaves),
         checkpoints=notes,
         keys=tuple(
             {k: v for k, v in key.items() if k in ("vkey", "purpose", "created_at", "retired_at")}
-            for key in keys["keys"]
-            if "vkey" in key
+            for key in (k.to_dict() for k in keys.keys if k.vkey is not None)
         ),
         witnesses=witnesses,
     )

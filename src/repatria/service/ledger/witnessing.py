@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -53,9 +54,100 @@ from repatria.store.ledger_tables import (
 _PEER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
+@dataclass(frozen=True, slots=True)
+class PeerView:
+    """A ledger peer: where it is, its log and witness keys, and how far we witnessed it."""
+
+    name: str
+    url: str
+    origin: str
+    log_vkey: str
+    witness_vkey: str
+    witnessed_size: int | None
+    witnessed_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "origin": self.origin,
+            "log_vkey": self.log_vkey,
+            "witness_vkey": self.witness_vkey,
+            "witnessed_size": self.witnessed_size,
+            "witnessed_at": self.witnessed_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessRound:
+    """One pull of a peer's checkpoint (c2sp.org/tlog-witness): cosigned and pushed, or refused.
+
+    A refusal carries why the witness refused (``RefusalReason``; the shells show its
+    tlog-witness status) and the alarm it raised if the peer's log forked or went back
+    (reliability.md R4).
+    """
+
+    peer: str
+    origin: str
+    size: int
+    cosigned: bool
+    refusal: RefusalReason | None = None
+    reason: str = ""
+    alarm: int | None = None
+    pushed: bool = False
+    push_status: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"peer": self.peer, "origin": self.origin, "size": self.size}
+        if not self.cosigned:
+            return result | {
+                "cosigned": False,
+                "refusal": self.refusal,
+                "reason": self.reason,
+                "alarm": self.alarm,
+            }
+        return result | {"cosigned": True, "pushed": self.pushed, "push_status": self.push_status}
+
+
+@dataclass(frozen=True, slots=True)
+class GossipRound:
+    """One gossip round with a peer: checkpoints kept, dropped, and alarms raised (R4)."""
+
+    peer: str
+    fetched: int
+    rejected: int
+    alarms: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "peer": self.peer,
+            "fetched": self.fetched,
+            "rejected": self.rejected,
+            "alarms": list(self.alarms),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """How one peer answered our pushed checkpoint: HTTP status (None if unreachable)."""
+
+    peer: str
+    status: int | None
+    cosignatures: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "peer": self.peer,
+            "status": self.status,
+            "cosignatures": self.cosignatures,
+            "reason": self.reason,
+        }
+
+
 def add_peer(
     node: Node, actor: Actor, name: str, url: str, log_vkey: str, witness_vkey: str
-) -> dict[str, Any]:
+) -> PeerView:
     """Configure a peer whose log we witness and whose witness cosigns ours (node admin)."""
     authorize(
         node, actor, Action.LEDGER_PEERS, refusal="only a node-admin may configure ledger peers"
@@ -93,7 +185,7 @@ def add_peer(
         return _peer_view(row, None)
 
 
-def peers(node: Node) -> list[dict[str, Any]]:
+def peers(node: Node) -> list[PeerView]:
     with node.transaction() as session:
         states = {s.origin: s for s in session.scalars(select(WitnessStateRow))}
         return [
@@ -102,16 +194,16 @@ def peers(node: Node) -> list[dict[str, Any]]:
         ]
 
 
-def _peer_view(row: PeerRow, state: WitnessStateRow | None) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "url": row.url,
-        "origin": row.origin,
-        "log_vkey": row.log_vkey,
-        "witness_vkey": row.witness_vkey,
-        "witnessed_size": state.size if state else None,
-        "witnessed_at": state.updated_at.isoformat() if state else None,
-    }
+def _peer_view(row: PeerRow, state: WitnessStateRow | None) -> PeerView:
+    return PeerView(
+        name=row.name,
+        url=row.url,
+        origin=row.origin,
+        log_vkey=row.log_vkey,
+        witness_vkey=row.witness_vkey,
+        witnessed_size=state.size if state else None,
+        witnessed_at=state.updated_at.isoformat() if state else None,
+    )
 
 
 def witness_add_checkpoint(node: Node, body: str) -> Cosignature | Refusal:
@@ -150,7 +242,7 @@ def _witness(
         )
 
 
-def witness_peer(node: Node, name: str) -> dict[str, Any]:
+def witness_peer(node: Node, name: str) -> WitnessRound:
     """Pull a peer's latest checkpoint and proof, check, persist, cosign, push it back."""
     with node.transaction() as session:
         peer = session.get(PeerRow, name)
@@ -165,24 +257,29 @@ def witness_peer(node: Node, name: str) -> dict[str, Any]:
         checkpoint = verify_note(note, [Ed25519Verifier.from_vkey(vkey)])
         proof = client.consistency(stored, checkpoint.size) if 0 < stored < checkpoint.size else []
         outcome = _witness(node, origin, stored, proof, note, pulled=True)
-        result: dict[str, Any] = {"peer": name, "origin": origin, "size": checkpoint.size}
         if isinstance(outcome, Refusal):
-            return result | {
-                "cosigned": False,
-                "refusal": outcome.reason,
-                "reason": outcome.message,
-                "alarm": outcome.alarm_id,
-            }
+            return WitnessRound(
+                name,
+                origin,
+                checkpoint.size,
+                cosigned=False,
+                refusal=outcome.reason,
+                reason=outcome.message,
+                alarm=outcome.alarm_id,
+            )
         opened = open_note(note, [Ed25519Verifier.from_vkey(vkey)])
         cosigned = SignedNote(opened.note.text, opened.verified).with_signatures(
             outcome.to_note_signature()
         )
         answer = client.push_cosignatures(cosigned.to_text())
-        return result | {
-            "cosigned": True,
-            "pushed": answer.accepted,
-            "push_status": answer.status,
-        }
+        return WitnessRound(
+            name,
+            origin,
+            checkpoint.size,
+            cosigned=True,
+            pushed=answer.accepted,
+            push_status=answer.status,
+        )
     finally:
         client.close()
 
@@ -205,7 +302,7 @@ def seen_checkpoints(node: Node, origin: str) -> list[str]:
         )
 
 
-def gossip_with(node: Node, name: str) -> dict[str, Any]:
+def gossip_with(node: Node, name: str) -> GossipRound:
     """One gossip round: fetch what peer ``name`` saw of every origin we witness, look for forks.
 
     For each origin this node witnesses, the peer's seen checkpoints that verify under that
@@ -229,7 +326,7 @@ def gossip_with(node: Node, name: str) -> dict[str, Any]:
             fetched[origin] = client.seen(origin)
     finally:
         client.close()
-    result: dict[str, Any] = {"peer": name, "fetched": 0, "rejected": 0, "alarms": []}
+    fetched_count, rejected, raised = 0, 0, []
     for origin, notes in fetched.items():
         verifier = Ed25519Verifier.from_vkey(witnessed[origin])
         with node.transaction() as session:
@@ -240,13 +337,13 @@ def gossip_with(node: Node, name: str) -> dict[str, Any]:
                 try:
                     signed = SignedCheckpoint.open(note, [verifier])
                 except (InvalidInput, VerificationFailed):
-                    result["rejected"] += 1
+                    rejected += 1
                     continue
                 if signed.checkpoint.origin != origin:
-                    result["rejected"] += 1
+                    rejected += 1
                     continue
                 store.record_seen(signed)
-                result["fetched"] += 1
+                fetched_count += 1
             seen = [
                 SignedCheckpoint.open(n, [verifier])
                 for n in session.scalars(
@@ -260,11 +357,11 @@ def gossip_with(node: Node, name: str) -> dict[str, Any]:
             for alarm in find_forks(seen):
                 if frozenset((alarm.previous_note, alarm.new_note)) in known:
                     continue
-                result["alarms"].append(store.add_alarm(alarm))
-    return result
+                raised.append(store.add_alarm(alarm))
+    return GossipRound(name, fetched_count, rejected, tuple(raised))
 
 
-def publish_checkpoint(node: Node) -> list[dict[str, Any]]:
+def publish_checkpoint(node: Node) -> list[Publication]:
     """Sign the current checkpoint and ask every peer to witness it (push, tlog-witness)."""
     signed = checkpoint_now(node)
     results = []
@@ -287,16 +384,10 @@ def publish_checkpoint(node: Node) -> list[dict[str, Any]]:
                     *SignedNote.from_text(signed.note.rstrip("\n") + "\n" + answer.text).signatures
                 )
                 kept = accept_cosignatures(node, cosigned.to_text())
-            results.append(
-                {
-                    "peer": name,
-                    "status": answer.status,
-                    "cosignatures": kept,
-                    "reason": "" if answer.accepted else answer.text[:300],
-                }
-            )
+            reason = "" if answer.accepted else answer.text[:300]
+            results.append(Publication(name, answer.status, kept, reason))
         except PeerUnavailable as exc:
-            results.append({"peer": name, "status": None, "cosignatures": 0, "reason": exc.message})
+            results.append(Publication(name, None, 0, exc.message))
         finally:
             client.close()
     return results

@@ -56,15 +56,19 @@ def list_entities(
     reference: str, actor: ApiActor, node: NodeDep, schema: str | None = Query(default=None)
 ) -> list[dict[str, Any]]:
     """FollowTheMoney entities of the case, as FtM JSON."""
-    return entity_service.list_entities(node, actor, reference, schema=schema)
+    return [
+        e.to_dict() for e in entity_service.list_entities(node, actor, reference, schema=schema)
+    ]
 
 
 @router.post("/{reference}/entities", response_model=dict[str, Any], status_code=201)
 def put_entity(reference: str, body: EntityIn, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
     """Add or replace a FollowTheMoney entity; invalid values are refused, never dropped."""
-    return entity_service.put_entity(node, actor, reference, body.model_dump(by_alias=True))
+    return entity_service.put_entity(
+        node, actor, reference, body.model_dump(by_alias=True)
+    ).to_dict()
 
 
 @router.get("/{reference}/entities/{entity_id}", response_model=dict[str, Any])
 def get_entity(reference: str, entity_id: str, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
-    return entity_service.get_entity(node, actor, reference, entity_id)
+    return entity_service.get_entity(node, actor, reference, entity_id).to_dict()

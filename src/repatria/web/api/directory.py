@@ -54,7 +54,7 @@ def add_authority(body: ContactPointIn, actor: ApiActor, node: NodeDep) -> Conta
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(actor: ApiActor, node: NodeDep) -> list[UserOut]:
-    return [UserOut.model_validate(u) for u in user_service.list_users(node, actor)]
+    return [UserOut.model_validate(u.to_dict()) for u in user_service.list_users(node, actor)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
@@ -81,6 +81,6 @@ def access_log(
 ) -> list[AccessDecisionOut]:
     """Every authorization decision, newest first (auditors only)."""
     return [
-        AccessDecisionOut.model_validate(d)
+        AccessDecisionOut.model_validate(d.to_dict())
         for d in audit_service.access_decisions(node, actor, case=case, limit=limit)
     ]

@@ -73,7 +73,7 @@ async def cosignatures(request: Request, node: NodeDep) -> dict[str, int]:
 @router.get("/ledger/keys")
 def public_keys(node: NodeDep) -> dict[str, Any]:
     """The node's public keys, current and retired, with vkeys and validity periods."""
-    return key_service.public_keys(node)
+    return key_service.public_keys(node).to_dict()
 
 
 @router.get("/ledger/alarms")
@@ -81,7 +81,7 @@ def alarms(
     actor: ApiActor, node: NodeDep, all: bool = Query(default=False)
 ) -> list[dict[str, Any]]:
     """Open alarms (forks, rollbacks, failed self-audits) with both signed checkpoints."""
-    return ledger_alarms.read_alarms(node, actor, include_cleared=all)
+    return [a.to_dict() for a in ledger_alarms.read_alarms(node, actor, include_cleared=all)]
 
 
 @router.get("/cases/{reference}/events/{event_id}/proof")

@@ -17,13 +17,13 @@ router = APIRouter(prefix="/api/cases", tags=["tracing"], responses=ERRORS)
 
 @router.get("/{reference}/traces", response_model=list[dict[str, Any]])
 def list_traces(reference: str, actor: ApiActor, node: NodeDep) -> list[dict[str, Any]]:
-    return tracing_service.list_traces(node, actor, reference)
+    return [t.to_dict() for t in tracing_service.list_traces(node, actor, reference)]
 
 
 @router.get("/{reference}/traces/{trace_id}", response_model=dict[str, Any])
 def get_trace(reference: str, trace_id: str, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
     """The trace: rule and its legal source, tainted amounts, states to ask, assets to freeze."""
-    return tracing_service.get_trace(node, actor, reference, trace_id)
+    return tracing_service.get_trace(node, actor, reference, trace_id).to_dict()
 
 
 @router.post(

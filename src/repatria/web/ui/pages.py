@@ -160,7 +160,7 @@ def case_page(reference: str, request: Request, node: NodeDep, session: UiSessio
         events=case_service.case_timeline(node, actor, case.reference),
         marks=case_service.case_event_marks(node, actor, case.reference),
         traces=[
-            tracing_service.get_trace(node, actor, case.reference, t["trace"])
+            tracing_service.get_trace(node, actor, case.reference, t.trace)
             for t in tracing_service.list_traces(node, actor, case.reference)
         ],
     )
