@@ -492,11 +492,11 @@ def test_r10_messages_to_a_receiver_that_stays_down_fail_with_evidence(
     failed = events(ng, FAILED_KIND)
     assert sorted(e.details["message_id"] for e in failed) == sorted(queued)
     assert all(e.details["reason"] == Reason.NOT_DELIVERED.value for e in failed)
-    raised = [a for a in ng.read(alarms) if a["kind"] == DELIVERY_ALARM]
+    raised = [a for a in ng.read(alarms) if a.kind == DELIVERY_ALARM]
     assert len(raised) == len(queued)
     for message_id in queued:
-        assert sum(message_id in a["reason"] for a in raised) == 1, message_id
-    assert all(a["cleared_at"] is None and a["origin"] == "gb-uka" for a in raised)
+        assert sum(message_id in a.reason for a in raised) == 1, message_id
+    assert all(a.cleared_at is None and a.origin == "gb-uka" for a in raised)
     assert receipts_by_id(ng) == {}
     assert count(gb, InboxRow) == 0
     with ng.api("admin") as operator:  # what NG's operator is shown: every failure, none hidden
@@ -505,7 +505,7 @@ def test_r10_messages_to_a_receiver_that_stays_down_fail_with_evidence(
         open_alarms = json_of(operator.get("/api/ledger/alarms"))
     assert sorted(m["message_id"] for m in shown) == sorted(queued)
     assert sorted(a["id"] for a in open_alarms if a["kind"] == DELIVERY_ALARM) == sorted(
-        a["id"] for a in raised
+        a.id for a in raised
     )
     assert all(m["negative_evidence"] and m["attempts"] == 3 and m["last_error"] for m in shown)
     assert_ch_received_nothing(network)
