@@ -118,16 +118,25 @@ def _definitions_of(path: Path) -> dict[str, frozenset[str]]:
     return found
 
 
-def starts_a_process(function: Callable[..., object]) -> bool:
-    """Whether ``function`` (a test or a fixture defined under ``tests/``) refers to a starter."""
+def _source_and_uses(function: Callable[..., object]) -> tuple[Path, frozenset[str]] | None:
+    """The file of ``function`` (a test or a fixture defined under ``tests/``) and the names
+    its body refers to; ``None`` for anything defined elsewhere (pytest's own fixtures)."""
     unwrapped = inspect.unwrap(function)
     try:
         path = Path(inspect.getfile(unwrapped)).resolve()
     except TypeError:
-        return False
+        return None
     if TESTS not in path.parents or path.suffix != ".py":
+        return None
+    return path, _definitions_of(path).get(unwrapped.__qualname__, frozenset())
+
+
+def starts_a_process(function: Callable[..., object]) -> bool:
+    """Whether ``function`` (a test or a fixture defined under ``tests/``) refers to a starter."""
+    found = _source_and_uses(function)
+    if found is None:
         return False
-    uses = _definitions_of(path).get(unwrapped.__qualname__, frozenset())
+    path, uses = found
     return bool(uses & (starters_of(path) | STARTER_ATTRIBUTES))
 
 
@@ -146,14 +155,8 @@ def _functions(item: pytest.Item) -> Iterable[Callable[..., object]]:
 
 def reads_the_database_url(function: Callable[..., object]) -> bool:
     """Whether ``function`` (under ``tests/``) asks which database the suite is pointed at."""
-    unwrapped = inspect.unwrap(function)
-    try:
-        path = Path(inspect.getfile(unwrapped)).resolve()
-    except TypeError:
-        return False
-    if TESTS not in path.parents or path.suffix != ".py":
-        return False
-    return bool(_definitions_of(path).get(unwrapped.__qualname__, frozenset()) & DATABASE_NAMES)
+    found = _source_and_uses(function)
+    return found is not None and bool(found[1] & DATABASE_NAMES)
 
 
 def uses_the_database(item: pytest.Item) -> bool:

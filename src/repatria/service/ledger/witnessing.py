@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -67,15 +67,7 @@ class PeerView:
     witnessed_at: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "url": self.url,
-            "origin": self.origin,
-            "log_vkey": self.log_vkey,
-            "witness_vkey": self.witness_vkey,
-            "witnessed_size": self.witnessed_size,
-            "witnessed_at": self.witnessed_at,
-        }
+        return asdict(self)  # the fields, in order, are the JSON the API and CLI have shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +129,7 @@ class Publication:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "peer": self.peer,
-            "status": self.status,
-            "cosignatures": self.cosignatures,
-            "reason": self.reason,
-        }
+        return asdict(self)  # the fields, in order, are the JSON the API and CLI have shown
 
 
 def add_peer(
