@@ -5,7 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from repatria.domain.lifecycle import (
+    STATE_LABELS,
     TERMINAL_STATES,
+    TRANSITION_LABELS,
     TRANSITIONS,
     Direction,
     RequestState,
@@ -107,3 +109,10 @@ def test_random_walks_stay_in_the_machine(
         i = history.index(RequestState.REFUSED)
         assert history[i - 1] is RequestState.CONSULTATION
     assert all(s not in TERMINAL_STATES for s in history[:-1])
+
+
+def test_every_state_and_move_has_words_for_the_officer() -> None:
+    assert set(STATE_LABELS) == set(RequestState)
+    assert set(TRANSITION_LABELS) == set(TransitionName)
+    for label in [*STATE_LABELS.values(), *TRANSITION_LABELS.values()]:
+        assert label[0].isupper() and "-" not in label.split()[0]

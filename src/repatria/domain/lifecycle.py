@@ -44,6 +44,23 @@ class RequestState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+STATE_LABELS: dict[RequestState, str] = {
+    RequestState.DRAFT: "Draft",
+    RequestState.READY: "Ready to send",
+    RequestState.SENT: "Sent",
+    RequestState.ACKNOWLEDGED: "Acknowledged",
+    RequestState.ADDITIONAL_INFORMATION_REQUESTED: "Additional information asked",
+    RequestState.ADDITIONAL_INFORMATION_PROVIDED: "Additional information given",
+    RequestState.CONSULTATION: "In consultation",
+    RequestState.POSTPONED: "Postponed",
+    RequestState.IN_EXECUTION: "Being executed",
+    RequestState.PARTIALLY_EXECUTED: "Partly executed",
+    RequestState.EXECUTED: "Executed",
+    RequestState.REFUSED: "Refused",
+    RequestState.WITHDRAWN: "Withdrawn",
+}
+"""The words an officer reads for each state; the machine names stay on the wire."""
+
 TERMINAL_STATES = frozenset({RequestState.EXECUTED, RequestState.REFUSED, RequestState.WITHDRAWN})
 
 
@@ -86,6 +103,26 @@ class TransitionName(StrEnum):
     COMPLETE_EXECUTION = "complete-execution"
     REFUSE = "refuse"
     WITHDRAW = "withdraw"
+
+
+TRANSITION_LABELS: dict[TransitionName, str] = {
+    TransitionName.MARK_READY: "Mark ready for sending",
+    TransitionName.REVISE: "Revise (back to draft)",
+    TransitionName.SEND: "Send to the requested state",
+    TransitionName.ACKNOWLEDGE: "Acknowledge receipt",
+    TransitionName.REQUEST_ADDITIONAL_INFORMATION: "Ask for additional information",
+    TransitionName.PROVIDE_ADDITIONAL_INFORMATION: "Give the additional information",
+    TransitionName.START_EXECUTION: "Start execution",
+    TransitionName.OPEN_CONSULTATION: "Consult before refusing or postponing",
+    TransitionName.AGREE_CONDITIONS: "Agree the conditions",
+    TransitionName.POSTPONE: "Postpone execution",
+    TransitionName.RESUME_EXECUTION: "Resume execution",
+    TransitionName.EXECUTE_PARTIALLY: "Report partial execution",
+    TransitionName.COMPLETE_EXECUTION: "Report full execution",
+    TransitionName.REFUSE: "Refuse, with reasons",
+    TransitionName.WITHDRAW: "Withdraw the request",
+}
+"""The words of each move as a button says it (UNCAC 46(13)-(26) in practice's terms)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from repatria.domain.access import Action, role_allows
-from repatria.domain.lifecycle import Direction, allowed_transitions
+from repatria.domain.lifecycle import (
+    STATE_LABELS,
+    TRANSITION_LABELS,
+    Direction,
+    RequestState,
+    TransitionName,
+    allowed_transitions,
+)
 from repatria.domain.refusal import RefusalGround
 from repatria.errors import RepatriaError
 from repatria.service import cases as case_service
@@ -34,6 +41,8 @@ from repatria.web.deps import SESSION_COOKIE, NodeDep, UiSession, check_csrf
 from repatria.web.errors import status_for
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+TEMPLATES.env.filters["state_label"] = lambda value: STATE_LABELS[RequestState(value)]
+TEMPLATES.env.filters["transition_label"] = lambda value: TRANSITION_LABELS[TransitionName(value)]
 router = APIRouter(include_in_schema=False)
 
 
