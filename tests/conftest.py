@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, select, text
 
 from repatria.service import cases, drafting, entities, requests, users
@@ -35,6 +36,7 @@ from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.store.base import Base
 from repatria.store.db import make_engine, migrate
+from repatria.web.app import create_app
 from tests import markers
 
 
@@ -260,3 +262,10 @@ def snapshot(node: Node, *, skip: tuple[str, ...] = ("access_decisions",)) -> st
             rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
             digest.update(f"{table.name}:{len(rows)}:{sorted(map(repr, rows))}".encode())
     return digest.hexdigest()
+
+
+@pytest.fixture
+def client(node: Node) -> Iterator[TestClient]:
+    """The node's web app in process (API and pages), server errors as 500 answers."""
+    with TestClient(create_app(node.settings, node), raise_server_exceptions=False) as c:
+        yield c

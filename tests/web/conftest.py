@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from repatria.service import users
 from repatria.service.node import Node
-from repatria.web.app import create_app
 from tests.conftest import People
 
 
@@ -22,12 +19,6 @@ class Credentials:
     @property
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
-
-
-@pytest.fixture
-def client(node: Node) -> Iterator[TestClient]:
-    with TestClient(create_app(node.settings, node), raise_server_exceptions=False) as c:
-        yield c
 
 
 def credentials_for(node: Node, people: People, name: str) -> Credentials:

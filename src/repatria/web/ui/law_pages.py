@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from repatria.domain.access import Action, role_allows
 from repatria.domain.jurisdiction import all_jurisdictions
 from repatria.domain.measure import MEASURES
 from repatria.law import all_offences
@@ -54,6 +55,8 @@ def basis_page(
         "jurisdictions": all_jurisdictions(),
         "measures": list(MEASURES.values()),
         "offences": all_offences(),
+        "can_request": role_allows(actor.roles, Action.REQUEST_CREATE)
+        and (requesting or node.config.jurisdiction) == node.config.jurisdiction,
     }
     name = "_basis_result.html" if "hx-request" in request.headers else "basis.html"
     return render_page(request, name, node, actor, csrf, **context)
