@@ -14,13 +14,14 @@ node alone, so it is not part of this table.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
+from repatria.domain.event import EventKind
 from repatria.ledger.compact_range import CompactRange
 from repatria.ledger.entry import EventRecord
 from repatria.service.ledger import checkpoints as ledger_checkpoints
@@ -28,6 +29,7 @@ from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import Node
 from repatria.store.base import Base
 from repatria.store.ledger_tables import LedgerHashRow, LedgerHeadRow, LedgerLeafRow
+from repatria.store.tables import EventRow
 from tests.ledger.ledger_nodes import record
 
 TABLES = (
@@ -201,3 +203,20 @@ def _rewrite(node: Node, leaves: list[bytes]) -> None:
             [{"level": h.level, "position": h.index, "hash": h.hash} for h in tree.rows()],
         )
         session.execute(update(LedgerHeadRow).values(size=tree.size, root=tree.root()))
+
+
+def test_an_event_inserted_beside_the_log_is_detected(logged: Node) -> None:
+    """Issue 13.1: a `case.member-added` row written by hand, never logged, fails verify."""
+    with logged.transaction() as session:
+        session.execute(
+            insert(EventRow).values(
+                at=datetime.now(UTC), actor="admin", action=EventKind.CASE_MEMBER_ADDED.value,
+                why="never happened", details={"username": "outsider"},
+            )
+        )  # fmt: skip
+        forged = session.scalar(select(func.max(EventRow.id)))
+    report = ledger_verification.verify_node_log(logged)
+    assert not report.ok
+    assert any(
+        "have no leaf in the log" in p and f"event {forged}" in p for p in report.problems
+    ), report.problems

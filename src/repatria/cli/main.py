@@ -7,6 +7,7 @@ than Typer and Rich (issue 11, point 7; measured by ``python -m bench cli``).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -160,6 +161,9 @@ def exit_code_for(exc: RepatriaError) -> int:
 
 
 def main() -> None:
+    # What the node writes (databases, traces, renders, bundles) is confidential: private to
+    # the account that runs it unless that account loosens it (issue 13.6).
+    os.umask(0o077)
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int) and code != 0:

@@ -112,7 +112,7 @@ def init_node(
         },
         where="node",
     )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys = data_dir / "keys"
     keys.mkdir(mode=0o700, exist_ok=True)
     os.chmod(keys, 0o700)
@@ -125,7 +125,24 @@ def init_node(
     tmp = config_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
     tmp.replace(config_path)
+    keep_private(data_dir)
     return config
+
+
+def keep_private(data_dir: Path) -> None:
+    """Make the data directory the node's account's alone: the folder 0700, its files 0600.
+
+    The folder's mode is what protects everything below it (databases, traces, renders):
+    another local account cannot enter it. Files at its top are tightened too, so a copy of
+    the folder made with permissions kept stays private. Run at init and at every opening, so a
+    node created by an older version (0755, its database 0644) is tightened on its next start.
+    """
+    if not data_dir.is_dir():
+        return
+    os.chmod(data_dir, 0o700)
+    for path in data_dir.iterdir():
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, 0o600)
 
 
 def read_node_config(data_dir: Path) -> NodeConfig:
@@ -147,6 +164,7 @@ def read_node_config(data_dir: Path) -> NodeConfig:
 def open_node(settings: Settings, *, upgrade: bool = True) -> Node:
     """Open the node in ``settings.data_dir``, migrating its schema if asked."""
     config = read_node_config(settings.data_dir)
+    keep_private(settings.data_dir)
     engine = make_engine(settings.resolved_database_url())
     if upgrade:
         migrate(engine)

@@ -41,7 +41,8 @@ def verify_node_log(node: Node) -> BundleReport:
 
     Rehashes every leaf and compares every stored subtree hash and the head (``log.recompute``
     with ``audit``), opens every leaf's commitment against its event row and nonce (so an
-    edited event is caught too), checks that every stored checkpoint is signed by one of the
+    edited event is caught too), requires every event row to be a leaf (so an inserted one is
+    caught), checks that every stored checkpoint is signed by one of the
     node's keys, is stored under its own hash and has the recomputed root at its size, and
     that every stored cosignature verifies under a configured peer's witness key.
     """
@@ -124,6 +125,7 @@ def _check_commitments(
                 ).all()
             )
         )
+    _check_every_event_logged(session, set(ids), report)
     nonce_rows = session.scalar(select(func.count()).select_from(LedgerNonceRow)) or 0
     if nonce_rows != len(ids):
         report.problems.append(f"{nonce_rows} nonces stored for {len(ids)} logged events")
@@ -146,6 +148,21 @@ def _check_commitments(
             )
         elif row.action != record.kind or int(row.at.timestamp()) != record.time:
             report.problems.append(f"leaf {leaf.index}: kind or time differs from event {row.id}")
+
+
+def _check_every_event_logged(session: Session, logged: set[int], report: BundleReport) -> None:
+    """Every event row must be a leaf: a row written beside the log (an insider's INSERT into
+    ``events``) would otherwise pass for a recorded decision. Named by id, first ones first."""
+    unlogged = [
+        i for i in session.scalars(select(EventRow.id).order_by(EventRow.id)) if i not in logged
+    ]
+    if unlogged:
+        shown = ", ".join(str(i) for i in unlogged[:10])
+        more = f" and {len(unlogged) - 10} more" if len(unlogged) > 10 else ""
+        report.problems.append(
+            f"{len(unlogged)} event row(s) have no leaf in the log (never recorded through it):"
+            f" event {shown}{more}"
+        )
 
 
 def _check_cosignature_rows(
