@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import update
 
 from repatria.cli.main import main
+from repatria.service import cases as case_service
+from repatria.service import users
 from repatria.service.keys import public_keys, rotate_key
 from repatria.service.ledger import checkpoints as ledger_checkpoints
 from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import Node
 from repatria.store.ledger_tables import LedgerLeafRow
-from tests.conftest import PASSWORD, People
+from tests.conftest import PASSWORD, CaseFixture, People
 from tests.ledger.ledger_nodes import record
 
 
@@ -42,7 +44,10 @@ def signing_vkeys(node: Node) -> list[str]:
 
 
 def test_verify_export_prove_and_check_offline(
-    node: Node, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    node: Node,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     ids = record(node, 12, batch=5)
     code, out, _ = run(["ledger", "verify", "--json"], node, monkeypatch, capsys)
@@ -50,8 +55,19 @@ def test_verify_export_prove_and_check_offline(
     assert run(["ledger", "checkpoint"], node, monkeypatch, capsys)[0] == 0
     code, out, _ = run(["ledger", "verify", "--json"], node, monkeypatch, capsys)
     assert code == 0 and json.loads(out)["ok"] and json.loads(out)["size"] == 12
+    admin = users.create_user(node, None, username="admin", password=PASSWORD,
+                              roles=["node-admin"])  # fmt: skip
+    users.create_user(node, admin, username="auditor", password=PASSWORD, roles=["auditor"])
     bundle = tmp_path / "bundle.json"
-    assert run(["ledger", "export", "--output", str(bundle)], node, monkeypatch, capsys)[0] == 0
+    assert (
+        run(
+            ["--user", "auditor", "ledger", "export", "--output", str(bundle)],
+            node,
+            monkeypatch,
+            capsys,
+        )[0]
+        == 0
+    )
     [vkey] = signing_vkeys(node)
     code, out, _ = run(
         ["ledger", "verify", "--bundle", str(bundle), "--key", vkey, "--json"],
@@ -62,7 +78,12 @@ def test_verify_export_prove_and_check_offline(
     assert code == 0 and json.loads(out)["checkpoints_verified"] == 1
     proof = tmp_path / "proof.json"
     assert (
-        run(["ledger", "prove", str(ids[7]), "--output", str(proof)], node, monkeypatch, capsys)[0]
+        run(
+            ["--user", "auditor", "ledger", "prove", str(ids[7]), "--output", str(proof)],
+            node,
+            monkeypatch,
+            capsys,
+        )[0]
         == 0
     )
     code, out, _ = run(
@@ -115,10 +136,34 @@ def test_rotation_keeps_old_checkpoints_verifiable(node: Node, people: People) -
     from repatria.ledger.bundle import verify_bundle
     from repatria.ledger.note import Ed25519Verifier
 
-    bundle = ledger_verification.export_bundle(node)
+    bundle = ledger_verification.export_bundle(node, people.admin)
     only_new = verify_bundle(bundle, [Ed25519Verifier.from_vkey(new_vkey)])
     assert not only_new.ok  # the old checkpoint needs the old key: trust is explicit
     both = verify_bundle(bundle, [Ed25519Verifier.from_vkey(k) for k in (old_vkey, new_vkey)])
     assert both.ok and both.checkpoints_verified == 2
     with pytest.raises(Exception, match="node-admin"):
         rotate_key(node, people.officer, "signing", "not mine to do")
+
+
+def test_proofs_and_the_bundle_follow_need_to_know_in_the_cli(
+    node: Node,
+    people: People,
+    ng_case: CaseFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Issue 13.5: the CLI applies the API's rule; an outsider proves nothing of the case."""
+    event = case_service.case_timeline(node, people.officer, ng_case.case)[0].id
+    [node_level] = record(node, 1)
+    code, out, _ = run(["--user", "officer", "ledger", "prove", str(event)], node, monkeypatch,
+                       capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["event_id"] == event
+    for who, what in (("outsider", str(event)), ("officer", str(node_level))):
+        code, out, err = run(["--user", who, "ledger", "prove", what], node, monkeypatch, capsys)
+        assert code != 0 and out == "", (who, what, out)
+        assert "leaf_index" not in err
+    out_file = tmp_path / "bundle.json"
+    code, _, err = run(["--user", "officer", "ledger", "export", "--output", str(out_file)],
+                       node, monkeypatch, capsys)  # fmt: skip
+    assert code != 0 and "auditor or a node administrator" in err and not out_file.exists()

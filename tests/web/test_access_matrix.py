@@ -455,6 +455,25 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
     ),
     ("GET", "/cases/{reference}"): (lambda c: ("GET", f"/cases/{c.case.case}", {}), PAGE_READ),
     ("GET", "/requests/{reference}"): (lambda c: ("GET", f"/requests/{_r(c)}", {}), PAGE_READ),
+    ("GET", "/requests/new"): (
+        lambda c: ("GET", "/requests/new", {"params": {"requested": "GB", "measure": "freezing"}}),
+        row(200, 200, 200, 200, 200, 403, 303),
+    ),
+    ("POST", "/requests/new"): (
+        lambda c: (
+            "POST",
+            "/requests/new",
+            {
+                "data": {
+                    "case": c.case.case,
+                    "requested_state": "GB",
+                    "measures": ["records"],
+                    "title": "from the form",
+                }
+            },
+        ),
+        row(303, 303, 403, 403, 404, 403, 303),
+    ),
     ("POST", "/requests/{reference}/transition"): (
         lambda c: (
             "POST",

@@ -19,10 +19,10 @@ from repatria.errors import InvalidInput, VerificationFailed
 from repatria.ledger.bundle import Bundle, check_inclusion_proof, verify_bundle
 from repatria.ledger.note import Ed25519Verifier
 from repatria.ledger.witnessing import RefusalReason
+from repatria.service import cases as case_service
 from repatria.service import keys as key_service
 from repatria.service.ledger import alarms as ledger_alarms
 from repatria.service.ledger import checkpoints as ledger_checkpoints
-from repatria.service.ledger import proofs as ledger_proofs
 from repatria.service.ledger import verification as ledger_verification
 from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.web.witness_status import WITNESS_STATUS
@@ -89,7 +89,7 @@ def export(
 ) -> None:
     """Write leaves, checkpoints, cosignatures and public keys to one bundle file."""
     with opened_node() as node:
-        bundle = ledger_verification.export_bundle(node)
+        bundle = ledger_verification.export_bundle(node, current_actor(node))
     out.write_text(bundle.to_json() + "\n", encoding="utf-8")
     output.say(f"{len(bundle.leaves)} leaves, {len(bundle.checkpoints)} checkpoints → {out}")
     for entry in bundle.keys:
@@ -101,9 +101,12 @@ def prove(
     event_id: Annotated[int, typer.Argument(help="Id of the event (see the case timeline).")],
     out: Annotated[Path | None, typer.Option("--output", help="Write the proof here.")] = None,
 ) -> None:
-    """Print the proof that an event is in the log under a signed checkpoint."""
+    """Print the proof that an event is in the log under a signed checkpoint.
+
+    The same rule as the API's: an event of a case to its members, others to auditors and
+    node administrators."""
     with opened_node() as node:
-        proof = ledger_proofs.prove_inclusion(node, event_id).to_dict()
+        proof = case_service.prove_event(node, current_actor(node), event_id).to_dict()
     text = json.dumps(proof, indent=2) + "\n"
     if out is None:
         output.emit_json(proof)

@@ -39,6 +39,7 @@ class Action(StrEnum):
     LEDGER_PEERS = "ledger.peers"
     KEYS_ROTATE = "keys.rotate"
     EXCHANGE_OPERATE = "exchange.operate"
+    LEDGER_EXPORT = "ledger.export"
 
 
 CASE_SCOPED = frozenset(
@@ -67,7 +68,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.SUPERVISOR: frozenset(_WORK | {Action.CASE_ASSIGN}),
     Role.PRIVILEGE_REVIEWER: frozenset({Action.CASE_LIST, Action.CASE_READ}),
     Role.AUDITOR: frozenset(
-        {Action.CASE_LIST, Action.CASE_READ, Action.AUDIT_READ, Action.LEDGER_ALARMS}
+        {
+            Action.CASE_LIST,
+            Action.CASE_READ,
+            Action.AUDIT_READ,
+            Action.LEDGER_ALARMS,
+            Action.LEDGER_EXPORT,
+        }
     ),
     Role.NODE_ADMIN: frozenset(
         {
@@ -77,6 +84,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.LEDGER_PEERS,
             Action.KEYS_ROTATE,
             Action.EXCHANGE_OPERATE,
+            Action.LEDGER_EXPORT,
         }
     ),
 }

@@ -28,7 +28,7 @@ from repatria.service.ledger.proofs import (
 )
 from repatria.service.node import Node
 from repatria.store.base import utcnow
-from repatria.store.tables import CaseMemberRow, CaseRow, CounterRow, UserRow
+from repatria.store.tables import CaseMemberRow, CaseRow, CounterRow, EventRow, UserRow
 
 
 def case_view(row: CaseRow) -> Case:
@@ -195,3 +195,22 @@ def case_event_proof(node: Node, actor: Actor, reference: str, event_id: int) ->
     if event_id not in {e.id for e in case_timeline(node, actor, reference)}:
         raise NotFound(f"event {event_id} is not on the timeline of {reference}", where="event")
     return prove_inclusion(node, event_id)
+
+
+def prove_event(node: Node, actor: Actor, event_id: int) -> InclusionProof:
+    """The inclusion proof of any event, under the rule every shell applies (issue 13.5).
+
+    An event of a case is proved to that case's members (need-to-know); an event of no case
+    (keys, peers, users) to an auditor or a node administrator, who may export the log.
+    """
+    with node.transaction() as session:
+        reference = session.scalar(
+            select(CaseRow.reference)
+            .join(EventRow, EventRow.case_id == CaseRow.id)
+            .where(EventRow.id == event_id)
+        )
+    if reference is None:
+        authorize(node, actor, Action.LEDGER_EXPORT,
+                  refusal="only an auditor or a node administrator may prove events of no case")  # fmt: skip
+        return prove_inclusion(node, event_id)
+    return case_event_proof(node, actor, reference, event_id)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from repatria.domain.access import Action
 from repatria.errors import InvalidInput
 from repatria.ledger import log
 from repatria.ledger.bundle import Bundle, BundleReport, check_checkpoints
@@ -21,6 +22,8 @@ from repatria.ledger.checkpoint import Checkpoint
 from repatria.ledger.cosignature import Cosignature, CosignatureVerifier
 from repatria.ledger.entry import commitment, parse_leaf
 from repatria.ledger.note import SignedNote
+from repatria.service.access import authorize
+from repatria.service.actor import Actor
 from repatria.service.keys import log_verifiers, public_keys
 from repatria.service.ledger.append import canonical_event
 from repatria.service.ledger.checkpoints import note_hash, with_cosignatures
@@ -184,8 +187,14 @@ def _check_cosignature_rows(
             )
 
 
-def export_bundle(node: Node) -> Bundle:
-    """Leaves, checkpoints with cosignatures, the node's public keys and its witnesses' keys."""
+def export_bundle(node: Node, actor: Actor) -> Bundle:
+    """Leaves, checkpoints with cosignatures, the node's public keys and its witnesses' keys.
+
+    Every leaf names an event's kind and time: the shape of all the node's work, so only an
+    auditor or a node administrator takes it out (least privilege; issue 13.5).
+    """
+    authorize(node, actor, Action.LEDGER_EXPORT,
+              refusal="only an auditor or a node administrator may export the whole log")  # fmt: skip
     keys = public_keys(node)
     with node.transaction() as session:
         storage = SqlLogStorage(session)
