@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from repatria.domain.text import check_shown_text
 from repatria.errors import InvalidInput
 
 CASE_REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{4,}$")
@@ -38,11 +39,13 @@ class CaseInput:
             raise InvalidInput("a case needs a title", where="title")
         if len(title) > 300:
             raise InvalidInput("longer than 300 characters", where="title")
+        check_shown_text(title, where="title")
         summary = data.get("summary", "") or ""
         if not isinstance(summary, str):
             raise InvalidInput("expected text", where="summary")
         if len(summary) > 20_000:
             raise InvalidInput("longer than 20000 characters", where="summary")
+        check_shown_text(summary, where="summary", multiline=True)
         offences = data.get("offences", []) or []
         if not isinstance(offences, list) or not all(
             isinstance(o, str) and o.strip() for o in offences

@@ -1,0 +1,48 @@
+"""Names and titles are shown as typed: no control or direction-override characters (13.7)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from repatria.domain.case import CaseInput
+from repatria.domain.text import BIDI_CONTROLS, check_shown_text
+from repatria.errors import InvalidInput
+
+SHOWN = st.text(
+    alphabet=st.characters(
+        exclude_categories=("Cc", "Cs", "Co", "Cn"), exclude_characters=BIDI_CONTROLS
+    ),
+    max_size=40,
+)
+
+
+@given(SHOWN)
+def test_text_that_can_be_shown_is_kept_as_typed(value: str) -> None:
+    assert check_shown_text(value, where="title") == value
+
+
+@given(SHOWN, SHOWN, st.sampled_from(sorted(BIDI_CONTROLS | {"\x00", "\x1b", "\x7f", "\x85"})))
+def test_a_control_anywhere_is_refused_naming_its_place(before: str, after: str, bad: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_shown_text(before + bad + after, where="title")
+    assert refused.value.where == "title"
+    assert f"character {len(before) + 1} " in refused.value.message
+    assert f"U+{ord(bad):04X}" in refused.value.message
+
+
+def test_right_to_left_scripts_and_line_breaks_in_long_text_stay() -> None:
+    arabic = "\u0627\u0644\u0646\u064a\u0627\u0628\u0629 \u0627\u0644\u0639\u0627\u0645\u0629"
+    assert check_shown_text(arabic + " \u200f(RLM)", where="title") == arabic + " \u200f(RLM)"
+    assert check_shown_text("line one\nline two\tend", where="summary", multiline=True)
+    with pytest.raises(InvalidInput, match="a line break"):
+        check_shown_text("line one\nline two", where="title")
+
+
+@pytest.mark.parametrize("bad", ["Delta\x00bribes", "invoice \u202egpj.exe"])
+def test_a_case_title_with_a_nul_or_an_override_is_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        CaseInput.from_dict({"title": bad})
+    assert refused.value.where == "title"
+    assert "U+0000" in refused.value.message or "RIGHT-TO-LEFT OVERRIDE" in refused.value.message
