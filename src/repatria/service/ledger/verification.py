@@ -27,6 +27,7 @@ from repatria.service.actor import Actor
 from repatria.service.keys import log_verifiers, public_keys
 from repatria.service.ledger.append import canonical_event
 from repatria.service.ledger.checkpoints import note_hash, with_cosignatures
+from repatria.service.ledger.facts import check_facts
 from repatria.service.node import Node
 from repatria.service.node_keys import origin_of
 from repatria.store.ledger_tables import (
@@ -45,7 +46,7 @@ def verify_node_log(node: Node) -> BundleReport:
     Rehashes every leaf and compares every stored subtree hash and the head (``log.recompute``
     with ``audit``), opens every leaf's commitment against its event row and nonce (so an
     edited event is caught too), requires every event row to be a leaf (so an inserted one is
-    caught), checks that every stored checkpoint is signed by one of the
+    caught), replays the facts the node decides from against the log (``facts``), checks that every stored checkpoint is signed by one of the
     node's keys, is stored under its own hash and has the recomputed root at its size, and
     that every stored cosignature verifies under a configured peer's witness key.
     """
@@ -69,6 +70,7 @@ def verify_node_log(node: Node) -> BundleReport:
                 f"head root {head.root.hex()} differs from the recomputed {result.root.hex()}"
             )
         _check_commitments(session, result.leaves, report)
+        report.problems.extend(check_facts(session))
         witnesses = [
             CosignatureVerifier.from_vkey(p.witness_vkey)
             for p in session.scalars(select(PeerRow)).all()
