@@ -87,6 +87,9 @@ def test_case_and_request_commands_with_json(
     assert json.loads(out)[-1]["action"] == "request.mark-ready"
 
 
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "requests" / "freezing.json")
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
@@ -102,6 +105,12 @@ def test_case_and_request_commands_with_json(
         (["request", "open", "{case}", "{bad_json}"], 3, "malformed JSON"),
         (["request", "open", "{case}", "/nonexistent.json"], 3, "no such file"),
         (["case", "add-entity", "{case}", "{bad_entity}"], 3, "not a valid date"),
+        (["case", "add-entity", "{case}", "{folder}"], 3, "is a folder; give the JSON file"),
+        (
+            ["request", "render", EXAMPLE, "--lang", "en", "--output", "{folder}/missing/x.pdf"],
+            3,
+            "no such file or folder",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_a_nonzero_exit(
@@ -125,7 +134,11 @@ def test_bad_input_is_one_clear_line_and_a_nonzero_exit(
     )
     filled = [
         a.format(
-            request=ng_case.request, case=ng_case.case, bad_json=bad_json, bad_entity=bad_entity
+            request=ng_case.request,
+            case=ng_case.case,
+            bad_json=bad_json,
+            bad_entity=bad_entity,
+            folder=tmp_path,
         )
         for a in args
     ]

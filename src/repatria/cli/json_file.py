@@ -17,6 +17,12 @@ def read_json_object(file: Path) -> dict[str, object]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidInput(f"no such file: {file}", where=str(file)) from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{file} is a folder; give the JSON file", where=str(file)) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", where=str(file)
+        ) from None
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", where=str(file)

@@ -45,6 +45,15 @@ EXIT_CODES: dict[type[RepatriaError], int] = {
 """Exit codes: 0 success, 1 a check found problems (e.g. an incomplete request),
 2 a usage error (Typer), then one per error class; documented in docs/cli.md."""
 
+PATH_PROBLEMS: dict[type[OSError], str] = {
+    FileNotFoundError: "no such file or folder (check the path; folders are not created)",
+    IsADirectoryError: "is a folder; give a file",
+    NotADirectoryError: "a part of this path is not a folder",
+    PermissionError: "this account may not read or write it",
+    FileExistsError: "exists already; nothing was overwritten",
+}
+"""What a path given on the command line did wrong, in words, with the input-error code (3)."""
+
 COMMANDS = (
     LazyCommand(
         "init",
@@ -179,6 +188,13 @@ def main() -> None:
     except ClickException as exc:  # a usage error: Typer's own message, exit code 2
         exc.show()
         sys.exit(exc.exit_code)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError,
+            FileExistsError) as exc:  # fmt: skip
+        if exc.filename is None:
+            output.fail(f"unexpected {type(exc).__name__}; nothing was changed by the failed step")
+            sys.exit(1)
+        output.fail(f"{exc.filename}: {PATH_PROBLEMS[type(exc)]}")
+        sys.exit(EXIT_CODES[InvalidInput])
     except Exception as exc:  # noqa: BLE001  (one clear line, never a traceback with case data)
         output.fail(f"unexpected {type(exc).__name__}; nothing was changed by the failed step")
         sys.exit(1)
