@@ -64,6 +64,16 @@ class AuthenticationRequired(RepatriaError):
     kind = "authentication_required"
 
 
+class TooManyAttempts(AuthenticationRequired):
+    """Sign-in is paused for an account or a source after repeated failures (ASVS V2.2.1)."""
+
+    kind = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int = 60, where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.retry_after = retry_after
+
+
 class VerificationFailed(RepatriaError):
     """A signature, proof or checksum did not verify."""
 

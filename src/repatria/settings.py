@@ -37,6 +37,24 @@ class Settings(BaseSettings):
     token_days: int = Field(
         default=30, ge=1, le=365, description="Lifetime of an API bearer token, in days."
     )
+    sign_in_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed sign-ins per account within the window before it is paused.",
+    )
+    sign_in_failures_per_source: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Failed sign-ins from one address within the window before it is paused.",
+    )
+    sign_in_window_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=1440,
+        description="The window of the sign-in throttle, and how long a pause lasts at most.",
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,

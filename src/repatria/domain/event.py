@@ -70,6 +70,8 @@ class EventKind(StrEnum):
     USER_CREATED = "user.created"
     USER_ENABLED = "user.enabled"
     USER_DISABLED = "user.disabled"
+    SIGN_IN_FAILED = "user.sign-in-failed"
+    SIGN_IN_PAUSED = "user.sign-in-paused"
     CREDENTIAL_ISSUED_API = "credential.issued.api"
     CREDENTIAL_ISSUED_SESSION = "credential.issued.session"
     CREDENTIAL_REVOKED_API = "credential.revoked.api"
@@ -149,6 +151,8 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.USER_CREATED: "User created",
     EventKind.USER_ENABLED: "User enabled",
     EventKind.USER_DISABLED: "User disabled",
+    EventKind.SIGN_IN_FAILED: "Sign-in failed",
+    EventKind.SIGN_IN_PAUSED: "Sign-in paused after repeated failures",
     EventKind.CREDENTIAL_ISSUED_API: "API token issued",
     EventKind.CREDENTIAL_ISSUED_SESSION: "Signed in",
     EventKind.CREDENTIAL_REVOKED_API: "API token revoked",

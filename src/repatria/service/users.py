@@ -27,6 +27,7 @@ from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.events import record_event
 from repatria.service.node import Node
+from repatria.service.sign_in_guard import record_failure, refuse_if_paused
 from repatria.store.base import utcnow
 from repatria.store.tables import CredentialRow, UserRow
 
@@ -157,19 +158,29 @@ def set_user_active(node: Node, actor: Actor, username: str, *, active: bool, wh
         )
 
 
-def authenticate_password(node: Node, username: str, password: str) -> Actor:
-    """Check a username and password; the same error whatever was wrong."""
+def authenticate_password(
+    node: Node, username: str, password: str, *, source: str = "local"
+) -> Actor:
+    """Check a username and password; the same error whatever was wrong.
+
+    ``source`` is where the attempt comes from (the client address, or ``local`` for the
+    CLI). Failures are counted and logged, and repeated ones pause sign-in for the account
+    and the source (``sign_in_guard``; ASVS V2.2.1).
+    """
+    name = username.strip().lower()
+    refuse_if_paused(node, name, source)
     with node.transaction() as session:
-        row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+        row = session.scalar(select(UserRow).where(UserRow.username == name))
         try:
             _hasher.verify(row.password_hash if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             row = None
-        if row is None or not row.active:
-            raise AuthenticationRequired("wrong username or password")
-        if _hasher.check_needs_rehash(row.password_hash):
-            row.password_hash = _hasher.hash(password)
-        return _actor(row)
+        if row is not None and row.active:
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            return _actor(row)
+    record_failure(node, name, source)
+    raise AuthenticationRequired("wrong username or password")
 
 
 def issue_credential(

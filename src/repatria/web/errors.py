@@ -26,6 +26,7 @@ from repatria.errors import (
     PeerUnavailable,
     PermissionDenied,
     RepatriaError,
+    TooManyAttempts,
     VerificationFailed,
 )
 from repatria.logs import get_logger
@@ -39,6 +40,7 @@ STATUS: dict[type[RepatriaError], int] = {
     Conflict: 409,
     PermissionDenied: 403,
     AuthenticationRequired: 401,
+    TooManyAttempts: 429,
     VerificationFailed: 422,
     PeerUnavailable: 503,
     HostIncomplete: 503,
@@ -83,6 +85,8 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
         if render_html is not None and _wants_html(request):
             return render_html(request, status, str(exc))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, TooManyAttempts):  # RFC 6585 §4: say when to come back
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(
             error_body(exc.kind, exc.message, exc.where), status_code=status, headers=headers
         )

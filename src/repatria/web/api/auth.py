@@ -16,9 +16,10 @@ me_router = APIRouter(prefix="/api", tags=["auth"], responses=ERRORS)
 
 
 @router.post("/token", response_model=TokenOut, status_code=201)
-def create_token(body: TokenRequest, node: NodeDep) -> TokenOut:
-    """Exchange a username and password for a bearer token."""
-    actor = authenticate_password(node, body.username, body.password)
+def create_token(body: TokenRequest, request: Request, node: NodeDep) -> TokenOut:
+    """Exchange a username and password for a bearer token (throttled: 429 when paused)."""
+    source = request.client.host if request.client else "unknown"
+    actor = authenticate_password(node, body.username, body.password, source=source)
     credential = issue_credential(
         node,
         actor,

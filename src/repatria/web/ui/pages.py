@@ -87,10 +87,13 @@ def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
+    source = request.client.host if request.client else "unknown"
     try:
-        actor = authenticate_password(node, username, password)
+        actor = authenticate_password(node, username, password, source=source)
     except RepatriaError as exc:
-        return render_page(request, "login.html", node, None, status_code=401, error=exc.message)
+        return render_page(
+            request, "login.html", node, None, status_code=status_for(exc), error=exc.message
+        )
     credential = issue_credential(
         node, actor, kind="session", lifetime=timedelta(hours=node.settings.session_hours)
     )
