@@ -95,3 +95,17 @@ def test_docx_header_carries_the_marking_and_the_translation() -> None:
     body = " ".join(p.text for p in word.paragraphs)
     cells = " ".join(c.text for t in word.tables for r in t.rows for c in r.cells)
     assert FRENCH_FACTS in body + cells
+
+
+def test_a_text_in_another_language_passes_with_its_translation() -> None:
+    document = copy.deepcopy(load_example("freezing"))
+    document["language"] = "fr"
+    document["requested_state"] = "FR"
+    found = {p.path for p in validate(document, on=ON).problems}
+    assert "facts.lang" in found
+    document["facts"]["translated"] = {"text": FRENCH_FACTS, "lang": "fr", "status": "pending"}
+    found = {p.path for p in validate(document, on=ON).problems}
+    assert "facts.lang" not in found and "facts.translated.status" in found
+    document["facts"]["translated"]["status"] = "certified"
+    found = {p.path for p in validate(document, on=ON).problems}
+    assert not any(p.startswith("facts.") for p in found)
