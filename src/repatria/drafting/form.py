@@ -95,6 +95,12 @@ def parse_name(name: str) -> tuple[str | int, ...] | None:
     return tuple(parts) if parts and not expect_name else None
 
 
+def is_document_field(name: str) -> bool:
+    """Whether ``name`` is the path of a value in the request document (not ``csrf``...)."""
+    parts = parse_name(name)
+    return parts is not None and parts[0] in RequestDocument.model_fields
+
+
 def format_name(parts: Iterable[str | int]) -> str:
     """The inverse of ``parse_name``."""
     name = ""
@@ -289,3 +295,53 @@ def add_row(
     for name, value in defaults.items():
         added[f"{prefix}[{index}].{name}"] = [value]
     return added, index
+
+
+class FormView:
+    """The fields as a template reads them, remembering which ones it has shown.
+
+    What the form does not show as an input (a property the case recorded that
+    the form has no input for, an offence id of the legal-basis engine) goes
+    back as a hidden input (``unshown``), so saving the form never drops it.
+    """
+
+    def __init__(self, fields: Mapping[str, list[str]]) -> None:
+        self.fields: Fields = {name: list(values) for name, values in fields.items()}
+        self._shown: set[str] = set()
+
+    def value(self, name: str, default: str = "") -> str:
+        self._shown.add(name)
+        values = self.fields.get(name)
+        return values[0] if values else default
+
+    def lines(self, name: str) -> str:
+        self._shown.add(name)
+        return "\n".join(self.fields.get(name, []))
+
+    def checked(self, name: str) -> bool:
+        self._shown.add(name)
+        return any(v.strip().lower() in _TRUE_VALUES for v in self.fields.get(name, []))
+
+    def has(self, prefix: str) -> bool:
+        """Whether any field sits at or under ``prefix`` (``freezing`` for ``freezing.action``)."""
+        return any(
+            (n == prefix or n.startswith((f"{prefix}.", f"{prefix}[")))
+            and any(v.strip() for v in vs)
+            for n, vs in self.fields.items()
+        )
+
+    def rows(self, prefix: str) -> list[int]:
+        return rows(self.fields, prefix)
+
+    def properties(self, prefix: str) -> list[str]:
+        """The FtM property names present under ``<prefix>.properties``."""
+        opening = f"{prefix}.properties."
+        return sorted(n[len(opening) :] for n in self.fields if n.startswith(opening))
+
+    def unshown(self) -> list[tuple[str, str]]:
+        return [
+            (name, value)
+            for name, values in self.fields.items()
+            if name not in self._shown and is_document_field(name)
+            for value in values
+        ]
