@@ -302,3 +302,32 @@ def test_a_freezing_request_reaches_100_with_the_form_only(
     }
     page.goto(f"{live_url}/requests/{reference}/draft#draft-report")
     page.screenshot(path=str(artifacts / "draft-form-saved.png"), full_page=True)
+
+    # the advanced box: JSON that cannot be read checks nothing, and says so
+    page.click("#advanced-json summary")
+    page.fill("#draft-text", '{"facts": ')
+    expect(page.locator("#draft-unreadable")).to_contain_text("not valid JSON")
+    expect(page.locator('#draft-checklist tr[data-section="facts"]')).to_contain_text("not checked")
+    page.screenshot(path=str(artifacts / "draft-form-unreadable-json.png"), full_page=True)
+
+    incoming = requests.open_request(
+        node,
+        people.officer,
+        ng_case.case,
+        {
+            **FREEZING_BODY,
+            "direction": "incoming",
+            "requesting_state": "GB",
+            "requested_state": "NG",
+        },
+    )
+    with node.transaction() as session:
+        load_request(session, incoming.reference).document = load_example("freezing") | {
+            "reference": incoming.reference,
+            "requesting_state": "GB",
+            "requested_state": "NG",
+        }
+    page.goto(f"{live_url}/requests/{incoming.reference}/draft")
+    expect(page.locator("#received-document")).to_contain_text("Marlin Crest Holdings Ltd")
+    expect(page.locator("#save-draft")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "draft-received.png"), full_page=True)

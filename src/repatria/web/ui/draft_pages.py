@@ -421,6 +421,7 @@ def _received_page(
         req=req,
         layout=layout,
         unreadable=unreadable,
+        received=True,
         state_names={
             "requesting": _state_name(req.requesting_state),
             "requested": _state_name(req.requested_state),
