@@ -106,6 +106,8 @@ def test_the_form_is_checked_without_being_saved(
     response = officer.client.post(f"/requests/{ng_case.request}/draft/check", data=fields)
     assert 'data-section="facts" data-status="problems"' in response.text
     assert "summary of the relevant facts is missing" in response.text
+    assert 'href="#field-facts"' in response.text  # the problem jumps to its box
+    assert 'href="#sec-facts"' in response.text  # the row to its section
     assert drafting.get_document(node, people.officer, ng_case.request) == saved
 
 

@@ -160,21 +160,29 @@ _TRANSLATION_STATUSES = (
 )
 
 
-def _problem_view(problem: Any) -> dict[str, Any]:
+def _problem_view(problem: Any, anchor: str) -> dict[str, Any]:
     return {
         "message": problem.message,
         "article": problem.article,
         "severity": problem.severity,
         "path": problem.path,
-        "field": _field_id(problem.path),
+        "field": _field_id(problem.path, anchor),
     }
 
 
-def _field_id(path: str) -> str:
-    """The id of the input a problem is about (free texts: their text box)."""
+_TOP_FIELDS = frozenset(
+    {"facts", "purpose", "link_to_offence", "dual_criminality", "additional_information",
+     "channel", "language", "date"}
+)  # fmt: skip
+
+
+def _field_id(path: str, anchor: str) -> str:
+    """Where a problem's link jumps: the field's wrapper, else its section of the form."""
     if path in ("", "$"):
-        return ""
-    return path
+        return anchor
+    if "." not in path and "[" not in path and path not in _TOP_FIELDS:
+        return anchor
+    return f"field-{path}"
 
 
 def readable(report: ValidationReport) -> bool:
@@ -196,7 +204,7 @@ def checklist(report: ValidationReport) -> list[dict[str, Any]]:
 
     found = []
     for key, label, article, anchor in SECTIONS:
-        problems = [_problem_view(p) for p in report.problems if top(p.path) == key]
+        problems = [_problem_view(p, anchor) for p in report.problems if top(p.path) == key]
         status = "not-checked" if not checked else ("ok" if not problems else "problems")
         found.append(
             {
@@ -208,9 +216,10 @@ def checklist(report: ValidationReport) -> list[dict[str, Any]]:
                 "status": status,
             }
         )
-    other = [_problem_view(p) for p in report.problems if top(p.path) not in keys | {"$"}]
-    if other and checked:
-        anchor = next((_ANCHORS[top(p["path"])] for p in other if top(p["path"]) in _ANCHORS), "")
+    rest = [p for p in report.problems if top(p.path) not in keys | {"$"}]
+    if rest and checked:
+        anchor = next((_ANCHORS[top(p.path)] for p in rest if top(p.path) in _ANCHORS), "")
+        other = [_problem_view(p, _ANCHORS.get(top(p.path), "")) for p in rest]
         found.append(
             {
                 "key": "other",
