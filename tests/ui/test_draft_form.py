@@ -287,6 +287,7 @@ def test_a_freezing_request_reaches_100_with_the_form_only(
     expect(page.locator("#draft-errors")).to_have_text("0")
 
     page.click("#save-draft")
+    expect(page.locator("#saved-notice")).to_be_visible()
     expect(page.locator("#draft-score")).to_have_text("100")
     page.reload()
     expect(_field(page, "freezing.action.text")).to_have_value(re.compile("GB29NWBK60161331926819"))

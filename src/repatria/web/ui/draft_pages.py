@@ -385,6 +385,7 @@ def _page(
     save_error: str = "",
     page_error: str = "",
     json_text: str | None = None,
+    notice: bool = False,
 ) -> HTMLResponse:
     editable = req.state.value == "draft"
     text = json_text
@@ -402,6 +403,7 @@ def _page(
         page_error=page_error,
         json_text=text,
         json_open=json_text is not None,
+        notice=notice,
         **_form_context(req, fields, editable=editable),
         **_report_view(report),
     )
@@ -440,7 +442,9 @@ def _received_page(
 
 
 @router.get("/requests/{reference}/draft", response_class=HTMLResponse)
-def draft_page(reference: str, request: Request, node: NodeDep, session: UiSession) -> HTMLResponse:
+def draft_page(
+    reference: str, request: Request, node: NodeDep, session: UiSession, saved: str = ""
+) -> HTMLResponse:
     actor, csrf = session
     req = request_service.get_request(node, actor, reference)
     if req.direction.value == "incoming":
@@ -453,7 +457,7 @@ def draft_page(reference: str, request: Request, node: NodeDep, session: UiSessi
         kept = False
     fields = document_to_form(document)
     report = drafting.check_document(node, actor, reference) if kept else validate(document)
-    return _page(request, node, actor, csrf, req, fields, report, kept=kept)
+    return _page(request, node, actor, csrf, req, fields, report, kept=kept, notice=bool(saved))
 
 
 @router.get("/requests/{reference}/draft.json")
@@ -666,7 +670,7 @@ async def save(reference: str, request: Request, node: NodeDep, session: UiSessi
             save_error=f"{error.message}" + (f" (at {error.where})" if error.where else ""),
             json_text=json_text,
         )
-    return RedirectResponse(f"/requests/{reference}/draft#draft-report", status_code=303)
+    return RedirectResponse(f"/requests/{reference}/draft?saved=1", status_code=303)
 
 
 @router.get("/requests/{reference}/rendered")
