@@ -7,6 +7,7 @@ reaches 100/100, saves, reloads and finds what it typed.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -122,6 +123,22 @@ def test_importing_invalid_json_keeps_it_and_shows_the_error(
     assert 'id="page-error"' in response.text and "The JSON was not loaded" in response.text
     assert str(escape(typed)) in response.text
     assert 'id="draft-form"' in response.text
+
+
+def test_json_is_exported_and_imported_into_the_form(
+    ng_case: CaseFixture, officer: Officer, node: Node, people: People
+) -> None:
+    exported = officer.client.get(f"/requests/{ng_case.request}/draft.json")
+    assert exported.json() == drafting.get_document(node, people.officer, ng_case.request)
+    imported = load_example("freezing") | {"reference": ng_case.request}
+    response = officer.client.post(
+        f"/requests/{ng_case.request}/draft/import",
+        data={"text": json.dumps(imported), "csrf": officer.csrf},
+    )
+    assert response.status_code == 200
+    assert 'name="freezing.action.text"' in response.text and "HM Land Registry" in response.text
+    # loaded into the form, not saved
+    assert drafting.get_document(node, people.officer, ng_case.request) == exported.json()
 
 
 def test_a_refused_save_comes_back_with_everything_typed(
