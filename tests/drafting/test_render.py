@@ -80,10 +80,11 @@ def test_pdf_has_labels_in_the_language_and_free_text_as_written(lang: str, tmp_
         assert _plain(_t(lang, label)) in text, f"{lang}: {_t(lang, label)!r} missing"
     if lang != "en":
         assert L.TITLE not in text
-    # Free text is printed as written (English), whatever the language of the labels.
+    # Free text with no translation is printed as written (English), and says so.
     assert "Federal High Court of Nigeria, Abuja Division" in text
     assert "GB60BARC20000055779911" in text
-    note = _t(lang, L.FREE_TEXT).split("{")[0].strip()
+    message = L.FREE_TEXT if lang == "en" else L.NOT_TRANSLATED
+    note = _t(lang, message).split("{")[0].strip()
     if note:
         assert _plain(note) in text
     # pdftotext may drop the space between Arabic words and digits: compare without spaces.

@@ -46,6 +46,8 @@ def write_docx(layout: Layout) -> bytes:
     document.core_properties.language = html_lang(layout.lang)
     document.core_properties.subject = layout.reference
     _footer(document, layout, rtl)
+    if layout.marking:
+        _header(document, layout, rtl)
     if layout.banner:
         paragraph = _paragraph(document, rtl)
         run = paragraph.add_run(layout.banner)
@@ -176,6 +178,20 @@ def _value(container: Any, value: Value, layout: Layout, rtl: bool, first: Any =
     _run_direction(
         paragraph.add_run(value), text_direction(value, layout.direction) == "rtl", layout.lang
     )
+
+
+def _header(document: Any, layout: Layout, rtl: bool) -> None:
+    """The confidentiality marking at the top of every page (UNCAC Art. 46(20))."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import RGBColor
+
+    paragraph = document.sections[0].header.paragraphs[0]
+    _direction(paragraph, rtl)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(layout.marking)
+    run.bold = True
+    run.font.color.rgb = RGBColor(0xB0, 0x00, 0x00)
+    _run_direction(run, rtl, layout.lang)
 
 
 def _footer(document: Any, layout: Layout, rtl: bool) -> None:

@@ -67,5 +67,6 @@ def layout_html(layout: Layout, *, faces: Sequence[FontFace] = ()) -> str:
             font_stack=Markup(font_stack()),
             # The footer goes inside a CSS string in <style>: drop what could end it.
             footer=Markup("".join(ch for ch in footer if ch not in '"\\<>\n')),
+            marking=Markup("".join(ch for ch in layout.marking if ch not in '"\\<>\n')),
         )
     )

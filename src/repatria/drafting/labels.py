@@ -34,6 +34,9 @@ NO = N_("No")
 FROM_TO = N_("from {start} to {end}")
 FREE_TEXT = N_("Text in {language}: {status}")
 TRANSLATED_FROM = N_("translated from {language}")
+NOT_TRANSLATED = N_("Original in {language}, not translated")
+TRANSLATION_NOTE = N_("{status} of the original in {language}")
+CONFIDENTIAL = N_("CONFIDENTIAL — UNCAC Art. 46(20)")
 
 # Heading rows
 REFERENCE = N_("Reference")

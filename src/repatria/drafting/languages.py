@@ -50,7 +50,11 @@ def accepted_languages(state: str, catalogue: Catalogue) -> tuple[str, ...] | No
 
 
 def check_texts(doc: RequestDocument, checks: Checklist) -> None:
-    """Every free text is in the request's language, and its translation is not pending."""
+    """Every free text is in the request's language or carries a translation into it.
+
+    A translation entered beside the original (``translated``) answers 46(14)
+    once it is no longer pending; a machine translation is flagged for checking.
+    """
     for path, text in doc.texts():
         if text.translation is TranslationStatus.PENDING:
             checks.flag(
@@ -65,7 +69,27 @@ def check_texts(doc: RequestDocument, checks: Checklist) -> None:
                 LANGUAGE_ARTICLE,
                 Severity.WARNING,
             )
-        if doc.language is not None and text.lang != doc.language:
+        translated = text.translated
+        if (
+            doc.language is not None
+            and text.lang != doc.language
+            and translated is not None
+            and translated.lang == doc.language
+        ):
+            if translated.status == "pending":
+                checks.flag(
+                    f"{path}.translated.status",
+                    f"the translation into {language_name(doc.language)} is still pending",
+                    LANGUAGE_ARTICLE,
+                )
+            elif translated.status == "machine":
+                checks.flag(
+                    f"{path}.translated.status",
+                    "machine translation: have it checked or certified before sending",
+                    LANGUAGE_ARTICLE,
+                    Severity.WARNING,
+                )
+        elif doc.language is not None and text.lang != doc.language:
             checks.flag(
                 f"{path}.lang",
                 f"this text is in {language_name(text.lang)} ({text.lang}) but the request is in"

@@ -22,7 +22,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 
 from repatria.drafting import labels as L
-from repatria.drafting.model import LocalisedText, Order, RequestDocument
+from repatria.drafting.model import LocalisedText, Order, RequestDocument, TranslationStatus
 from repatria.drafting.translation import translations
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ug", "sd", "ckb"})
@@ -71,6 +71,8 @@ class Layout:
     sections: tuple[Section, ...]
     reference: str
     page_label: str
+    marking: str = ""
+    """Printed on every page when confidentiality is requested (UNCAC Art. 46(20))."""
 
 
 def direction_of(lang: str) -> str:
@@ -137,10 +139,25 @@ class _Writer:
         return str(self.locale.languages.get(code, code))
 
     def free(self, text: LocalisedText) -> FreeText:
+        """The text in the rendering language where the drafter gave it (UNCAC Art. 46(14)).
+
+        A translation into this language is printed instead of the original and
+        says it is one; an original in another language says it is untranslated.
+        """
+        translated = text.translated
+        if translated is not None and translated.lang == self.lang and text.lang != self.lang:
+            status = self.t(L.TRANSLATION_STATUS[TranslationStatus(translated.status)])
+            note = self.t(L.TRANSLATION_NOTE, status=status, language=self.language(text.lang))
+            return FreeText(translated.text, translated.lang, direction_of(translated.lang), note)
+        if text.lang != self.lang and text.translation is TranslationStatus.ORIGINAL:
+            note = self.t(L.NOT_TRANSLATED, language=self.language(text.lang))
+            return FreeText(text.text, text.lang, direction_of(text.lang), note)
         status = self.t(L.TRANSLATION_STATUS[text.translation])
         if text.translated_from:
-            translated = self.t(L.TRANSLATED_FROM, language=self.language(text.translated_from))
-            status = f"{status}, {translated}"
+            translated_from = self.t(
+                L.TRANSLATED_FROM, language=self.language(text.translated_from)
+            )
+            status = f"{status}, {translated_from}"
         note = self.t(L.FREE_TEXT, language=self.language(text.lang), status=status)
         return FreeText(text.text, text.lang, direction_of(text.lang), note)
 
@@ -416,6 +433,9 @@ def layout_request(doc: RequestDocument, lang: str, *, complete: bool = True) ->
         sections=tuple(sections),
         reference=doc.reference or "",
         page_label=w.t(L.PAGE),
+        marking=w.t(L.CONFIDENTIAL)
+        if doc.confidentiality is not None and doc.confidentiality.requested
+        else "",
     )
 
 

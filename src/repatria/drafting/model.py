@@ -108,14 +108,36 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+class TranslatedText(_Model):
+    """The text put into another language, kept beside the original (UNCAC Art. 46(14)).
+
+    A requested state reads a request in a language it accepts; the drafter
+    enters the translation next to the original so both travel together and
+    the rendered document can print the translation while saying it is one.
+    """
+
+    text: str = Field(min_length=1, max_length=50_000)
+    lang: Language
+    status: Literal["machine", "certified", "pending"] = "pending"
+
+
 class LocalisedText(_Model):
-    """Free text with its language and translation status; rendered as written."""
+    """Free text with its language and translation status, and optionally its translation.
+
+    ``translated`` (added in 1.0 without breaking it: absent means none) holds
+    the text in the requested state's language (UNCAC Art. 46(14)).
+    """
 
     text: str = Field(min_length=1, max_length=50_000)
     lang: Language
     translation: TranslationStatus = TranslationStatus.ORIGINAL
     translated_from: Language | None = Field(
         default=None, description="Language of the original, for a translation"
+    )
+    translated: TranslatedText | None = Field(
+        default=None,
+        description="Its translation into the requested state's language",
+        json_schema_extra=_article("UNCAC Art. 46(14)"),
     )
 
 
