@@ -417,6 +417,22 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         lambda c: ("POST", f"/requests/{_r(c)}/draft/check", {"data": {"text": "{}"}}),
         PAGE_READ,
     ),
+    ("GET", "/requests/{reference}/draft.json"): (
+        lambda c: ("GET", f"/requests/{_r(c)}/draft.json", {}),
+        PAGE_READ,
+    ),
+    ("POST", "/requests/{reference}/draft/template"): (
+        lambda c: ("POST", f"/requests/{_r(c)}/draft/template", {"data": {"template": "freezing"}}),
+        PAGE_READ,
+    ),
+    ("POST", "/requests/{reference}/draft/rows"): (
+        lambda c: ("POST", f"/requests/{_r(c)}/draft/rows", {"data": {"add": "offences"}}),
+        PAGE_READ,
+    ),
+    ("POST", "/requests/{reference}/draft/import"): (
+        lambda c: ("POST", f"/requests/{_r(c)}/draft/import", {"data": {"text": "{}"}}),
+        PAGE_READ,
+    ),
     ("POST", "/requests/{reference}/draft"): (
         lambda c: (
             "POST",
