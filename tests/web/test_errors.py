@@ -139,7 +139,7 @@ def test_an_unknown_page_is_an_html_404_with_a_way_back(
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert _home_link(response.text) == "/work"
-    assert "there is no page at /no/such/page" in response.text
+    assert "There is no page at /no/such/page" in response.text
     # the API keeps its JSON body
     api = client.get("/api/no/such/thing")
     assert api.status_code == 404 and api.json()["error"]["type"] == "not_found"
@@ -185,7 +185,7 @@ def test_bad_form_input_is_an_html_422_naming_the_field(
     missing = client.post(f"/cases/{ng_case.case}/members", data={"csrf": cred.csrf}, headers=HTML)
     assert missing.status_code == 422
     assert missing.headers["content-type"].startswith("text/html")
-    assert "username" in missing.text and _home_link(missing.text) == "/work"
+    assert "Username: field required" in missing.text and _home_link(missing.text) == "/work"
 
 
 def test_a_refused_move_names_the_move_and_states_in_words() -> None:
@@ -194,11 +194,11 @@ def test_a_refused_move_names_the_move_and_states_in_words() -> None:
         " allowed next: mark-ready, withdraw"
     )
     assert words == (
-        "request NG-2026-0001-R01: cannot “Ask for additional information” from “Draft”;"
+        "Request NG-2026-0001-R01: cannot “Ask for additional information” from “Draft”;"
         " allowed next: “Mark ready for sending”, “Withdraw the request”"
     )
     assert in_plain_words("your role (case-officer, auditor) does not allow user.manage") == (
-        "your role (Case officer, Auditor) does not allow you to manage accounts"
+        "Your role (Case officer, Auditor) does not allow you to manage accounts"
     )
 
 

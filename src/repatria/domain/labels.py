@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from repatria.domain.access import Action, Role
 from repatria.domain.case import CaseStatus
-from repatria.domain.lifecycle import Direction
+from repatria.domain.lifecycle import STATE_LABELS, Direction, RequestState
 from repatria.domain.measure import Measure
 
 DIRECTION_LABELS: dict[Direction, str] = {
@@ -64,3 +64,16 @@ ACTION_LABELS: dict[Action, str] = {
     Action.KEYS_ROTATE: "rotate the node's keys",
     Action.EXCHANGE_OPERATE: "operate message delivery",
 }
+
+INCOMING_STATE_LABELS: dict[RequestState, str] = {
+    RequestState.SENT: "Received, not yet acknowledged",
+}
+"""Where the requested side reads a state differently: "sent" is what the requesting state
+did; here the request has arrived and waits for the central authority's receipt (46(13))."""
+
+
+def state_words(state: RequestState, direction: Direction) -> str:
+    """A request's state in words, as the side holding it reads it."""
+    if direction is Direction.INCOMING and state in INCOMING_STATE_LABELS:
+        return INCOMING_STATE_LABELS[state]
+    return STATE_LABELS[state]

@@ -101,7 +101,7 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
         message = str(first.get("msg", "invalid input"))
         if render_html is not None and _wants_html(request):
             field = loc[-1] if loc else "the form"
-            return render_html(request, 422, f"{field}: {message}")
+            return render_html(request, 422, f"{field}: {message[:1].lower()}{message[1:]}")
         return JSONResponse(error_body("invalid_input", message, where), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

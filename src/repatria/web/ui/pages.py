@@ -17,11 +17,13 @@ from fastapi.templating import Jinja2Templates
 
 from repatria.domain.access import Action, Role, role_allows
 from repatria.domain.case import CaseStatus
+from repatria.domain.jurisdiction import jurisdiction_name
 from repatria.domain.labels import (
     CASE_STATUS_LABELS,
     DIRECTION_LABELS,
     MEASURE_LABELS,
     ROLE_LABELS,
+    state_words,
 )
 from repatria.domain.lifecycle import (
     STATE_LABELS,
@@ -60,6 +62,10 @@ TEMPLATES.env.filters["direction_label"] = lambda value: DIRECTION_LABELS[Direct
 TEMPLATES.env.filters["measure_label"] = lambda value: MEASURE_LABELS[Measure(value)]
 TEMPLATES.env.filters["case_status_label"] = lambda value: CASE_STATUS_LABELS[CaseStatus(value)]
 TEMPLATES.env.filters["role_label"] = lambda value: ROLE_LABELS[Role(value)]
+TEMPLATES.env.filters["state_words"] = lambda value, direction: state_words(
+    RequestState(value), Direction(direction)
+)
+TEMPLATES.env.filters["country"] = lambda code: f"{code} · {jurisdiction_name(code)}"
 router = APIRouter(include_in_schema=False)
 
 

@@ -18,9 +18,13 @@ CONFLICT = (
     "The request is not in a state that allows this, or it changed meanwhile."
     " Reload it to see where it stands."
 )
+REFUSED = (
+    "Your role or assignment does not allow this. If your work needs it, ask a supervisor to"
+    " assign you to the case, or the node administrator to change your role."
+)
 INVALID = "What was sent is incomplete or not valid; nothing was stored."
 HEADINGS: dict[int, tuple[str, str]] = {
-    403: ("Not allowed", "Your role or assignment does not allow this."),
+    403: ("Not allowed", REFUSED),
     404: ("Not found", "It does not exist, or you are not assigned to its case."),
     405: ("Not possible here", "This page cannot be used that way."),
     409: ("Not possible now", CONFLICT),
@@ -66,7 +70,7 @@ def in_plain_words(message: str) -> str:
         lambda m: "allowed next: " + ", ".join(_word(n) for n in m[1].split(", ")), text
     )
     text = _WORD.sub(lambda m: _word(m[1]), text)
-    return text
+    return text[:1].upper() + text[1:]
 
 
 def _word(name: str) -> str:
