@@ -18,6 +18,9 @@ def test_a_move_is_heard_by_members_of_the_case_with_its_references_only(
     (change,) = changes.changes_after(node, people.supervisor, start)
     assert (change.case_reference, change.request_reference) == (ng_case.case, ng_case.request)
     assert change.event_id == changes.last_event_id(node) > start
+    assert not change.by_you
+    (own,) = changes.changes_after(node, people.officer, start)
+    assert own.by_you  # the officer moved it: their page need not tell them
     assert changes.changes_after(node, people.supervisor, change.event_id) == []
 
 

@@ -28,6 +28,8 @@ class Change:
     event_id: int
     case_reference: str
     request_reference: str | None
+    by_you: bool = False
+    """Whether the person's own act made the change (a page need not tell them of it)."""
 
 
 def may_follow_changes(node: Node, actor: Actor) -> None:
@@ -46,7 +48,7 @@ def changes_after(node: Node, actor: Actor, after: int, limit: int = 200) -> lis
     per case, for an event of no request), at the id of its latest event."""
     with node.transaction() as session:
         rows = session.execute(
-            select(EventRow.id, CaseRow.reference, RequestRow.reference)
+            select(EventRow.id, CaseRow.reference, RequestRow.reference, EventRow.actor)
             .join(CaseRow, CaseRow.id == EventRow.case_id)
             .join(CaseMemberRow, CaseMemberRow.case_id == CaseRow.id)
             .outerjoin(RequestRow, RequestRow.id == EventRow.request_id)
@@ -55,8 +57,9 @@ def changes_after(node: Node, actor: Actor, after: int, limit: int = 200) -> lis
             .limit(limit)
         ).all()
     latest: dict[tuple[str, str | None], Change] = {}
-    for event_id, case_reference, request_reference in rows:
+    for event_id, case_reference, request_reference, by in rows:
         key = (case_reference, request_reference)
-        latest.pop(key, None)
-        latest[key] = Change(event_id, case_reference, request_reference)
+        earlier = latest.pop(key, None)
+        yours = by == actor.username and (earlier is None or earlier.by_you)
+        latest[key] = Change(event_id, case_reference, request_reference, yours)
     return list(latest.values())

@@ -53,7 +53,11 @@ async def follow(
             return  # signed out or expired: the stream stops with the session
         for change in await asyncio.to_thread(changes.changes_after, node, actor, after):
             after = max(after, change.event_id)
-            data = {"case": change.case_reference, "request": change.request_reference}
+            data = {
+                "case": change.case_reference,
+                "request": change.request_reference,
+                "yours": change.by_you,
+            }
             yield f"id: {change.event_id}\nevent: changed\ndata: {json.dumps(data)}\n\n"
         if loop.time() >= deadline:
             return

@@ -46,7 +46,7 @@
       main.setAttribute("data-live-seen", event.lastEventId);
       if (window.htmx && document.querySelector('[hx-trigger*="repatria:changed"]')) {
         window.htmx.trigger(document.body, "repatria:changed", change);
-      } else {
+      } else if (!change.yours) {
         notice(main);
       }
     });
