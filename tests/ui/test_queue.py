@@ -120,6 +120,7 @@ def test_intake_assignment_and_the_work_queue_update_live_on_both_nodes(
         ["My work", "Cases", "Legal basis", "Treaty network"]
     )
     supervisor = open_as(browser, gb_url, "gbsup", "/work")
+    expect(supervisor.locator("#intake-waiting")).to_contain_text("1 incoming request")
     supervisor.click("#nav a[href='/intake']")
     row = supervisor.locator(f"table#intake tr[data-request='{ref}']")
     expect(row).to_contain_text("NG · Nigeria")

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from repatria.domain.access import Role
 from repatria.service import cases as case_service
 from repatria.service.administration import node_overview
 from repatria.service.intake import assignees, intake
@@ -34,7 +35,16 @@ def _back(reference: str, given: str) -> str:
 def work_page(request: Request, node: NodeDep, session: UiSession) -> HTMLResponse:
     actor, csrf = session
     today = datetime.now(UTC).date()
-    return render_page(request, "work.html", node, actor, csrf, work=worklist(node, actor, today))
+    waiting = len(intake(node, actor)) if Role.SUPERVISOR in actor.roles else 0
+    return render_page(
+        request,
+        "work.html",
+        node,
+        actor,
+        csrf,
+        work=worklist(node, actor, today),
+        intake_waiting=waiting,
+    )
 
 
 @router.get("/intake", response_class=HTMLResponse)
