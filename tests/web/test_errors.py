@@ -165,7 +165,7 @@ def test_a_conflict_is_an_html_409_with_a_way_back(
     )
     assert response.status_code == 409
     assert "Not possible now" in response.text
-    assert "officer is already assigned" in response.text
+    assert "Officer is already assigned to" in response.text
     assert _home_link(response.text) == "/work"
 
 
@@ -181,7 +181,7 @@ def test_bad_form_input_is_an_html_422_naming_the_field(
     )
     assert empty_reason.status_code == 422
     assert "Something needs correcting" in empty_reason.text
-    assert "say why this person needs to know" in empty_reason.text
+    assert "Say why this person needs to know (field “why”)" in empty_reason.text
     missing = client.post(f"/cases/{ng_case.case}/members", data={"csrf": cred.csrf}, headers=HTML)
     assert missing.status_code == 422
     assert missing.headers["content-type"].startswith("text/html")

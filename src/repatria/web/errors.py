@@ -83,7 +83,9 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
         if status == 401 and _wants_html(request):
             return RedirectResponse("/login", status_code=303)
         if render_html is not None and _wants_html(request):
-            return render_html(request, status, str(exc))
+            # A person reads the message; the field is named only where there is one to fix.
+            field = f" (field “{exc.where}”)" if status == 422 and exc.where else ""
+            return render_html(request, status, f"{exc.message}{field}")
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(
             error_body(exc.kind, exc.message, exc.where), status_code=status, headers=headers
