@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         le=100,
         description="Delivery attempts before a message is marked failed with an alarm.",
     )
+    reminder_days: int = Field(
+        default=7,
+        ge=0,
+        le=90,
+        description="Work queue: deadlines due within this many days are highlighted.",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

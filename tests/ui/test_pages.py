@@ -13,14 +13,18 @@ from tests.conftest import PASSWORD, CaseFixture, People
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 
 
-def sign_in(browser: Browser, url: str, username: str):  # type: ignore[no-untyped-def]
+def sign_in(browser: Browser, url: str, username: str, landing: str = "/cases"):  # type: ignore[no-untyped-def]
+    """Sign in and open ``landing`` (each role first lands on its own page: tests/ui/test_queue.py)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{url}/cases")
     expect(page).to_have_url(f"{url}/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("#sign-in")
-    expect(page).to_have_url(f"{url}/cases")
+    expect(page).not_to_have_url(f"{url}/login")
+    if page.url != f"{url}{landing}":
+        page.goto(f"{url}{landing}")
+    expect(page).to_have_url(f"{url}{landing}")
     return page
 
 
@@ -48,7 +52,7 @@ def test_officer_moves_a_request_from_the_request_page(
     expect(page.locator("#request-state")).to_have_text("ready")
     page.screenshot(path=str(artifacts / "request-page.png"), full_page=True)
     page.goto(f"{live_url}/cases/{ng_case.case}")
-    expect(page.locator("#timeline")).to_contain_text("request.mark-ready")
+    expect(page.locator("#timeline")).to_contain_text("Request marked ready")
     page.screenshot(path=str(artifacts / "case-page.png"), full_page=True)
     assert (artifacts / "request-page.png").stat().st_size > 10_000
 

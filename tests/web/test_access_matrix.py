@@ -470,6 +470,29 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         row(303, 303, 403, 403, 303, 403, 303),
     ),
     ("GET", "/cases/{reference}"): (lambda c: ("GET", f"/cases/{c.case.case}", {}), PAGE_READ),
+    ("GET", "/work"): (lambda c: ("GET", "/work", {}), row(200, 200, 200, 200, 200, 403, 303)),
+    ("GET", "/intake"): (lambda c: ("GET", "/intake", {}), row(200, 403, 403, 403, 403, 403, 303)),
+    ("GET", "/admin"): (lambda c: ("GET", "/admin", {}), row(403, 403, 403, 403, 403, 200, 303)),
+    ("GET", "/live"): (
+        lambda c: ("GET", "/live", {"params": {"wait": 0}}),
+        row(200, 200, 200, 200, 200, 403, 303),
+    ),
+    ("POST", "/cases/{reference}/members"): (
+        lambda c: (
+            "POST",
+            f"/cases/{c.case.case}/members",
+            {"data": {"username": "outsider", "why": "needs to know"}},
+        ),
+        row(303, 403, 403, 403, 403, 403, 303),
+    ),
+    ("POST", "/cases/{reference}/members/remove"): (
+        lambda c: (
+            "POST",
+            f"/cases/{c.case.case}/members/remove",
+            {"data": {"username": "reviewer", "why": "no longer needed"}},
+        ),
+        row(303, 403, 403, 403, 403, 403, 303),
+    ),
     ("GET", "/requests/{reference}"): (lambda c: ("GET", f"/requests/{_r(c)}", {}), PAGE_READ),
     ("GET", "/requests/new"): (
         lambda c: ("GET", "/requests/new", {"params": {"requested": "GB", "measure": "freezing"}}),

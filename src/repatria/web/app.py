@@ -19,7 +19,7 @@ from repatria.web.api import auth, cases, directory, drafting, law, ledger, requ
 from repatria.web.api import exchange as exchange_api
 from repatria.web.api import received as received_api
 from repatria.web.limits import BodyLimit
-from repatria.web.ui import draft_pages, law_pages, pages, request_forms
+from repatria.web.ui import draft_pages, law_pages, live, pages, queue_pages, request_forms
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -97,6 +97,8 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
         pages.router,
         law_pages.router,
         draft_pages.router,
+        queue_pages.router,
+        live.router,
     ):
         app.include_router(router)
     app.include_router(exchange_api.router)

@@ -75,7 +75,9 @@ HtmlRenderer = Callable[[Request, int, str], Response]
 
 
 def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
-    """Register the handlers; pages get an HTML error page, the API the JSON body."""
+    """Register the handlers; pages get an HTML error page (in plain words, with a way back),
+    the API the JSON body. A browser asking for a page that does not exist, or sending a
+    form that fails validation, gets the HTML page too, never a JSON dead end."""
 
     @app.exception_handler(RepatriaError)
     async def repatria_error(request: Request, exc: RepatriaError) -> Response:
@@ -83,7 +85,9 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
         if status == 401 and _wants_html(request):
             return RedirectResponse("/login", status_code=303)
         if render_html is not None and _wants_html(request):
-            return render_html(request, status, str(exc))
+            # A person reads the message; the field is named only where there is one to fix.
+            field = f" (field “{exc.where}”)" if status == 422 and exc.where else ""
+            return render_html(request, status, f"{exc.message}{field}")
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if isinstance(exc, TooManyAttempts):  # RFC 6585 §4: say when to come back
             headers = {"Retry-After": str(exc.retry_after)}
@@ -101,11 +105,19 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
             message = f"malformed JSON: {ctx.get('error', 'cannot parse the body')}"
             return JSONResponse(error_body("malformed_json", message, "body"), status_code=400)
         message = str(first.get("msg", "invalid input"))
+        if render_html is not None and _wants_html(request):
+            field = loc[-1] if loc else "the form"
+            return render_html(request, 422, f"{field}: {message[:1].lower()}{message[1:]}")
         return JSONResponse(error_body("invalid_input", message, where), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         kinds = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        if render_html is not None and _wants_html(request):
+            words = {404: f"there is no page at {request.url.path}"}
+            return render_html(
+                request, exc.status_code, words.get(exc.status_code, str(exc.detail))
+            )
         return JSONResponse(
             error_body(kinds.get(exc.status_code, "http_error"), str(exc.detail)),
             status_code=exc.status_code,

@@ -15,7 +15,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from repatria.domain.access import Action, role_allows
+from repatria.domain.access import Action, Role, role_allows
+from repatria.domain.case import CaseStatus
+from repatria.domain.jurisdiction import jurisdiction_name
+from repatria.domain.labels import (
+    CASE_STATUS_LABELS,
+    DIRECTION_LABELS,
+    MEASURE_LABELS,
+    ROLE_LABELS,
+    state_words,
+)
 from repatria.domain.lifecycle import (
     STATE_LABELS,
     TRANSITION_LABELS,
@@ -24,6 +33,7 @@ from repatria.domain.lifecycle import (
     TransitionName,
     allowed_transitions,
 )
+from repatria.domain.measure import Measure
 from repatria.domain.refusal import RefusalGround
 from repatria.errors import RepatriaError
 from repatria.service import cases as case_service
@@ -32,17 +42,30 @@ from repatria.service import entities as entity_service
 from repatria.service import requests as request_service
 from repatria.service import tracing as tracing_service
 from repatria.service.actor import Actor
+from repatria.service.changes import last_event_id
+from repatria.service.intake import assignees
 from repatria.service.users import (
     authenticate_password,
     issue_credential,
+    resolve_credential,
     revoke_credential,
 )
 from repatria.web.deps import SESSION_COOKIE, NodeDep, UiSession, check_csrf
 from repatria.web.errors import status_for
+from repatria.web.ui.landing import SIGN_IN, landing, navigation
+from repatria.web.ui.plain_words import heading, in_plain_words
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 TEMPLATES.env.filters["state_label"] = lambda value: STATE_LABELS[RequestState(value)]
 TEMPLATES.env.filters["transition_label"] = lambda value: TRANSITION_LABELS[TransitionName(value)]
+TEMPLATES.env.filters["direction_label"] = lambda value: DIRECTION_LABELS[Direction(value)]
+TEMPLATES.env.filters["measure_label"] = lambda value: MEASURE_LABELS[Measure(value)]
+TEMPLATES.env.filters["case_status_label"] = lambda value: CASE_STATUS_LABELS[CaseStatus(value)]
+TEMPLATES.env.filters["role_label"] = lambda value: ROLE_LABELS[Role(value)]
+TEMPLATES.env.filters["state_words"] = lambda value, direction: state_words(
+    RequestState(value), Direction(direction)
+)
+TEMPLATES.env.filters["country"] = lambda code: f"{code} · {jurisdiction_name(code)}"
 router = APIRouter(include_in_schema=False)
 
 
@@ -58,20 +81,52 @@ def render_page(
     view = {
         "node": node.config,
         "actor": (
-            {"display_name": actor.display_name, "roles": sorted(r.value for r in actor.roles)}
+            {
+                "display_name": actor.display_name,
+                "username": actor.username,
+                "roles": sorted(r.value for r in actor.roles),
+                "nav": navigation(actor.roles),
+                "landing": landing(actor.roles),
+            }
             if actor
             else None
         ),
         "csrf": csrf,
+        "live_after": last_event_id(node) if actor else 0,
         "today": datetime.now(UTC).date(),
         **context,
     }
     return TEMPLATES.TemplateResponse(request, name, view, status_code=status_code)
 
 
+def _signed_in(request: Request, node: NodeDep) -> tuple[Actor | None, str]:
+    """Who is signed in, if anyone, for a page that does not demand it (errors, home)."""
+    try:
+        actor, csrf = resolve_credential(
+            node, request.cookies.get(SESSION_COOKIE, ""), kind="session"
+        )
+    except RepatriaError:
+        return None, ""
+    return actor, csrf or ""
+
+
 def render_error(request: Request, node: NodeDep, status: int, message: str) -> HTMLResponse:
+    """An error page in plain words with a way back that works for the person's role: their
+    landing page (never the page that refused) and the previous page."""
+    actor, csrf = _signed_in(request, node)
+    title, explanation = heading(status)
     return render_page(
-        request, "error.html", node, None, status_code=status, status=status, message=message
+        request,
+        "error.html",
+        node,
+        actor,
+        csrf,
+        status_code=status,
+        status=status,
+        title=title,
+        explanation=explanation,
+        message=in_plain_words(message),
+        home=landing(actor.roles) if actor else SIGN_IN,
     )
 
 
@@ -97,7 +152,7 @@ def login(
     credential = issue_credential(
         node, actor, kind="session", lifetime=timedelta(hours=node.settings.session_hours)
     )
-    response = RedirectResponse("/cases", status_code=303)
+    response = RedirectResponse(landing(actor.roles).href, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         credential.secret,
@@ -122,8 +177,10 @@ def logout(
 
 
 @router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/cases", status_code=303)
+def home(request: Request, node: NodeDep) -> RedirectResponse:
+    """Signed in: the person's landing page; otherwise the sign-in page."""
+    actor, _ = _signed_in(request, node)
+    return RedirectResponse(landing(actor.roles).href if actor else "/login", status_code=303)
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -158,6 +215,7 @@ def open_case(
 def case_page(reference: str, request: Request, node: NodeDep, session: UiSession) -> HTMLResponse:
     actor, csrf = session
     case = case_service.get_case(node, actor, reference)
+    can_assign = role_allows(actor.roles, Action.CASE_ASSIGN)
     return render_page(
         request,
         "case.html",
@@ -165,6 +223,8 @@ def case_page(reference: str, request: Request, node: NodeDep, session: UiSessio
         actor,
         csrf,
         case=case,
+        can_assign=can_assign,
+        assignees=assignees(node, actor) if can_assign else [],
         requests=request_service.list_requests(
             node, actor, request_service.RequestFilter(case=case.reference)
         ),
