@@ -211,3 +211,11 @@ def test_signed_out_error_pages_offer_the_sign_in_page(client: TestClient) -> No
     response = client.get("/no/such/page", headers=HTML)
     assert response.status_code == 404
     assert _home_link(response.text) == "/login"
+
+
+def test_a_wrong_method_names_the_allowed_ones(client: TestClient) -> None:
+    """Issue 13.8: a 405 carries Allow (RFC 9110 §15.5.6), on the API and on pages."""
+    answer = client.delete("/api/health")
+    assert answer.status_code == 405 and "GET" in answer.headers["allow"]
+    page = client.put("/login", headers={"accept": "text/html"})
+    assert page.status_code == 405 and "GET" in page.headers["allow"]

@@ -63,6 +63,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.LEDGER_PEERS: "manage ledger witnesses",
     Action.KEYS_ROTATE: "rotate the node's keys",
     Action.EXCHANGE_OPERATE: "operate message delivery",
+    Action.LEDGER_EXPORT: "export the whole log or prove events of no case",
 }
 
 INCOMING_STATE_LABELS: dict[RequestState, str] = {

@@ -115,12 +115,16 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
         kinds = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
         if render_html is not None and _wants_html(request):
             words = {404: f"there is no page at {request.url.path}"}
-            return render_html(
+            page = render_html(
                 request, exc.status_code, words.get(exc.status_code, str(exc.detail))
             )
+            page.headers.update(exc.headers or {})
+            return page
+        # RFC 9110 §15.5.6: a 405 names the methods allowed (Starlette puts them in headers)
         return JSONResponse(
             error_body(kinds.get(exc.status_code, "http_error"), str(exc.detail)),
             status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     @app.exception_handler(Exception)

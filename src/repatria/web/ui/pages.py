@@ -224,6 +224,7 @@ def case_page(reference: str, request: Request, node: NodeDep, session: UiSessio
         csrf,
         case=case,
         can_assign=can_assign,
+        can_request=role_allows(actor.roles, Action.REQUEST_CREATE),
         assignees=assignees(node, actor) if can_assign else [],
         requests=request_service.list_requests(
             node, actor, request_service.RequestFilter(case=case.reference)
