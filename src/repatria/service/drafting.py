@@ -14,25 +14,29 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from repatria.adapters.fontconfig import installed_faces
 from repatria.domain.access import Action
+from repatria.domain.entities import validate_entity
 from repatria.domain.event import EventKind
 from repatria.domain.language import UN_LANGUAGES
 from repatria.domain.lifecycle import Direction, RequestState
 from repatria.domain.request import check_request_reference
 from repatria.drafting import ValidationReport, render_docx, render_pdf
 from repatria.drafting.languages import accepted_languages
+from repatria.drafting.record import record_fields
 from repatria.errors import InvalidInput, NotFound
 from repatria.law import find_bases, load_catalogue
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
+from repatria.service.entities import put_entity_in
 from repatria.service.events import record_event
 from repatria.service.node import Node
 from repatria.service.readiness import report_for
 from repatria.service.requests import case_of_request, load_request
 from repatria.store.base import utcnow
-from repatria.store.tables import EntityRow
+from repatria.store.tables import EntityRow, RequestRow
 
 FORMATS = {"pdf": "application/pdf", "docx": (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -62,7 +66,7 @@ def check_document(node: Node, actor: Actor, reference: str) -> ValidationReport
     ref = check_request_reference(reference)
     authorize(node, actor, Action.CASE_READ, case_of_request(node, ref))
     with node.transaction() as session:
-        return report_for(load_request(session, ref))
+        return report_for(load_request(session, ref), today=_today())
 
 
 def save_document(node: Node, actor: Actor, reference: str, document: Any) -> ValidationReport:
@@ -75,6 +79,8 @@ def save_document(node: Node, actor: Actor, reference: str, document: Any) -> Va
     authorize(node, actor, Action.REQUEST_TRANSITION, case_of_request(node, ref))
     if not isinstance(document, dict):
         raise InvalidInput("a request document is a JSON object", where="document")
+    if record_fields(document).entities:  # the persons and assets it names join the case
+        authorize(node, actor, Action.ENTITY_WRITE, case_of_request(node, ref))
     with node.transaction() as session:
         row = load_request(session, ref)
         if Direction(row.direction) is not Direction.OUTGOING:
@@ -88,7 +94,8 @@ def save_document(node: Node, actor: Actor, reference: str, document: Any) -> Va
             )
         row.document = document
         row.updated_at = utcnow()
-        report = report_for(row)
+        record = _follow_document(session, actor, row, document)
+        report = report_for(row, today=_today())
         canonical = json.dumps(document, sort_keys=True, ensure_ascii=False).encode()
         record_event(
             session,
@@ -101,9 +108,62 @@ def save_document(node: Node, actor: Actor, reference: str, document: Any) -> Va
                 "sha256": hashlib.sha256(canonical).hexdigest(),
                 "errors": len(report.errors),
                 "score": report.score,
+                "record": record,
             },
         )
         return report
+
+
+def _follow_document(
+    session: Session, actor: Actor, row: RequestRow, document: dict[str, Any]
+) -> dict[str, Any]:
+    """Derive the record's columns from the saved draft (one truth), in the same transaction.
+
+    Persons (UNCAC 46(15)(e)) and assets (55(3)(a)) the draft names that the case does
+    not hold yet are added to it, once, as the case's entities; an entity that is not
+    valid FtM stays in the draft only (its validation says what is wrong) and is not a
+    subject. Returns what changed, for the event.
+    """
+    fields = record_fields(document)
+    case = row.case
+    held = set(session.scalars(select(EntityRow.entity_id).where(EntityRow.case_id == case.id)))
+    subjects: list[str] = []
+    for data in fields.entities:
+        entity_id = str(data["id"])
+        if entity_id not in held:
+            try:
+                proxy = validate_entity(data)
+            except InvalidInput:
+                continue
+            put_entity_in(session, case, proxy, actor=actor.username)
+            held.add(entity_id)
+        subjects.append(entity_id)
+    before = _record_of(row)
+    row.legal_basis = fields.legal_basis
+    row.deadline = fields.deadline
+    row.deadline_reason = fields.deadline_reason
+    if fields.measures:
+        row.measures = [m.value for m in fields.measures]
+    row.urgent = fields.urgent
+    row.confidential = fields.confidential
+    if fields.summary:
+        row.summary = fields.summary[:20_000]
+    row.subjects = subjects
+    after = _record_of(row)
+    return {k: v for k, v in after.items() if before.get(k) != v}
+
+
+def _record_of(row: RequestRow) -> dict[str, Any]:
+    return {
+        "legal_basis": row.legal_basis,
+        "deadline": row.deadline.isoformat() if row.deadline else None,
+        "deadline_reason": row.deadline_reason,
+        "measures": list(row.measures),
+        "urgent": row.urgent,
+        "confidential": row.confidential,
+        "summary": row.summary,
+        "subjects": list(row.subjects),
+    }
 
 
 def starting_draft(node: Node, actor: Actor, reference: str) -> dict[str, Any]:

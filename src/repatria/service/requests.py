@@ -117,7 +117,9 @@ def case_of_request(node: Node, reference: str) -> str:
 def open_request(node: Node, actor: Actor, case_reference: str, data: dict[str, Any]) -> Request:
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.REQUEST_CREATE, ref)
-    fields = RequestInput.from_dict(data, node_jurisdiction=node.config.jurisdiction)
+    fields = RequestInput.from_dict(
+        data, node_jurisdiction=node.config.jurisdiction, today=utcnow().date()
+    )
     with node.transaction() as session:
         case = load_case(session, ref)
         known = set(
@@ -335,7 +337,7 @@ def move_request(
             "grounds are given only with a refusal or a consultation on one", where="grounds"
         )
     if transition_name in (TransitionName.MARK_READY, TransitionName.SEND):
-        readiness(row)
+        readiness(row, today=utcnow().date())
     row.state = move.target.value
     row.updated_at = utcnow()
     session.flush()
