@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from repatria.domain.request import Request
-from repatria.service import drafting, entities, requests
+from repatria.service import cases, drafting, entities, requests
 from repatria.service.dialogue import request_payload
 from repatria.service.node import Node
 from repatria.service.requests import load_request
@@ -142,3 +142,49 @@ def test_a_past_deadline_in_the_draft_is_an_error(
     document["deadline"] = {"date": past, "reasons": _text("the hearing")}
     report = drafting.save_document(node, people.officer, ng_case.request, document)
     assert any(p.path == "deadline.date" for p in report.errors)
+
+
+def test_the_starting_draft_is_filled_from_the_node_the_directory_and_the_case(
+    node: Node, people: People
+) -> None:
+    case = cases.open_case(
+        node,
+        people.supervisor,
+        {
+            "title": "Delta bribes",
+            "summary": "Bribes for oil licences.",
+            "offences": ["bribery-passive"],
+        },
+    )
+    cases.assign_member(node, people.supervisor, case.reference, "officer", "needs to know")
+    person = {"id": "p-1", "schema": "Person", "properties": {"name": ["Ada Obi"]}}
+    account = {
+        "id": "acc-ch",
+        "schema": "BankAccount",
+        "properties": {"accountNumber": ["CH-1"], "country": ["ch"], "currency": ["CHF"]},
+    }
+    elsewhere = {
+        "id": "acc-ae",
+        "schema": "BankAccount",
+        "properties": {"accountNumber": ["AE-1"], "country": ["ae"]},
+    }
+    for entity in (person, account, elsewhere):
+        entities.put_entity(node, people.officer, case.reference, entity)
+    opened = requests.open_request(
+        node,
+        people.officer,
+        case.reference,
+        REQUEST_BODY | {"requested_state": "CH", "measures": ["freezing"], "subjects": ["p-1"]},
+    )
+    document = drafting.starting_draft(node, people.officer, opened.reference)
+    assert document["requesting_authority"]["name"]["text"] == node.config.authority
+    assert document["addressee"]["state"] == "CH"
+    assert "Federal Office of Justice" in document["addressee"]["name"]["text"]
+    assert document["channel"] == "central-authority"
+    assert document["language"] in {"fr", "en"}  # a language Switzerland accepts
+    assert [o["offence_id"] for o in document["offences"]] == ["bribery-passive"]
+    assert [p["entity"]["id"] for p in document["persons"]] == ["p-1"]
+    assert [a["entity"]["id"] for a in document["assets"]] == ["acc-ch"]  # not the UAE one
+    assert document["measures"][0]["targets"] == ["acc-ch"]
+    assert document["facts"]["text"] == REQUEST_BODY["summary"]  # the request's own summary
+    assert document["proceedings"]["reference"] == case.reference

@@ -114,7 +114,16 @@ def case_of_request(node: Node, reference: str) -> str:
     return case_ref
 
 
-def open_request(node: Node, actor: Actor, case_reference: str, data: dict[str, Any]) -> Request:
+def open_request(
+    node: Node,
+    actor: Actor,
+    case_reference: str,
+    data: dict[str, Any],
+    *,
+    drafted_from: str | None = None,
+) -> Request:
+    """Open a request in a case; ``drafted_from`` names the trace it was drafted from
+    (kept in the event, so a trace drafts one request per requested state)."""
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.REQUEST_CREATE, ref)
     fields = RequestInput.from_dict(
@@ -172,7 +181,8 @@ def open_request(node: Node, actor: Actor, case_reference: str, data: dict[str, 
                 "requested_state": row.requested_state,
                 "measures": row.measures,
                 "state": row.state,
-            },
+            }
+            | ({"trace": drafted_from} if drafted_from else {}),
         )
         return request_view(row)
 
