@@ -12,8 +12,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 
 @dataclass(frozen=True, slots=True)
 class TracedPayment:
@@ -41,6 +39,8 @@ def traced_payments(path: Path, ids: Collection[str]) -> list[TracedPayment]:
     """
     if not ids:
         return []
+    import duckdb  # loaded here: commands that never trace do not pay for DuckDB
+
     source = "read_parquet(?)" if path.suffix.lower() == ".parquet" else (
         "read_csv(?, all_varchar = true, header = true)"
     )  # fmt: skip
