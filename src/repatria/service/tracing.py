@@ -162,6 +162,7 @@ def drafts_from_trace(
     a draft for the officer to complete and check.
     """
     ref = check_case_reference(case_reference)
+    authorize(node, actor, Action.REQUEST_CREATE, ref)  # even when they exist already
     trace = get_trace(node, actor, ref, trace_id)
     own = node.config.jurisdiction
     asks = [a for a in trace.jurisdictions_to_ask if a.code != own]
