@@ -202,3 +202,29 @@ def test_help_lists_every_command() -> None:
     assert result.returncode == 0
     for command in ("init", "serve", "case", "request", "user", "authority", "demo"):
         assert command in result.stdout
+
+
+def test_request_list_and_deadlines_show_the_drafts_basis_and_deadline(
+    as_officer: Settings,
+    node: Node,
+    ng_case: CaseFixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # issue 12, bug 1: the draft said UNCAC and a deadline, `request list --json` said null
+    body = tmp_path / "request.json"
+    body.write_text(json.dumps(REQUEST_BODY | {"legal_basis": "BILATERAL:GB-NG"}))
+    code, out, _ = run(["request", "open", ng_case.case, str(body), "--json"], monkeypatch, capsys)
+    reference = json.loads(out)["reference"]
+    document = complete_document(reference, "freezing")
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps(document))
+    code, out, _ = run(["request", "attach", reference, str(draft), "--json"], monkeypatch, capsys)
+    assert code == 0
+    code, out, _ = run(["request", "list", "--json"], monkeypatch, capsys)
+    listed = next(r for r in json.loads(out) if r["reference"] == reference)
+    assert listed["legal_basis"] == document["legal_basis"]["instrument"] == "UNCAC"
+    assert listed["deadline"] == document["deadline"]["date"]
+    code, out, _ = run(["request", "deadlines", "--json"], monkeypatch, capsys)
+    assert reference in [r["reference"] for r in json.loads(out)]

@@ -20,17 +20,23 @@ ACCOUNT = {
 def test_put_list_and_get_give_the_stored_ftm_json(
     node: Node, people: People, ng_case: CaseFixture
 ) -> None:
+    held = [e.id for e in entities.list_entities(node, people.reviewer, ng_case.case)]
+    accounts = [
+        e.id
+        for e in entities.list_entities(node, people.reviewer, ng_case.case, schema="BankAccount")
+    ]
     stored = entities.put_entity(node, people.officer, ng_case.case, ACCOUNT)
     assert isinstance(stored, CaseEntity)
     assert (stored.id, stored.schema) == ("account-1", "BankAccount")
     assert stored.properties["accountNumber"] == ["GB-1"]
     assert stored.to_dict()["properties"] == stored.properties
     listed = entities.list_entities(node, people.reviewer, ng_case.case, schema="BankAccount")
-    assert [e.id for e in listed] == ["account-1"]
+    assert [e.id for e in listed] == [*accounts, "account-1"]
     assert [e.id for e in entities.list_entities(node, people.reviewer, ng_case.case)] == [
-        ng_case.entity,
+        *held,
         "account-1",
     ]
+    assert held[0] == ng_case.entity
     fetched = entities.get_entity(node, people.reviewer, ng_case.case, "account-1")
     assert fetched.to_dict() == stored.to_dict()
 

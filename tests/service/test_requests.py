@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -152,15 +154,18 @@ def test_filters_and_deadlines(node: Node, people: People, ng_case: CaseFixture)
         | {
             "requested_state": "CH",
             "measures": ["freezing"],
-            "deadline": "2020-01-31",
+            "deadline": (date.today() + timedelta(days=1)).isoformat(),
             "deadline_reason": "hearing",
         },
     )
+    with node.transaction() as session:  # time passes: the deadline is now behind us
+        requests.load_request(session, late.reference).deadline = date.today() - timedelta(days=3)
     soon = requests.open_request(
         node,
         people.officer,
         ng_case.case,
-        REQUEST_BODY | {"deadline": "2999-01-01", "deadline_reason": "trial"},
+        REQUEST_BODY
+        | {"deadline": (date.today() + timedelta(days=30)).isoformat(), "deadline_reason": "trial"},
     )
     f = requests.RequestFilter
     assert [
@@ -175,6 +180,7 @@ def test_filters_and_deadlines(node: Node, people: People, ng_case: CaseFixture)
     assert [r.reference for r in requests.deadlines(node, people.officer)] == [
         late.reference,
         soon.reference,
+        ng_case.request,  # its draft suggests a deadline 90 days on (one truth, issue 12)
     ]
     assert requests.list_requests(node, people.outsider, f()) == []
     with pytest.raises(InvalidInput, match="unknown state 'lost'"):
@@ -207,3 +213,45 @@ def test_every_state_change_has_exactly_one_event(
         after = session.scalars(select(EventRow).order_by(EventRow.id)).all()
     assert len(after) == before + 1
     assert after[-1].action == "request.mark-ready" and after[-1].actor == "officer"
+
+
+def test_a_past_deadline_is_refused(node: Node, people: People, ng_case: CaseFixture) -> None:
+    before = snapshot(node)
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    for past in ("1999-01-01", yesterday):
+        with pytest.raises(InvalidInput, match="in the past") as info:
+            requests.open_request(
+                node,
+                people.officer,
+                ng_case.case,
+                REQUEST_BODY | {"deadline": past, "deadline_reason": "trial"},
+            )
+        assert info.value.where == "deadline"
+    assert snapshot(node) == before
+    today = requests.open_request(
+        node,
+        people.officer,
+        ng_case.case,
+        REQUEST_BODY | {"deadline": date.today().isoformat(), "deadline_reason": "trial"},
+    )
+    assert today.deadline == date.today()
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("GI", "GI \\(Gibraltar\\) is a territory.*GB \\(United Kingdom\\)"),
+        ("HK", "territory.*CN \\(China\\)"),
+        ("AQ", "AQ \\(Antarctica\\) is not a state"),
+        ("IP", "is not a state"),
+        ("QQ", "not an ISO 3166-1"),
+    ],
+)
+def test_the_requested_state_must_be_a_state(
+    node: Node, people: People, ng_case: CaseFixture, code: str, message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message) as info:
+        requests.open_request(
+            node, people.officer, ng_case.case, REQUEST_BODY | {"requested_state": code}
+        )
+    assert info.value.where == "requested_state"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,28 @@ def test_unknown_language_is_named(
     )
     assert response.status_code == 422
     assert "unknown language 'tlh'; accepted: ar, en, es, fr, ru, zh" in response.text
+
+
+def test_the_api_shows_what_the_saved_draft_says(
+    client: TestClient, ng_case: CaseFixture, creds: dict[str, Credentials]
+) -> None:
+    # issue 12, bug 1: basis, deadline, measures and subjects over HTTP are the draft's
+    auth = creds["officer"].bearer
+    document = client.get(f"/api/requests/{ng_case.request}/document", headers=auth).json()
+    in_60 = (date.today() + timedelta(days=60)).isoformat()
+    document["legal_basis"] = {"instrument": "UNTOC"}
+    document["deadline"] = {"date": in_60, "reasons": document["deadline"]["reasons"]}
+    document["urgency"] = {"urgent": False}
+    saved = client.put(f"/api/requests/{ng_case.request}/document", headers=auth, json=document)
+    assert saved.status_code == 200
+    one = client.get(f"/api/requests/{ng_case.request}", headers=auth).json()
+    listed = client.get("/api/requests", headers=auth).json()
+    due = client.get("/api/deadlines", headers=auth).json()
+    for view in (one, next(r for r in listed if r["reference"] == ng_case.request)):
+        assert view["legal_basis"] == "UNTOC" and view["deadline"] == in_60
+        assert view["urgent"] is False
+        assert view["measures"] == [m["measure"] for m in document["measures"]]
+        assert view["subjects"] == [p["entity"]["id"] for p in document["persons"]] + [
+            a["entity"]["id"] for a in document["assets"]
+        ]
+    assert [r["deadline"] for r in due if r["reference"] == ng_case.request] == [in_60]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from repatria.domain.jurisdiction import parse_jurisdiction
+from repatria.domain.jurisdiction import parse_state_party
 from repatria.domain.lifecycle import TERMINAL_STATES, Direction, RequestState
 from repatria.domain.measure import Measure, parse_measure
 from repatria.errors import InvalidInput
@@ -43,11 +43,14 @@ class RequestInput:
     foreign_reference: str | None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, node_jurisdiction: str) -> RequestInput:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, node_jurisdiction: str, today: date | None = None
+    ) -> RequestInput:
         """Validate a new request; the node must be one of the two states.
 
         An outgoing request is sent by this node's state; an incoming one is
-        addressed to it.
+        addressed to it. A deadline suggested (UNCAC 46(24)) must not lie
+        before ``today`` when it is given (the caller's clock: this module reads none).
         """
         try:
             direction = Direction(data.get("direction", Direction.OUTGOING.value))
@@ -55,10 +58,10 @@ class RequestInput:
             raise InvalidInput(
                 "direction must be 'outgoing' or 'incoming'", where="direction"
             ) from None
-        requesting = parse_jurisdiction(
+        requesting = parse_state_party(
             _required_text(data, "requesting_state"), where="requesting_state"
         )
-        requested = parse_jurisdiction(
+        requested = parse_state_party(
             _required_text(data, "requested_state"), where="requested_state"
         )
         if requesting == requested:
@@ -95,6 +98,13 @@ class RequestInput:
         summary = _optional_text(data, "summary", 20_000) or ""
         deadline = _optional_date(data, "deadline")
         deadline_reason = _optional_text(data, "deadline_reason", 2_000)
+        if deadline is not None and today is not None and deadline < today:
+            raise InvalidInput(
+                f"the deadline {deadline.isoformat()} is in the past (today is"
+                f" {today.isoformat()}); a deadline suggested to the requested state must leave"
+                " it time to act (UNCAC 46(24))",
+                where="deadline",
+            )
         if deadline is not None and not deadline_reason:
             raise InvalidInput(
                 "a deadline needs its reasons (UNCAC 46(24))", where="deadline_reason"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from repatria.domain.access import Action
 from repatria.domain.case import check_case_reference
@@ -18,7 +19,10 @@ from repatria.service.cases import load_case
 from repatria.service.events import record_event
 from repatria.service.node import Node
 from repatria.store.base import utcnow
-from repatria.store.tables import EntityRow
+from repatria.store.tables import CaseRow, EntityRow
+
+if TYPE_CHECKING:
+    from followthemoney import EntityProxy
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,43 +52,49 @@ def put_entity(node: Node, actor: Actor, case_reference: str, data: Any) -> Case
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.ENTITY_WRITE, ref)
     proxy = validate_entity(data)
-    stored = proxy.to_dict()
     with node.transaction() as session:
-        case = load_case(session, ref)
-        row = session.scalar(
-            select(EntityRow).where(EntityRow.case_id == case.id, EntityRow.entity_id == proxy.id)
-        )
-        action = EventKind.ENTITY_UPDATED if row is not None else EventKind.ENTITY_ADDED
-        if row is None:
-            row = EntityRow(
-                case_id=case.id,
-                entity_id=str(proxy.id),
-                schema=proxy.schema.name,
-                caption=entity_caption(proxy)[:500],
-                data=stored,
-                created_by=actor.username,
-            )
-            session.add(row)
-        else:
-            if row.schema != proxy.schema.name:
-                raise InvalidInput(
-                    f"entity {proxy.id} is a {row.schema}; its schema cannot change to"
-                    f" {proxy.schema.name}",
-                    where="schema",
-                )
-            row.data = stored
-            row.caption = entity_caption(proxy)[:500]
-            row.updated_at = utcnow()
-        record_event(
-            session,
-            actor=actor.username,
-            action=action,
-            why=f"{proxy.schema.name}: {row.caption}",
+        return put_entity_in(session, load_case(session, ref), proxy, actor=actor.username)
+
+
+def put_entity_in(session: Session, case: CaseRow, proxy: EntityProxy, *, actor: str) -> CaseEntity:
+    """``put_entity`` in the caller's transaction, for use cases that add entities as part
+    of a larger change (a saved draft naming new persons or accounts); the caller has
+    authorized the write and validated the entity."""
+    stored = proxy.to_dict()
+    row = session.scalar(
+        select(EntityRow).where(EntityRow.case_id == case.id, EntityRow.entity_id == proxy.id)
+    )
+    action = EventKind.ENTITY_UPDATED if row is not None else EventKind.ENTITY_ADDED
+    if row is None:
+        row = EntityRow(
             case_id=case.id,
             entity_id=str(proxy.id),
-            details={"schema": proxy.schema.name},
+            schema=proxy.schema.name,
+            caption=entity_caption(proxy)[:500],
+            data=stored,
+            created_by=actor,
         )
-        return CaseEntity.of(stored)
+        session.add(row)
+    else:
+        if row.schema != proxy.schema.name:
+            raise InvalidInput(
+                f"entity {proxy.id} is a {row.schema}; its schema cannot change to"
+                f" {proxy.schema.name}",
+                where="schema",
+            )
+        row.data = stored
+        row.caption = entity_caption(proxy)[:500]
+        row.updated_at = utcnow()
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        why=f"{proxy.schema.name}: {row.caption}",
+        case_id=case.id,
+        entity_id=str(proxy.id),
+        details={"schema": proxy.schema.name},
+    )
+    return CaseEntity.of(stored)
 
 
 def list_entities(

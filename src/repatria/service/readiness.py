@@ -10,6 +10,7 @@ request it is attached to.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from repatria.domain.lifecycle import Direction
@@ -19,13 +20,24 @@ from repatria.store.tables import RequestRow
 
 
 def consistency(row: RequestRow, document: dict[str, Any]) -> list[Problem]:
-    """The draft must describe the request it is attached to."""
+    """The draft must describe the request it is attached to.
+
+    An incoming request's document is the requesting state's: it carries that
+    state's reference (kept here as ``foreign_reference``), not the one this node
+    gave the request on arrival, so it is checked from the requesting side's point
+    of view (UNCAC 46(15)). Its states are the row's states as they are: the
+    requesting state is the sender, the requested state this node.
+    """
     found = []
+    incoming = Direction(row.direction) is Direction.INCOMING
+    reference = row.foreign_reference if incoming else row.reference
     for field, expected in (
-        ("reference", row.reference),
+        ("reference", reference),
         ("requesting_state", row.requesting_state),
         ("requested_state", row.requested_state),
     ):
+        if expected is None:
+            continue
         if document.get(field) != expected:
             found.append(
                 Problem(
@@ -46,21 +58,23 @@ def consistency(row: RequestRow, document: dict[str, Any]) -> list[Problem]:
     return found
 
 
-def report_for(row: RequestRow) -> ValidationReport:
+def report_for(row: RequestRow, *, today: date | None = None) -> ValidationReport:
+    """The draft's validation on ``today`` (a past deadline is an error, UNCAC 46(24)),
+    with its agreement with the request."""
     if row.document is None:
-        report = validate({})
+        report = validate({}, on=today)
         missing = Problem("$", "no draft is attached to this request yet", "UNCAC 46(15)")
         return replace(report, problems=(missing, *report.problems))
-    report = validate(row.document)
+    report = validate(row.document, on=today)
     extra = consistency(row, row.document)
     return replace(report, problems=(*extra, *report.problems)) if extra else report
 
 
-def readiness(row: RequestRow) -> None:
+def readiness(row: RequestRow, *, today: date | None = None) -> None:
     """Refuse to let an outgoing request leave draft while its content fails (46(15))."""
     if Direction(row.direction) is not Direction.OUTGOING:
         return
-    report = report_for(row)
+    report = report_for(row, today=today)
     if not is_complete(report):
         first = report.errors[0]
         raise InvalidInput(

@@ -114,10 +114,21 @@ def case_of_request(node: Node, reference: str) -> str:
     return case_ref
 
 
-def open_request(node: Node, actor: Actor, case_reference: str, data: dict[str, Any]) -> Request:
+def open_request(
+    node: Node,
+    actor: Actor,
+    case_reference: str,
+    data: dict[str, Any],
+    *,
+    drafted_from: str | None = None,
+) -> Request:
+    """Open a request in a case; ``drafted_from`` names the trace it was drafted from
+    (kept in the event, so a trace drafts one request per requested state)."""
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.REQUEST_CREATE, ref)
-    fields = RequestInput.from_dict(data, node_jurisdiction=node.config.jurisdiction)
+    fields = RequestInput.from_dict(
+        data, node_jurisdiction=node.config.jurisdiction, today=utcnow().date()
+    )
     with node.transaction() as session:
         case = load_case(session, ref)
         known = set(
@@ -170,7 +181,8 @@ def open_request(node: Node, actor: Actor, case_reference: str, data: dict[str, 
                 "requested_state": row.requested_state,
                 "measures": row.measures,
                 "state": row.state,
-            },
+            }
+            | ({"trace": drafted_from} if drafted_from else {}),
         )
         return request_view(row)
 
@@ -335,7 +347,7 @@ def move_request(
             "grounds are given only with a refusal or a consultation on one", where="grounds"
         )
     if transition_name in (TransitionName.MARK_READY, TransitionName.SEND):
-        readiness(row)
+        readiness(row, today=utcnow().date())
     row.state = move.target.value
     row.updated_at = utcnow()
     session.flush()

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from repatria.adapters.parquet import run_trace
 from repatria.adapters.picture import write_picture
@@ -22,15 +24,17 @@ from repatria.domain.access import Action
 from repatria.domain.case import check_case_reference
 from repatria.domain.event import EventKind
 from repatria.domain.request import Request
-from repatria.errors import InvalidInput, NotFound
+from repatria.errors import InvalidInput
 from repatria.law import find_bases
-from repatria.service import entities, requests
+from repatria.service import drafting, entities, requests
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.cases import case_timeline, load_case
 from repatria.service.events import record_event
 from repatria.service.node import Node
+from repatria.service.trace_facts import keep_payments, read_trace, targets_in, trace_folder
 from repatria.service.trace_summary import AssetToFreeze, StateToAsk, TraceRun, TraceSummary
+from repatria.store.tables import EventRow, RequestRow
 from repatria.tracing.flowgraph import (
     assets_to_freeze,
     draw_flow,
@@ -39,13 +43,7 @@ from repatria.tracing.flowgraph import (
 )
 from repatria.tracing.trace import rule_source
 
-TRACE_ID = re.compile(r"^[0-9a-f]{16}$")
-
-
-def _folder(node: Node, case_reference: str, trace_id: str) -> Path:
-    if not TRACE_ID.match(trace_id):
-        raise InvalidInput(f"{trace_id!r} is not a trace id (16 hex digits)", where="trace")
-    return node.settings.data_dir / "traces" / case_reference / trace_id
+_folder = trace_folder
 
 
 def _money(value: Decimal) -> str:
@@ -90,6 +88,7 @@ def trace_case(
     folder.mkdir(parents=True, exist_ok=True)
     write_picture(draw_flow(flow_graph(result)), folder / "flow")
     (folder / "trace.json").write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
+    keep_payments(folder, path, result.transactions)
     with node.transaction() as session:
         case = load_case(session, ref)
         record_event(
@@ -122,11 +121,7 @@ def list_traces(node: Node, actor: Actor, case_reference: str) -> list[TraceRun]
 def get_trace(node: Node, actor: Actor, case_reference: str, trace_id: str) -> TraceSummary:
     ref = check_case_reference(case_reference)
     authorize(node, actor, Action.CASE_READ, ref)
-    path = _folder(node, ref, trace_id) / "trace.json"
-    if not path.exists():
-        raise NotFound(f"no trace {trace_id} in case {ref}", where="trace")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return TraceSummary.from_dict(data)
+    return read_trace(node, ref, trace_id)
 
 
 def trace_picture(node: Node, actor: Actor, case_reference: str, trace_id: str) -> Path:
@@ -139,67 +134,145 @@ def draft_freezing_requests(
 ) -> list[Request]:
     """One draft freezing request per state holding tainted balances (not our own).
 
-    The accounts become FtM ``BankAccount`` entities of the case and the
-    request's subjects; the legal basis proposed is the first one the engine
-    ranks for freezing between the two states. Everything stays a draft for
-    the officer to complete and check.
+    The requests of ``drafts_from_trace``: a second call returns the ones drafted
+    by the first.
     """
-    trace = get_trace(node, actor, case_reference, trace_id)
+    return [d.request for d in drafts_from_trace(node, actor, case_reference, trace_id)]
+
+
+@dataclass(frozen=True, slots=True)
+class DraftFromTrace:
+    """A request drafted from a trace, and whether an earlier call had drafted it."""
+
+    request: Request
+    existing: bool
+
+
+def drafts_from_trace(
+    node: Node, actor: Actor, case_reference: str, trace_id: str
+) -> list[DraftFromTrace]:
+    """At most one draft freezing and records request per requested state and trace
+    (UNCAC 54(2), 55(2)), filled from the case, each with its draft document.
+
+    The accounts become FtM ``BankAccount`` entities of the case unless the case
+    holds them already (same account number or IBAN: the existing entity is used,
+    with its own currency; a new one has no currency, since the records give the
+    payments' currency, not the account's). The basis is the best one whose
+    conditions are known with certainty (``drafting.best_basis``). Everything stays
+    a draft for the officer to complete and check.
+    """
+    ref = check_case_reference(case_reference)
+    authorize(node, actor, Action.REQUEST_CREATE, ref)  # even when they exist already
+    trace = get_trace(node, actor, ref, trace_id)
     own = node.config.jurisdiction
+    asks = [a for a in trace.jurisdictions_to_ask if a.code != own]
+    if not asks:
+        raise InvalidInput(
+            f"trace {trace_id} found no tainted balance abroad; no request to draft",
+            where="trace",
+        )
+    existing = _drafted_from(node, ref, trace_id)
     drafted = []
-    for ask in trace.jurisdictions_to_ask:
-        if ask.code == own:
+    for ask in asks:
+        if ask.code in existing:
+            request = requests.get_request(node, actor, existing[ask.code])
+            drafted.append(DraftFromTrace(request, existing=True))
             continue
-        subjects = []
-        lines = []
-        for target in trace.assets_to_freeze:
-            if target.country != ask.code:
-                continue
+        subjects = _accounts_of(node, actor, ref, trace, ask.code)
+        bases = find_bases(own, ask.code, "freezing").bases
+        opened = requests.open_request(
+            node,
+            actor,
+            ref,
+            {
+                "direction": "outgoing",
+                "requesting_state": own,
+                "requested_state": ask.code,
+                "measures": ["freezing", "records"],
+                "title": f"Freezing of accounts holding traced proceeds in {ask.name}",
+                "summary": "",
+                "legal_basis": drafting.best_basis(bases),
+                "subjects": subjects,
+            },
+            drafted_from=trace_id,
+        )
+        document = drafting.starting_draft(node, actor, opened.reference) | _freezing_texts(
+            trace, ask.name
+        )
+        drafting.save_document(node, actor, opened.reference, document)
+        request = requests.get_request(node, actor, opened.reference)
+        drafted.append(DraftFromTrace(request, existing=False))
+    return drafted
+
+
+def _freezing_texts(trace: TraceSummary, state_name: str) -> dict[str, Any]:
+    """What a trace says for the freezing request's own items (UNCAC 54(2)(b), 55(3)(c))."""
+
+    def text(value: str) -> dict[str, str]:
+        return {"text": value, "lang": "en", "translation": "original"}
+
+    return {
+        "link_to_offence": text(
+            f"The accounts listed in {state_name} received part of the proceeds of the payments"
+            " described in the facts, as traced through the bank records; their balances, up"
+            " to the traced amounts, are proceeds of the offences under investigation."
+        ),
+        "freezing": {
+            "action": text(
+                f"Freeze the balances of the accounts listed in {state_name}, up to the traced"
+                f" amounts ({trace.currency or 'currency not recorded'}), pending confiscation."
+            )
+        },
+    }
+
+
+def _drafted_from(node: Node, case_reference: str, trace_id: str) -> dict[str, str]:
+    """Requested state -> reference of the requests drafted from this trace already."""
+    with node.transaction() as session:
+        case = load_case(session, case_reference)
+        rows = session.execute(
+            select(EventRow.details, RequestRow.requested_state, RequestRow.reference)
+            .join(RequestRow, RequestRow.id == EventRow.request_id)
+            .where(
+                EventRow.case_id == case.id,
+                EventRow.action == EventKind.REQUEST_DRAFTED.value,
+            )
+            .order_by(EventRow.id)
+        ).all()
+    found: dict[str, str] = {}
+    for details, state, reference in rows:
+        if (details or {}).get("trace") == trace_id:
+            found.setdefault(state, reference)
+    return found
+
+
+def _accounts_of(
+    node: Node, actor: Actor, case_reference: str, trace: TraceSummary, state: str
+) -> list[str]:
+    """The case's entity ids of the accounts to freeze in ``state``, adding those it lacks."""
+    held = {
+        number: e.id
+        for e in entities.list_entities(node, actor, case_reference, schema="BankAccount")
+        for number in [*e.properties.get("accountNumber", []), *e.properties.get("iban", [])]
+    }
+    subjects = []
+    for target in targets_in(trace, state):
+        entity_id = held.get(target.account)
+        if entity_id is None:
             entity_id = "account-" + hashlib.sha256(target.account.encode()).hexdigest()[:12]
             properties: dict[str, list[str]] = {
                 "accountNumber": [target.account],
-                "country": [ask.code.lower()],
+                "country": [state.lower()],
             }
             if target.bank:
                 properties["bankName"] = [target.bank]
-            if trace.currency:
-                properties["currency"] = [trace.currency]
             entities.put_entity(
                 node,
                 actor,
                 case_reference,
                 {"id": entity_id, "schema": "BankAccount", "properties": properties},
             )
+            held[target.account] = entity_id
+        if entity_id not in subjects:
             subjects.append(entity_id)
-            bank = f" at {target.bank}" if target.bank else ""
-            lines.append(f"account {target.account}{bank}: {target.amount} traced")
-        bases = find_bases(own, ask.code, "freezing").bases
-        drafted.append(
-            requests.open_request(
-                node,
-                actor,
-                case_reference,
-                {
-                    "direction": "outgoing",
-                    "requesting_state": own,
-                    "requested_state": ask.code,
-                    "measures": ["freezing", "records"],
-                    "title": f"Freezing of accounts holding traced proceeds in {ask.name}",
-                    "summary": (
-                        f"A {trace.rule} trace ({trace.rule_source}) of payments"
-                        f" {', '.join(trace.seeds)} found {ask.amount}"
-                        f" {trace.currency or ''} of the proceeds in {ask.name}: "
-                        + "; ".join(lines)
-                        + "."
-                    ),
-                    "legal_basis": bases[0].instrument if bases else None,
-                    "subjects": subjects,
-                },
-            )
-        )
-    if not drafted:
-        raise InvalidInput(
-            f"trace {trace_id} found no tainted balance abroad; no request to draft",
-            where="trace",
-        )
-    return drafted
+    return subjects
