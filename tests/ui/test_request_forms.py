@@ -71,3 +71,26 @@ def test_a_reviewer_cannot_open_a_request(
         headers={"accept": "text/html"},
     )
     assert refused.status_code == 403
+
+
+def test_only_states_are_offered_territories_under_the_state_that_answers(
+    client: TestClient, node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    """Issue 12 bug 7: no 'Cyberspace' or Antarctica; Nauru in English; Gibraltar under GB."""
+    csrf = _signed_in(client, node, people, "officer")
+    form = client.get("/requests/new").text
+    assert '<option value="NR" >Nauru (NR)</option>' in form
+    assert 'value="IP"' not in form and 'value="AQ"' not in form and 'value="GI"' not in form
+    after_gb = form.split('<option value="GB"', 1)[1].split("<option value=", 1)[0]
+    assert 'data-territory="GI"' in after_gb and "Gibraltar: ask United Kingdom" in after_gb
+    refused = client.post(
+        "/requests/new",
+        data={
+            "csrf": csrf,
+            "case": ng_case.case,
+            "requested_state": "GI",
+            "measures": ["records"],
+            "title": "t",
+        },
+    )
+    assert refused.status_code == 422 and "the state that answers for it" in refused.text

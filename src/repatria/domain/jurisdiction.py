@@ -165,6 +165,17 @@ def states(lang: str) -> list[Jurisdiction]:
     return sorted(found, key=lambda j: (_sort_key(j.name), j.code))
 
 
+def territories_of(state: str) -> list[Jurisdiction]:
+    """The territories the data says ``state`` answers for (GB: GI, BM, KY...), by code; for
+    showing them under their state in a list of states."""
+    code = state.strip().upper()
+    by_code = _by_code()
+    return [
+        by_code[t] for t, answers in sorted(_state_data().answered_by.items())
+        if answers == code and t in by_code
+    ]  # fmt: skip
+
+
 def _sort_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

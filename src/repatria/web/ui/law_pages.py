@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from repatria.domain.access import Action, role_allows
-from repatria.domain.jurisdiction import all_jurisdictions
+from repatria.domain.jurisdiction import states
 from repatria.domain.measure import MEASURES
 from repatria.law import all_offences
 from repatria.service import legal_basis
@@ -52,7 +52,7 @@ def basis_page(
             "offence": offence or "",
             "date": date or "",
         },
-        "jurisdictions": all_jurisdictions(),
+        "jurisdictions": states("en"),
         "measures": list(MEASURES.values()),
         "offences": all_offences(),
         "can_request": role_allows(actor.roles, Action.REQUEST_CREATE)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from repatria.domain.jurisdiction import all_jurisdictions
+from repatria.domain.jurisdiction import states, territories_of
 from repatria.domain.measure import MEASURES
 from repatria.errors import RepatriaError
 from repatria.service import cases as case_service
@@ -30,7 +30,7 @@ def _choices(node: NodeDep, actor: Actor) -> dict[str, Any]:
     own = node.config.jurisdiction
     return {
         "cases": case_service.list_cases(node, actor),
-        "states": [j for j in all_jurisdictions() if j.code != own],
+        "states": [(j, territories_of(j.code)) for j in states("en") if j.code != own],
         "measures": [m for m in MEASURES.values() if m.measure.value != "spontaneous-information"],
     }
 
