@@ -30,7 +30,7 @@ from repatria.domain.lifecycle import Direction, TransitionName, parse_transitio
 from repatria.domain.request import Request, check_request_reference
 from repatria.errors import InvalidInput
 from repatria.exchange.canonical import parse_canonical
-from repatria.exchange.messages import MessageType
+from repatria.exchange.messages import ATTACHED_LIMIT, MessageType
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.attachments import (
@@ -70,6 +70,66 @@ _SAID: dict[str, tuple[MessageType, str]] = {
 }  # fmt: skip
 """Events of what was said without a move of the request."""
 
+MESSAGE_LABELS: dict[MessageType, str] = {
+    MessageType.REQUEST: "Request for assistance",
+    MessageType.ACKNOWLEDGEMENT: "Acknowledgement of receipt",
+    MessageType.ADDITIONAL_INFORMATION_REQUEST: "Questions: additional information asked",
+    MessageType.ADDITIONAL_INFORMATION: "Additional information given",
+    MessageType.CONSULTATION: "Consultation before refusing or postponing",
+    MessageType.CONSULTATION_ANSWER: "Answer to the consultation",
+    MessageType.POSTPONEMENT: "Execution postponed",
+    MessageType.PARTIAL_EXECUTION: "Partial execution reported",
+    MessageType.FINAL_EXECUTION: "Full execution reported",
+    MessageType.REFUSAL: "Refusal, with reasons",
+    MessageType.WITHDRAWAL: "Request withdrawn",
+    MessageType.STATUS_INQUIRY: "Status inquiry",
+    MessageType.STATUS_ANSWER: "Status report",
+}
+"""What an officer reads as the heading of each entry of the thread."""
+
+_STATUS_MOVE_LABELS = {
+    TransitionName.START_EXECUTION: "Status report: execution started",
+    TransitionName.RESUME_EXECUTION: "Status report: execution resumed",
+    TransitionName.AGREE_CONDITIONS: "Status report: conditions agreed, execution goes ahead",
+}
+
+MOVE_PROMPTS: dict[TransitionName, str] = {
+    TransitionName.MARK_READY: "Note (optional)",
+    TransitionName.REVISE: "What needs revising",
+    TransitionName.SEND: "Covering note (optional)",
+    TransitionName.ACKNOWLEDGE: "Note to the requesting state (optional): who handles the"
+    " request, what comes next",
+    TransitionName.REQUEST_ADDITIONAL_INFORMATION: "Your questions, one per line",
+    TransitionName.PROVIDE_ADDITIONAL_INFORMATION: "Your answers",
+    TransitionName.START_EXECUTION: "Note (optional)",
+    TransitionName.OPEN_CONSULTATION: "Why assistance cannot go ahead as asked, and on what"
+    " conditions it could",
+    TransitionName.AGREE_CONDITIONS: "Note (optional)",
+    TransitionName.POSTPONE: "Why execution is postponed (it interferes with which"
+    " investigation or proceedings)",
+    TransitionName.RESUME_EXECUTION: "Note (optional)",
+    TransitionName.EXECUTE_PARTIALLY: "What was done so far",
+    TransitionName.COMPLETE_EXECUTION: "What was done",
+    TransitionName.REFUSE: "Reasons for the refusal",
+    TransitionName.WITHDRAW: "Why the request is withdrawn",
+}
+"""The question each move's text field asks, in an officer's words."""
+
+GROUND_LABELS = {
+    "not-in-conformity": "Request not made in conformity with Art. 46 (46(21)(a))",
+    "essential-interests": "Sovereignty, security, ordre public or other essential interests"
+    " (46(21)(b))",
+    "domestic-law-prohibits": "Domestic law prohibits the action for a similar offence (46(21)(c))",
+    "contrary-to-legal-system": "Contrary to the legal system on mutual legal assistance"
+    " (46(21)(d))",
+}
+"""The grounds of refusal of 46(21)(a)-(d), as an officer reads them."""
+
+ATTACHED_KIB = ATTACHED_LIMIT // 1024
+"""The documents one message carries inline, in KiB, as the upload form states it."""
+
+_REQUEST_ARTICLE = "UNCAC 46(13)-(15)"
+
 _INTERNAL = frozenset({TransitionName.MARK_READY, TransitionName.REVISE})
 
 
@@ -101,6 +161,12 @@ class ThreadEntry:
     delivery: Delivery | None
     outcome: str
     documents: tuple[Document, ...]
+
+    @property
+    def label(self) -> str:
+        if self.transition in _STATUS_MOVE_LABELS:
+            return _STATUS_MOVE_LABELS[self.transition]
+        return MESSAGE_LABELS[self.type]
 
     @property
     def by_hand(self) -> bool:
@@ -159,7 +225,7 @@ def _said(row: RequestRow, event: EventRow) -> _Draft | None:
         direction = "received" if from_node else "sent"
         return _Draft(event, kind, direction, None, article, "", event.why, message_id, [])
     if event.action == EventKind.REQUEST_RECEIVED.value:
-        return _Draft(event, MessageType.REQUEST, "received", None, "UNCAC 46(13)-(15)",
+        return _Draft(event, MessageType.REQUEST, "received", None, _REQUEST_ARTICLE,
                       row.title, row.summary, message_id, [])  # fmt: skip
     if not event.action.startswith("request."):
         return None
@@ -173,8 +239,8 @@ def _said(row: RequestRow, event: EventRow) -> _Draft | None:
     article = str(event.details.get("article", ""))
     if name is TransitionName.SEND:
         sent = request_payload(row)
-        return _Draft(event, MessageType.REQUEST, direction, None, article, row.title,
-                      sent.summary, None, [])  # fmt: skip
+        return _Draft(event, MessageType.REQUEST, direction, None, _REQUEST_ARTICLE,
+                      row.title, sent.summary, None, [])  # fmt: skip
     return _Draft(event, MESSAGE_OF_MOVE[name], direction, name, article, "", event.why,
                   message_id if isinstance(message_id, str) else None, [])  # fmt: skip
 

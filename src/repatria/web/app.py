@@ -19,7 +19,7 @@ from repatria.web.api import auth, cases, directory, drafting, law, ledger, requ
 from repatria.web.api import exchange as exchange_api
 from repatria.web.api import received as received_api
 from repatria.web.limits import BodyLimit
-from repatria.web.ui import draft_pages, law_pages, pages
+from repatria.web.ui import draft_pages, law_pages, pages, thread_pages
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -96,6 +96,7 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
         pages.router,
         law_pages.router,
         draft_pages.router,
+        thread_pages.router,
     ):
         app.include_router(router)
     app.include_router(exchange_api.router)
