@@ -480,8 +480,10 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
     ("POST", "/requests/{reference}/inquiries/{inquiry}/answer"): (
         lambda c: (
             "POST",
-            f"/requests/{(ref := c.fresh_request())}/inquiries/"
-            f"{requests.ask_status(c.node, c.people.officer, ref, 'progress?').id}/answer",
+            (
+                f"/requests/{(ref := c.fresh_request())}/inquiries/"
+                f"{requests.ask_status(c.node, c.people.officer, ref, 'progress?').id}/answer"
+            ),
             {"data": {"answer": "the bank is producing the records"}},
         ),
         row(303, 303, 403, 403, 404, 403, 303),
