@@ -68,6 +68,8 @@ def test_both_request_pages_show_the_same_conversation(
 
     order = tmp_path / "freezing-order.txt"
     order.write_bytes(ORDER)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + b"0" * (2 << 20))
     statements = tmp_path / "statements-2019.pdf"
     statements.write_bytes(b"%PDF-1.4\n% statements of account 1234, 2019\n%%EOF\n")
     try:
@@ -90,6 +92,11 @@ def test_both_request_pages_show_the_same_conversation(
         asked = page.locator('#thread li[data-type="additional-information-request"]')
         expect(asked.locator(".thread-text")).to_have_text(QUESTIONS)
         page.screenshot(path=str(artifacts / "thread-to-answer.png"), full_page=True)
+        _move(page, "provide-additional-information", "See the scan.", [scan])
+        form = page.locator('form[data-transition="provide-additional-information"]')
+        expect(form.locator(".upload-error")).to_contain_text("evidence transfer (issue 15)")
+        expect(page.locator("#request-state")).to_have_text("Additional information asked")
+        form.locator('input[name="files"]').set_input_files([])
         _move(page, "provide-additional-information", "Accounts 1234 and 5678, 2019 to 2021.",
               [order])  # fmt: skip
         expect(page.locator("#request-state")).to_have_text("Additional information given")
