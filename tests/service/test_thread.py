@@ -192,3 +192,41 @@ def test_a_request_off_the_network_shows_its_moves_recorded_by_hand(
     assert [(e.type.value, e.direction, e.by_hand) for e in thread] == [
         ("request", "sent", True), ("acknowledgement", "received", True)]  # fmt: skip
     assert thread[1].text == "letter of 3 March: received" and thread[1].delivery is None
+
+
+def test_consultation_inquiries_and_refusal_read_the_same_on_both_nodes(
+    pair: Pair, ng_case: CaseFixture
+) -> None:
+    ng, gb, sup = pair.ng, pair.gb, pair.gb_supervisor
+    requests.apply_transition(ng, pair.ng_people.officer, ng_case.request, "mark-ready")
+    requests.apply_transition(ng, pair.ng_people.supervisor, ng_case.request, "send")
+    pair.pump()
+    gb_ref = _incoming(pair)
+    requests.apply_transition(gb, sup, gb_ref, "acknowledge")
+    pair.pump()
+    requests.ask_status(ng, pair.ng_people.officer, ng_case.request, "When can we expect it?")
+    pair.pump()
+    (asked,) = requests.list_inquiries(gb, sup, gb_ref)
+    requests.answer_status(gb, sup, gb_ref, asked.id, "The bank is producing the records.")
+    requests.apply_transition(gb, sup, gb_ref, "open-consultation",
+                              why="Execution would prejudice our own inquiry.",
+                              grounds=["essential-interests"])  # fmt: skip
+    pair.pump()
+    requests.answer_consultation(ng, pair.ng_people.supervisor, ng_case.request, accepted=False,
+                                 note="We cannot wait until September.")  # fmt: skip
+    pair.pump()
+    requests.apply_transition(gb, sup, gb_ref, "refuse", why="No conditions could help.",
+                              grounds=["essential-interests"])  # fmt: skip
+    pair.pump()
+    ours = request_thread(ng, pair.ng_people.officer, ng_case.request)
+    theirs = request_thread(gb, sup, gb_ref)
+    assert [(e.type.value, e.direction) for e in ours] == [
+        ("request", "sent"), ("acknowledgement", "received"), ("status-inquiry", "sent"),
+        ("status-answer", "received"), ("consultation", "received"),
+        ("consultation-answer", "sent"), ("refusal", "received"),
+    ]  # fmt: skip
+    assert _mirror(_said(theirs)) == [(t, d, x, *docs) for t, d, x, docs in _said(ours)]
+    assert ours[3].text == "The bank is producing the records."
+    assert ours[5].text == "conditions declined: We cannot wait until September."
+    assert ours[6].grounds == ("essential-interests",) == theirs[6].grounds
+    assert [e.article for e in ours] == [e.article for e in theirs]
