@@ -228,5 +228,9 @@ def test_consultation_inquiries_and_refusal_read_the_same_on_both_nodes(
     assert _mirror(_said(theirs)) == [(t, d, x, *docs) for t, d, x, docs in _said(ours)]
     assert ours[3].text == "The bank is producing the records."
     assert ours[5].text == "conditions declined: We cannot wait until September."
+    assert not any(e.by_hand for e in ours + theirs)  # every entry travelled, and shows how
+    assert all(
+        e.delivery and e.delivery.state == "delivered" for e in ours if e.direction == "sent"
+    )
     assert ours[6].grounds == ("essential-interests",) == theirs[6].grounds
     assert [e.article for e in ours] == [e.article for e in theirs]

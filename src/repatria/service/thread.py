@@ -202,18 +202,40 @@ def request_thread(node: Node, actor: Actor, reference: str) -> list[ThreadEntry
 
 def _drafts(row: RequestRow, events: Sequence[EventRow]) -> list[_Draft]:
     drafts: list[_Draft] = []
-    for event in events:
+    said_at: list[int] = []  # position in ``events`` of each draft's event
+    queued: list[int] = []
+    for i, event in enumerate(events):
         said = _said(row, event)
         if said is not None:
             drafts.append(said)
-        elif not drafts:
-            continue
-        elif event.action == EventKind.MESSAGE_QUEUED.value and drafts[-1].message_id is None:
-            if drafts[-1].direction == "sent":
-                drafts[-1].message_id = str(event.details.get("message_id"))
-        elif event.action in DOCUMENT_KINDS:
+            said_at.append(i)
+        elif event.action == EventKind.MESSAGE_QUEUED.value:
+            queued.append(i)
+        elif event.action in DOCUMENT_KINDS and drafts:
             drafts[-1].documents.append(document_of(event))
+    _link_sent(drafts, said_at, queued, events)
     return drafts
+
+
+def _link_sent(
+    drafts: list[_Draft], said_at: list[int], queued: list[int], events: Sequence[EventRow]
+) -> None:
+    """Each sent entry takes the message queued next to it (same type, no other entry in
+    between): a move queues its message right after its event, an answer to a consultation
+    right before."""
+    claimed: set[int] = set()
+    for n, draft in enumerate(drafts):
+        if draft.direction != "sent" or draft.message_id is not None:
+            continue
+        low = said_at[n - 1] if n > 0 else -1
+        high = said_at[n + 1] if n + 1 < len(drafts) else len(events)
+        near = sorted((abs(q - said_at[n]), q) for q in queued if low < q < high)
+        for _, q in near:
+            details = events[q].details
+            if q not in claimed and details.get("type") == draft.type.value:
+                claimed.add(q)
+                draft.message_id = str(details.get("message_id"))
+                break
 
 
 def _said(row: RequestRow, event: EventRow) -> _Draft | None:
