@@ -83,6 +83,7 @@ def test_both_request_pages_show_the_same_conversation(
         expect(gb_page.locator("#thread li.thread-item")).to_have_count(1)
         _move(gb_page, "acknowledge", NOTE)
         expect(gb_page.locator("#request-state")).to_have_attribute("data-state", "acknowledged")
+        gb_page.screenshot(path=str(artifacts / "thread-requested-forms.png"), full_page=True)
         _move(gb_page, "request-additional-information", QUESTIONS)
         expect(gb_page.locator("#request-state")).to_have_text("Additional information asked")
         deliver(gb)
