@@ -8,13 +8,16 @@ from __future__ import annotations
 import hashlib
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from repatria.exchange.messages import ATTACHED_LIMIT
 from repatria.service import requests
 from repatria.service.attachments import DOCUMENTS_DIR
 from repatria.service.node import Node
+from repatria.store.tables import RequestRow
 from repatria.web.deps import SESSION_COOKIE
 from tests.conftest import CaseFixture, People
+from tests.service.test_thread import Pair, pair  # noqa: F401  (two nodes joined)
 from tests.web.conftest import client, credentials_for  # noqa: F401  (the app's client)
 
 ORDER = b"Order of the Federal High Court, Abuja, freezing accounts 1234 and 5678."
@@ -94,3 +97,33 @@ def test_an_upload_too_large_to_travel_is_refused_and_nothing_is_kept(
     )
     assert 'data-state="additional-information-requested"' in refused.text
     assert not (node.settings.data_dir / DOCUMENTS_DIR).exists()
+
+
+def test_the_requesting_side_answers_a_consultation_from_the_thread(
+    client: TestClient,  # noqa: F811
+    pair: Pair,  # noqa: F811
+    ng_case: CaseFixture,
+) -> None:
+    ng, gb, sup = pair.ng, pair.gb, pair.gb_supervisor
+    requests.apply_transition(ng, pair.ng_people.officer, ng_case.request, "mark-ready")
+    requests.apply_transition(ng, pair.ng_people.supervisor, ng_case.request, "send")
+    pair.pump()
+    with gb.transaction() as session:
+        gb_ref = session.scalars(select(RequestRow.reference)).one()
+    requests.apply_transition(gb, sup, gb_ref, "acknowledge")
+    requests.apply_transition(gb, sup, gb_ref, "open-consultation",
+                              why="Only if the evidence is not used in the tax case.")  # fmt: skip
+    pair.pump()
+    csrf = _signed_in(client, ng, pair.ng_people, "supervisor")
+    page = client.get(f"/requests/{ng_case.request}").text
+    assert 'data-form="consultation-answer"' in page
+    assert "Only if the evidence is not used in the tax case." in page
+    url = f"/requests/{ng_case.request}/consultation-answer"
+    refused = client.post(url, data={"csrf": csrf, "verdict": "decline"},
+                          headers={"HX-Request": "true"})  # fmt: skip
+    assert refused.status_code == 422 and "say why the conditions are declined" in refused.text
+    done = client.post(url, data={"csrf": csrf, "verdict": "accept", "note": "Agreed."},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303 and done.headers["location"].endswith("#thread")
+    page = client.get(f"/requests/{ng_case.request}").text
+    assert 'data-type="consultation-answer"' in page and "conditions accepted: Agreed." in page
