@@ -1,7 +1,8 @@
 """The conversation's forms over HTTP (no browser): uploads beside a move, the refusal of
 an upload too large to travel, the thread rendered in words, documents served to case
-members only. The request here travels outside the network, so the other state's moves
-are recorded by hand and appear in the thread too."""
+members only, the answer to a consultation. The first requests travel outside the network,
+so the other state's moves are recorded by hand and appear in the thread too; the last
+travels between two joined nodes."""
 
 from __future__ import annotations
 
