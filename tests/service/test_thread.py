@@ -188,9 +188,13 @@ def test_a_request_off_the_network_shows_its_moves_recorded_by_hand(
     requests.apply_transition(node, people.supervisor, ng_case.request, "send")
     requests.apply_transition(node, people.officer, ng_case.request, "acknowledge",
                               why="letter of 3 March: received")  # fmt: skip
+    (asked,) = [requests.ask_status(node, people.officer, ng_case.request, "Any progress?")]
+    requests.answer_status(node, people.officer, ng_case.request, asked.id,
+                           "phone call of 9 March: the bank is producing")  # fmt: skip
     thread = request_thread(node, people.officer, ng_case.request)
     assert [(e.type.value, e.direction, e.by_hand) for e in thread] == [
-        ("request", "sent", True), ("acknowledgement", "received", True)]  # fmt: skip
+        ("request", "sent", True), ("acknowledgement", "received", True),
+        ("status-inquiry", "sent", True), ("status-answer", "received", True)]  # fmt: skip
     assert thread[1].text == "letter of 3 March: received" and thread[1].delivery is None
 
 

@@ -30,7 +30,7 @@ from repatria.domain.lifecycle import Direction, TransitionName, parse_transitio
 from repatria.domain.request import Request, check_request_reference
 from repatria.errors import InvalidInput
 from repatria.exchange.canonical import parse_canonical
-from repatria.exchange.messages import ATTACHED_LIMIT, MessageType
+from repatria.exchange.messages import ATTACHED_LIMIT, PAYLOADS, MessageType
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.attachments import (
@@ -244,7 +244,9 @@ def _said(row: RequestRow, event: EventRow) -> _Draft | None:
     message_id = event.details.get("message_id") if from_node else None
     if event.action in _SAID:
         kind, article = _SAID[event.action]
-        direction = "received" if from_node else "sent"
+        # by hand, an officer records what either state said: the side that says it decides
+        ours = PAYLOADS[kind].SIDE is Direction(row.direction).own_side
+        direction = "sent" if ours and not from_node else "received"
         return _Draft(event, kind, direction, None, article, "", event.why, message_id, [])
     if event.action == EventKind.REQUEST_RECEIVED.value:
         return _Draft(event, MessageType.REQUEST, "received", None, _REQUEST_ARTICLE,
