@@ -11,17 +11,18 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
 
 from repatria.crypto.keystore import KeyPurpose
-from repatria.errors import NotFound
+from repatria.errors import NotFound, RepatriaError
 from repatria.exchange.directory import KeyUse, NodeKey, sign_directory
 from repatria.exchange.envelope import seal
+from repatria.exchange.messages import AdditionalInformation, AttachedFile, Message
 from repatria.exchange.receipt import RECEIVED_KIND, ReceiptStatus, verify_receipt
-from repatria.exchange.rejection import Reason, Rejected
+from repatria.exchange.rejection import Reason, Rejected, reason_of
 from repatria.service.exchange import accept_directory, current_directory, receive
 from repatria.service.keys import key_store, log_signer
 from repatria.service.node import Node
 from repatria.store.exchange_tables import InboxRow
 from repatria.store.tables import EventRow, RequestRow
-from tests.exchange.network import DIRECTORY_KEY, GB, NOW, T0, directory, request
+from tests.exchange.network import DIRECTORY_KEY, GB, NOW, T0, directory, handling, request
 
 
 def _raw(key: object) -> bytes:
@@ -153,3 +154,26 @@ def test_a_duplicate_within_the_same_second_is_still_marked_duplicate(node: Node
     receipt = verify_receipt(again.receipt, log_signer(node).key.public_key(), first.message_id)
     assert receipt.status is ReceiptStatus.DUPLICATE and receipt.accepted_at == NOW
     assert receipt.received_at == NOW and _count(node, InboxRow) == 1  # stated, not inferred
+
+
+def test_a_document_that_does_not_match_its_hash_refuses_the_message(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hpke_raw = _join(node)
+    hpke = current_directory(node).entry(node.config.node_id).current_key(KeyUse.HPKE, NOW)
+    good = AttachedFile.of("order.txt", "text/plain", b"Order of the court.")
+    forged = replace(good, content=b"Order of the court, altered.", size=28)
+    message = Message(AdditionalInformation("NG-2025-0042/1", "See the order.", (), (forged,)),
+                      "NG-2025-0042", handling())  # fmt: skip
+    with monkeypatch.context() as sender:  # another implementation, which does not check
+        sender.setattr(Message, "from_dict", classmethod(lambda cls, value, where="": message))
+        envelope = seal(message, GB.sign, "gb-uka", node.config.node_id,
+                        X25519PublicKey.from_public_bytes(hpke_raw), signer_key_id=GB.sign_id,
+                        recipient_hpke_key_id=hpke.key_id, now=NOW)  # fmt: skip
+    events_before = _count(node, EventRow)
+    with pytest.raises(RepatriaError) as refused:
+        receive(node, envelope, NOW)
+    assert reason_of(refused.value) is Reason.MALFORMED
+    assert "does not match its SHA-256" in refused.value.message
+    assert refused.value.where == "envelope.signed.message.payload.files[0].sha256"
+    assert (_count(node, InboxRow), _count(node, EventRow)) == (0, events_before)

@@ -16,10 +16,12 @@ from repatria.domain.refusal import RefusalGround
 from repatria.errors import InvalidInput
 from repatria.exchange.handling import ConsentKind, Purpose, Use
 from repatria.exchange.messages import (
+    ATTACHED_LIMIT,
     PAYLOADS,
     Acknowledgement,
     AdditionalInformation,
     AdditionalInformationRequest,
+    AttachedFile,
     ConsentAnswer,
     ConsentRequest,
     Consultation,
@@ -192,3 +194,51 @@ def test_consent_answer_becomes_a_record_only_when_granted() -> None:
     )  # fmt: skip
     refused = ConsentAnswer(OTHER, MID, False, ConsentKind.USE, use=granted.use)
     assert refused.record("ef" * 32, "gb-uka", NOW) is None
+
+
+def test_an_acknowledgement_carries_its_note_and_keeps_old_bytes_without_one() -> None:
+    assert Acknowledgement(REF, "UKCA/1").to_dict() == {
+        "reference": REF,
+        "their_reference": "UKCA/1",
+    }
+    noted = Acknowledgement(REF, "UKCA/1", "Assigned to J. Smith.")
+    back = Message.from_dict(wrap(noted).to_dict())
+    assert (
+        isinstance(back.payload, Acknowledgement) and back.payload.note == "Assigned to J. Smith."
+    )
+
+
+def test_documents_travel_inline_and_are_left_out_when_there_are_none() -> None:
+    order = AttachedFile.of("order.pdf", "application/pdf", b"%PDF-1.4 order")
+    assert "files" not in AdditionalInformation(REF, "Accounts 1 and 2.").to_dict()
+    assert "files" not in FinalExecution(REF, (), "Frozen.").to_dict()
+    sent = wrap(PartialExecution(REF, (), "2019 statements.", (order,)))
+    back = Message.from_dict(sent.to_dict())
+    assert isinstance(back.payload, PartialExecution)
+    assert back.payload.files == (order,) and back.canonical_bytes() == sent.canonical_bytes()
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "message"),
+    [
+        ({"sha256": "00" * 32}, ".files[0].sha256", "does not match its SHA-256"),
+        ({"size": 3}, ".files[0].size", "not the 3 declared"),
+        ({"size": ATTACHED_LIMIT + 1}, ".files[0].size", "expected an integer"),
+        ({"media_type": "PDF"}, ".files[0].media_type", "does not match"),
+    ],
+)
+def test_a_document_must_match_what_it_declares(change: Any, where: str, message: str) -> None:
+    value = wrap(AdditionalInformation(REF, "See the order.", (),
+                                       (AttachedFile.of("o.txt", "text/plain", b"order"),))).to_dict()  # fmt: skip
+    value["payload"]["files"][0] |= change
+    with pytest.raises(InvalidInput, match=message) as refused:
+        Message.from_dict(value)
+    assert refused.value.where == f"message.payload{where}"
+
+
+def test_documents_over_the_limit_refuse_the_message() -> None:
+    half = b"x" * (ATTACHED_LIMIT // 2 + 1)
+    files = (AttachedFile.of("a.bin", "application/octet-stream", half),
+             AttachedFile.of("b.bin", "application/octet-stream", half + b"y"))  # fmt: skip
+    with pytest.raises(InvalidInput, match=f"at most {ATTACHED_LIMIT}"):
+        Message.from_dict(wrap(AdditionalInformation(REF, "See.", (), files)).to_dict())

@@ -82,7 +82,7 @@ def test_a_ready_request_is_sent_delivered_and_acknowledged_across_nodes(
     page.goto(f"{ng_url}/requests/{ng_case.request}")
     expect(page.locator("#peer-node")).to_contain_text("Not on the network yet")
     page.locator('form[data-transition="send"] button').click()
-    expect(page.locator("#request-state")).to_have_text("sent")
+    expect(page.locator("#request-state")).to_have_attribute("data-state", "sent")
     expect(page.locator("#peer-node")).to_contain_text("gb-uka")
     expect(page.locator("#messages tr.message-sent")).to_have_attribute("data-state", "pending")
     # the other side's moves are not offered by hand any more: they arrive from gb-uka
@@ -106,8 +106,10 @@ def test_a_ready_request_is_sent_delivered_and_acknowledged_across_nodes(
             requests.RequestFilter(direction="incoming"),
         )
         gb_page.goto(f"{gb_url}/requests/{incoming[0].reference}")
-        expect(gb_page.locator("#request-state")).to_have_text("sent")
-        expect(gb_page.locator("#messages tr.message-received")).to_contain_text("request")
+        expect(gb_page.locator("#request-state")).to_have_attribute("data-state", "sent")
+        expect(gb_page.locator("#messages tr.message-received")).to_have_attribute(
+            "data-type", "request"
+        )
         # the originator's handling travels with the request and is shown where it is used
         handling = gb_page.locator("#messages tr.handling")
         expect(handling).to_contain_text("Handling set by ng-test")
@@ -115,13 +117,15 @@ def test_a_ready_request_is_sent_delivered_and_acknowledged_across_nodes(
         expect(handling).to_contain_text("H0")
         expect(handling).to_contain_text("not to be forwarded without consent")
         gb_page.locator('form[data-transition="acknowledge"] button').click()
-        expect(gb_page.locator("#request-state")).to_have_text("acknowledged")
+        expect(gb_page.locator("#request-state")).to_have_attribute("data-state", "acknowledged")
         gb_page.screenshot(path=str(artifacts / "exchange-received.png"), full_page=True)
         (back,) = deliver_due(gb, transport, datetime.now(UTC))
         assert back.state == "delivered", back.error
     finally:
         transport.close()
     page.reload()
-    expect(page.locator("#request-state")).to_have_text("acknowledged")
-    expect(page.locator("#messages tr.message-received")).to_contain_text("acknowledgement")
+    expect(page.locator("#request-state")).to_have_attribute("data-state", "acknowledged")
+    expect(page.locator("#messages tr.message-received")).to_have_attribute(
+        "data-type", "acknowledgement"
+    )
     assert (artifacts / "exchange-sent.png").stat().st_size > 10_000

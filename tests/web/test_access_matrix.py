@@ -521,6 +521,43 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         ),
         PAGE_ACT,
     ),
+    # the conversation's forms (web/ui/thread_pages.py): a plain form post is sent back to
+    # the request page (303); a refusal is shown on the page with its status
+    ("POST", "/requests/{reference}/move"): (
+        lambda c: (
+            "POST",
+            f"/requests/{c.fresh_request()}/move",
+            {"data": {"transition": "mark-ready", "why": "complete"}},
+        ),
+        row(303, 303, 403, 403, 404, 403, 303),
+    ),
+    ("POST", "/requests/{reference}/inquiries"): (
+        lambda c: ("POST", f"/requests/{_r(c)}/inquiries", {"data": {"question": "progress?"}}),
+        row(303, 303, 403, 403, 404, 403, 303),
+    ),
+    ("POST", "/requests/{reference}/inquiries/{inquiry}/answer"): (
+        lambda c: (
+            "POST",
+            (
+                f"/requests/{(ref := c.fresh_request())}/inquiries/"
+                f"{requests.ask_status(c.node, c.people.officer, ref, 'progress?').id}/answer"
+            ),
+            {"data": {"answer": "the bank is producing the records"}},
+        ),
+        row(303, 303, 403, 403, 404, 403, 303),
+    ),
+    ("POST", "/requests/{reference}/consultation-answer"): (
+        lambda c: (
+            "POST",
+            f"/requests/{_r(c)}/consultation-answer",
+            {"data": {"verdict": "accept"}},
+        ),
+        row(422, 403, 403, 403, 404, 403, 303),
+    ),
+    ("GET", "/requests/{reference}/documents/{sha256}"): (
+        lambda c: ("GET", f"/requests/{_r(c)}/documents/{NO_MESSAGE}", {}),
+        row(404, 404, 404, 404, 404, 403, 303),
+    ),
 }
 
 PUBLIC_MOUNTS = {"/static"}

@@ -62,6 +62,9 @@ class EventKind(StrEnum):
     MESSAGE_FORWARD_ALLOWED = "message.forward-allowed"
     MESSAGE_FORWARD_REFUSED = "message.forward-refused"
     MESSAGE_ACCESS_REFUSED = "message.access-refused"
+    DOCUMENT_ATTACHED = "document.attached"
+    DOCUMENT_RECEIVED = "document.received"
+    DOCUMENT_EXPORTED = "document.exported"
     CONSENT_ASKED = "consent.asked"
     CONSENT_ANSWERED = "consent.answered"
     CONSENT_REQUESTED = "consent.requested"
@@ -143,6 +146,9 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.MESSAGE_FORWARD_ALLOWED: "Forwarding allowed",
     EventKind.MESSAGE_FORWARD_REFUSED: "Forwarding refused (46(20))",
     EventKind.MESSAGE_ACCESS_REFUSED: "Reading of received material refused (46(20))",
+    EventKind.DOCUMENT_ATTACHED: "Document attached to a message",
+    EventKind.DOCUMENT_RECEIVED: "Document received with a message",
+    EventKind.DOCUMENT_EXPORTED: "Document downloaded",
     EventKind.CONSENT_ASKED: "Consent asked of the originator (46(19))",
     EventKind.CONSENT_ANSWERED: "Consent answered (46(19))",
     EventKind.CONSENT_REQUESTED: "Consent requested by the other state (46(19))",

@@ -24,12 +24,17 @@ means without reading prose:
 
 Each payload is a declarative wire object (``exchange.wire``: a frozen pydantic dataclass
 whose annotated fields are the format). ``Message.from_dict`` reads the payload its ``type``
-names strictly and names the field that is wrong (``message.payload.measures[0]``); evidence
-is referred to by content hash (``EvidenceRef``), never embedded.
+names strictly and names the field that is wrong (``message.payload.measures[0]``); large
+evidence is referred to by content hash (``EvidenceRef``). Small documents (a court order,
+supplementary evidence) travel inline with additional information and execution reports
+(``AttachedFile``), at most ``ATTACHED_LIMIT`` bytes in all per message, each checked
+against its SHA-256 when read, so a document that does not match its hash refuses the
+whole message.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +64,7 @@ from repatria.exchange.canonical import MESSAGE_ID, NODE_ID, canonical_json, par
 from repatria.exchange.handling import ConsentKind, ConsentRecord, Handling, Purpose, Use
 from repatria.exchange.wire import (
     WIRE_CONFIG,
+    Base64,
     WireDate,
     canonical_bytes,
     domain_rule,
@@ -159,6 +165,63 @@ class EvidenceRef:
 
 Evidence = Annotated[tuple[EvidenceRef, ...], AfterValidator(items(1000))]
 
+ATTACHED_LIMIT = 512 * 1024
+"""Bytes of documents carried inline in one message, in all: base64 makes them a third
+larger, and the sealed envelope must stay well under the receiver's body limit (1 MiB by
+default, ``Settings.max_body_bytes``). Larger evidence travels by the evidence transfer."""
+
+ATTACHED_FILES = 20
+"""Documents one message carries inline, at most."""
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class AttachedFile:
+    """A document carried inline: name, media type, size, SHA-256 and base64 content.
+
+    Read from the wire, the content must have the size and hash declared: a document
+    altered on its way, or mislabelled by its sender, refuses the message it came in."""
+
+    name: Annotated[StrictStr, AfterValidator(text())]
+    media_type: Annotated[StrictStr, AfterValidator(text(100, _MEDIA))]
+    size: Annotated[StrictInt, AfterValidator(integer(0, ATTACHED_LIMIT))]
+    sha256: MessageId
+    content: Base64
+
+    @model_validator(mode="after")
+    def _matches_its_hash(self, info: ValidationInfo) -> AttachedFile:
+        if not on_the_wire(info):
+            return self
+        if len(self.content) != self.size:
+            raise refuse(f"{self.name!r} has {len(self.content)} bytes, not the {self.size}"
+                         " declared", at=".size")  # fmt: skip
+        if hashlib.sha256(self.content).hexdigest() != self.sha256:
+            raise refuse(f"{self.name!r} does not match its SHA-256; the document was altered"
+                         " or mislabelled", at=".sha256")  # fmt: skip
+        return self
+
+    @classmethod
+    def of(cls, name: str, media_type: str, content: bytes) -> AttachedFile:
+        return cls(name, media_type, len(content), hashlib.sha256(content).hexdigest(), content)
+
+
+def _within_limit(
+    value: tuple[AttachedFile, ...] | None, info: ValidationInfo
+) -> tuple[AttachedFile, ...] | None:
+    if on_the_wire(info) and value:
+        total = sum(f.size for f in value)
+        if total > ATTACHED_LIMIT:
+            raise refuse(f"documents of {total} bytes in all, at most {ATTACHED_LIMIT}")
+    return value
+
+
+Files = Annotated[
+    tuple[AttachedFile, ...] | None,
+    AfterValidator(lambda v, i: items(ATTACHED_FILES)(v, i) if v else v),
+    AfterValidator(_within_limit),
+]
+"""Documents carried inline; left out of the wire object when there are none, so messages
+without them keep their bytes."""
+
 
 class Payload:
     """Base of the payloads: each knows its wire type, sender side, article and transition.
@@ -239,6 +302,9 @@ class Acknowledgement(Payload):
 
     reference: Reference
     their_reference: Reference | None = None
+    note: LongText | None = None
+    """What the requested state says with its acknowledgement (who handles the request,
+    what it needs first); left out when empty, so older acknowledgements keep their bytes."""
 
 
 @wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
@@ -265,6 +331,7 @@ class AdditionalInformation(Payload):
     reference: Reference
     answers: LongText
     attachments: Evidence = ()
+    files: Files = None
 
     @model_validator(mode="before")
     @classmethod
@@ -348,10 +415,11 @@ class _Execution(Payload):
     reference: Reference
     evidence: Evidence
     note: LongText | None = None
+    files: Files = None
 
     @model_validator(mode="after")
     def _says_what_was_done(self, info: ValidationInfo) -> _Execution:
-        if on_the_wire(info) and not self.evidence and self.note is None:
+        if on_the_wire(info) and not self.evidence and self.note is None and not self.files:
             raise refuse(
                 "an execution report carries evidence references or a note saying what was done",
                 at=".evidence",

@@ -16,7 +16,9 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +35,7 @@ from repatria.exchange.messages import (
     Acknowledgement,
     AdditionalInformation,
     AdditionalInformationRequest,
+    AttachedFile,
     Consultation,
     ConsultationAnswer,
     FinalExecution,
@@ -65,6 +68,35 @@ STATUS_MOVES = frozenset(
 )  # fmt: skip
 """Moves with no message type of their own: told as a status answer naming the new state
 (46(24)); the receiving node applies the one move that leads there."""
+
+
+DOCUMENT_MOVES = frozenset(
+    {TransitionName.PROVIDE_ADDITIONAL_INFORMATION, TransitionName.EXECUTE_PARTIALLY,
+     TransitionName.COMPLETE_EXECUTION}
+)  # fmt: skip
+"""Moves whose message carries documents inline: the additional information of 46(16)
+(court orders, supplementary evidence) and the execution reports of 46(24)."""
+
+_CARRIED: ContextVar[tuple[AttachedFile, ...]] = ContextVar("carried", default=())
+
+
+@contextmanager
+def carrying(files: tuple[AttachedFile, ...]) -> Iterator[None]:
+    """Within this block, the message a document move sends carries ``files`` inline.
+
+    The move itself is applied by ``service.requests.apply_transition``, whose transaction
+    queues the message; the documents ride along without widening its signature."""
+    token = _CARRIED.set(files)
+    try:
+        yield
+    finally:
+        _CARRIED.reset(token)
+
+
+def questions_of(why: str) -> tuple[str, ...]:
+    """The questions of a request for additional information (46(16)): one per line."""
+    lines = tuple(line.strip() for line in why.splitlines() if line.strip())
+    return tuple(q[:2000] for q in lines[:100]) or (why,)
 
 
 def peer_for(directory: Directory, jurisdiction: str, now: datetime) -> str | None:
@@ -159,17 +191,26 @@ def payload_for(
     ours = row.reference
     # Every message names the requesting state's reference, the key both nodes share.
     common = ours if row.direction == Direction.OUTGOING.value else theirs
+    files = _CARRIED.get() or None
+    if files and name not in DOCUMENT_MOVES:
+        raise InvalidInput(
+            f"documents travel with additional information or an execution report, not with"
+            f" {name.value}",
+            where="files",
+        )
     match name:
         case TransitionName.MARK_READY | TransitionName.REVISE:
             return None
         case TransitionName.SEND:
             return request_payload(row)
         case TransitionName.ACKNOWLEDGE:
-            return Acknowledgement(common, ours)
+            return Acknowledgement(common, ours, why or None)
         case TransitionName.REQUEST_ADDITIONAL_INFORMATION:
-            return AdditionalInformationRequest(common, (why,), why)
+            # the questions, one per line, and the whole text as their reason, which the
+            # receiver records once (it used to record the text twice)
+            return AdditionalInformationRequest(common, questions_of(why), why)
         case TransitionName.PROVIDE_ADDITIONAL_INFORMATION:
-            return AdditionalInformation(common, why)
+            return AdditionalInformation(common, why, (), files)
         case TransitionName.OPEN_CONSULTATION:
             parsed = tuple(parse_refusal_grounds(grounds)) if grounds else ()
             intended = Intention.REFUSAL if parsed else Intention.POSTPONEMENT
@@ -177,9 +218,9 @@ def payload_for(
         case TransitionName.POSTPONE:
             return Postponement(common, why)
         case TransitionName.EXECUTE_PARTIALLY:
-            return PartialExecution(common, (), why or move.summary)
+            return PartialExecution(common, (), why or move.summary, files)
         case TransitionName.COMPLETE_EXECUTION:
-            return FinalExecution(common, (), why or move.summary)
+            return FinalExecution(common, (), why or move.summary, files)
         case TransitionName.REFUSE:
             consultation = _last_consultation(session, row)
             return Refusal(common, tuple(parse_refusal_grounds(grounds)), why, consultation)

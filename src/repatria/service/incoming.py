@@ -54,6 +54,7 @@ from repatria.exchange.messages import (
     Withdrawal,
     _Execution,
 )
+from repatria.service.attachments import keep_received
 from repatria.service.cases import next_sequence
 from repatria.service.events import record_event
 from repatria.service.ledger.alarms import add_alarm
@@ -142,26 +143,32 @@ def _apply(
             return f"status inquiry recorded on {row.reference}"
         case ConsultationAnswer():
             verdict = "accepted" if payload.accepted else "declined"
+            # the same words the requesting officer's own record has, so both threads agree
             record_event(session, actor=actor, action=EventKind.REQUEST_CONDITIONS_ANSWERED,
-                         why=f"the requesting state {verdict} the conditions"
-                             + (f": {payload.note}" if payload.note else ""),
+                         why=f"conditions {verdict}" + (f": {payload.note}" if payload.note else ""),
                          case_id=row.case_id, request_id=row.id,
                          details=details | {"accepted": payload.accepted})  # fmt: skip
             return f"conditions {verdict} on {row.reference}; agree or refuse next (46(26))"
         case Acknowledgement() if payload.their_reference:
             row.foreign_reference = payload.their_reference
-        case StatusAnswer() if payload.note:
-            _answer_open_inquiry(session, row, payload, actor)
+        case StatusAnswer() if payload.note and payload.state.value == row.state:
+            # an answer to an inquiry names the state the request is in; one naming
+            # another state reports a move (start or resume execution), not an answer
+            _answer_open_inquiry(session, row, payload, actor, opened.message_id)
     name, why, grounds = _implied_move(row, payload)
     if name is None:
         return f"no change: {row.reference} is already {row.state}"
     move_request(session, row, name, actor=actor, why=why, grounds=grounds,
                  reported_by=opened.sender, extra=details)  # fmt: skip
+    files = getattr(payload, "files", None)
+    if files:
+        keep_received(session, node, files, actor=actor, case_id=row.case_id,
+                      request_id=row.id, message_id=opened.message_id)  # fmt: skip
     return f"{name.value} recorded on {row.reference} (now {row.state})"
 
 
 def _answer_open_inquiry(
-    session: Session, row: RequestRow, payload: StatusAnswer, actor: str
+    session: Session, row: RequestRow, payload: StatusAnswer, actor: str, message_id: str
 ) -> None:
     """A status answer closes the oldest inquiry still open on the request (46(24))."""
     inquiry = session.scalars(
@@ -172,12 +179,15 @@ def _answer_open_inquiry(
     ).first()
     if inquiry is None:
         return
-    inquiry.answer = f"{payload.note} (state: {payload.state.value})"
+    note = payload.note or ""
+    inquiry.answer = f"{note} (state: {payload.state.value})"
     inquiry.answered_by = actor
     inquiry.answered_at = datetime.now(UTC)
-    record_event(session, actor=actor, action=EventKind.REQUEST_STATUS_ANSWER, why=inquiry.answer,
+    # the event keeps the answer's own words, as the answering officer's record has them
+    record_event(session, actor=actor, action=EventKind.REQUEST_STATUS_ANSWER, why=note,
                  case_id=row.case_id, request_id=row.id,
-                 details={"inquiry": inquiry.id})  # fmt: skip
+                 details={"inquiry": inquiry.id, "message_id": message_id,
+                          "state": payload.state.value})  # fmt: skip
 
 
 def _implied_move(
@@ -185,10 +195,9 @@ def _implied_move(
 ) -> tuple[TransitionName | None, str, list[str]]:
     match payload:
         case Acknowledgement():
-            return TransitionName.ACKNOWLEDGE, "", []
+            return TransitionName.ACKNOWLEDGE, payload.note or "", []
         case AdditionalInformationRequest():
-            asked = "; ".join(payload.questions)
-            return TransitionName.REQUEST_ADDITIONAL_INFORMATION, f"{payload.reason} ({asked})", []
+            return TransitionName.REQUEST_ADDITIONAL_INFORMATION, _asked(payload), []
         case AdditionalInformation():
             return TransitionName.PROVIDE_ADDITIONAL_INFORMATION, payload.answers, []
         case Consultation():
@@ -206,6 +215,13 @@ def _implied_move(
         case StatusAnswer():
             return _move_to(row, payload.state), payload.note or "", []
     raise RepatriaError(f"{payload.TYPE.value} has no lifecycle move")
+
+
+def _asked(payload: AdditionalInformationRequest) -> str:
+    """The questions of 46(16) as recorded once: the reason when it already holds them all
+    (as this platform sends them), else the reason followed by each question on its line."""
+    missing = [q for q in payload.questions if q not in payload.reason]
+    return "\n".join([payload.reason, *missing])
 
 
 def _move_to(row: RequestRow, target: RequestState) -> TransitionName | None:

@@ -19,7 +19,15 @@ from repatria.web.api import auth, cases, directory, drafting, law, ledger, requ
 from repatria.web.api import exchange as exchange_api
 from repatria.web.api import received as received_api
 from repatria.web.limits import BodyLimit
-from repatria.web.ui import draft_pages, law_pages, live, pages, queue_pages, request_forms
+from repatria.web.ui import (
+    draft_pages,
+    law_pages,
+    live,
+    pages,
+    queue_pages,
+    request_forms,
+    thread_pages,
+)
 
 STATIC = Path(__file__).parent / "ui" / "static"
 
@@ -99,6 +107,7 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
         draft_pages.router,
         queue_pages.router,
         live.router,
+        thread_pages.router,
     ):
         app.include_router(router)
     app.include_router(exchange_api.router)

@@ -40,9 +40,11 @@ from repatria.service import cases as case_service
 from repatria.service import deliveries, use_limitation
 from repatria.service import entities as entity_service
 from repatria.service import requests as request_service
+from repatria.service import thread as thread_service
 from repatria.service import tracing as tracing_service
 from repatria.service.actor import Actor
 from repatria.service.changes import last_event_id
+from repatria.service.dialogue import DOCUMENT_MOVES
 from repatria.service.intake import assignees
 from repatria.service.users import (
     authenticate_password,
@@ -290,6 +292,14 @@ def _state_context(node: NodeDep, actor: Actor, reference: str) -> dict[str, Any
         "own_side": req.direction.own_side.value,
         "refusal_grounds": list(RefusalGround),
         "direction": Direction,
+        "thread": thread_service.request_thread(node, actor, reference),
+        "inquiries": request_service.list_inquiries(node, actor, reference),
+        "other_state": thread_service.other_state(req),
+        "prompts": {t.value: p for t, p in thread_service.MOVE_PROMPTS.items()},
+        "ground_labels": thread_service.GROUND_LABELS,
+        "document_moves": {t.value for t in DOCUMENT_MOVES},
+        "attached_limit_kib": thread_service.ATTACHED_KIB,
+        "message_labels": {t.value: label for t, label in thread_service.MESSAGE_LABELS.items()},
     }
 
 
