@@ -11,7 +11,8 @@ from repatria.service.worklist import ANSWER_INQUIRY, Worklist, worklist
 from repatria.store.tables import InquiryRow, RequestRow
 from tests.conftest import REQUEST_BODY, CaseFixture, People
 
-TODAY = date(2031, 3, 1)
+TODAY = date.today()
+"""Deadlines must lie in the future when set, so the tests count from today."""
 
 
 def refs(items: tuple[object, ...]) -> list[str]:
@@ -33,7 +34,8 @@ def test_a_draft_is_to_draft_for_the_members_of_its_case(
     (item,) = work.to_draft
     assert item.direction is Direction.OUTGOING and item.other_state == "GB"
     assert item.next_move == "Complete the draft and mark it ready"
-    assert (item.deadline, item.days_left, item.due_soon) == (None, None, False)
+    # the deadline is the saved draft's (tests/conftest.py: 90 days ahead), far from due
+    assert (item.deadline, item.days_left, item.due_soon) == (TODAY + timedelta(days=90), 90, False)
     assert refs(worklist(node, people.supervisor, TODAY).to_draft) == [ng_case.request]
 
 

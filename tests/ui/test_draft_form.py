@@ -26,8 +26,10 @@ from repatria.service.requests import load_request
 from repatria.web.app import create_app
 from repatria.web.deps import SESSION_COOKIE
 from repatria.web.ui.draft_pages import checklist
-from tests.conftest import PASSWORD, CaseFixture, People
+from tests.conftest import CaseFixture, People
 from tests.drafting.conftest import load_example
+from tests.ui.test_pages import sign_in
+from tests.ui.test_request_walk import _add_row
 from tests.web.conftest import credentials_for
 
 FREEZING_BODY = {
@@ -188,7 +190,9 @@ def test_rows_are_added_and_removed_on_the_server(ng_case: CaseFixture, officer:
     added = officer.client.post(url, data=fields, headers={"HX-Request": "true"}).text
     assert 'id="offence-1"' in added and 'name="offences[1].name.text"' in added
     removed = officer.client.post(
-        url, data={**fields, "add": [], "remove": ["offences[0]"]}, headers={"HX-Request": "true"}
+        url,
+        data={**fields, "add": [], "remove_row": ["offences[0]"]},
+        headers={"HX-Request": "true"},
     ).text
     assert 'id="offence-0"' not in removed
 
@@ -222,16 +226,6 @@ def test_an_incoming_request_is_shown_read_only(
         assert absent not in html, absent
 
 
-def _sign_in(browser: Browser, url: str, username: str) -> Page:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in")
-    expect(page).to_have_url(f"{url}/cases")
-    return page
-
-
 def _field(page: Page, name: str) -> Locator:
     return page.locator(f'[name="{name}"]').first
 
@@ -247,7 +241,7 @@ def test_a_freezing_request_reaches_100_with_the_form_only(
     artifacts: Path,
 ) -> None:
     reference = _fresh(node, people, ng_case)
-    page = _sign_in(browser, live_url, "officer")
+    page: Page = sign_in(browser, live_url, "officer", landing="/work")
     page.goto(f"{live_url}/requests/{reference}/draft")
     expect(page.locator("#draft-form")).to_be_visible()
     page.screenshot(path=str(artifacts / "draft-form-start.png"), full_page=True)
@@ -264,17 +258,22 @@ def test_a_freezing_request_reaches_100_with_the_form_only(
     _field(page, "offences[0].text.text").fill(
         "Any public official who corruptly receives any benefit."
     )
-    page.click('button.add-row[value="persons"]')
-    _field(page, "persons[0].entity.properties.name").fill("Chukwuemeka Okonkwo")
+    # the case's own person (Ada Obi) comes prefilled: complete it, then add the suspect
     _field(page, "persons[0].entity.properties.nationality").fill("ng")
-    _field(page, "persons[0].entity.properties.address").fill("Flat 4, 18 Abingdon Gardens, London")
-    _field(page, "persons[0].role").select_option("suspect")
-    page.click('button.add-row[value="assets"]')
-    _field(page, "assets[0].entity.properties.iban").fill("GB29NWBK60161331926819")
-    _field(page, "assets[0].entity.properties.bankName").fill("NatWest")
-    _field(page, "assets[0].entity.properties.currency").fill("GBP")
-    _field(page, "assets[0].link.text").fill("Received the bribe of 12 June 2019")
-    page.locator('input[name="assets[0].holders"]').first.check()
+    _field(page, "persons[0].entity.properties.address").fill("12 Marina Road, Lagos")
+    p = _add_row(page, "persons")
+    _field(page, f"persons[{p}].entity.properties.name").fill("Chukwuemeka Okonkwo")
+    _field(page, f"persons[{p}].entity.properties.nationality").fill("ng")
+    _field(page, f"persons[{p}].entity.properties.address").fill(
+        "Flat 4, 18 Abingdon Gardens, London"
+    )
+    _field(page, f"persons[{p}].role").select_option("suspect")
+    a = _add_row(page, "assets")  # after the accounts the case holds already
+    _field(page, f"assets[{a}].entity.properties.iban").fill("GB29NWBK60161331926819")
+    _field(page, f"assets[{a}].entity.properties.bankName").fill("NatWest")
+    _field(page, f"assets[{a}].entity.properties.currency").fill("GBP")
+    _field(page, f"assets[{a}].link.text").fill("Received the bribe of 12 June 2019")
+    page.locator(f'input[name="assets[{a}].holders"]').first.check()
     page.locator('input[name="measures[0].targets"]').last.check()
 
     _field(page, "proceedings.kind").select_option("investigation")
@@ -301,6 +300,9 @@ def test_a_freezing_request_reaches_100_with_the_form_only(
         expect(page.locator("#draft-score")).to_have_text("100", timeout=10_000)
     finally:
         page.screenshot(path=str(artifacts / "draft-form-complete.png"), full_page=True)
+        (artifacts / "draft-form-checklist.txt").write_text(
+            page.locator("#draft-report").inner_text()
+        )
     expect(page.locator("#draft-errors")).to_have_text("0")
 
     page.click("#save-draft")
@@ -311,7 +313,9 @@ def test_a_freezing_request_reaches_100_with_the_form_only(
     expect(_field(page, "facts.translated.text")).to_have_value(
         "Des pots-de-vin ont été versés en 2019."
     )
-    expect(_field(page, "persons[0].entity.properties.name")).to_have_value("Chukwuemeka Okonkwo")
+    expect(_field(page, f"persons[{p}].entity.properties.name")).to_have_value(
+        "Chukwuemeka Okonkwo"
+    )
     expect(page.locator('input[type=checkbox][name="use_limitation.accepted"]')).to_be_checked()
     expect(page.locator("#draft-score")).to_have_text("100")
     saved = drafting.get_document(node, people.officer, reference)
@@ -351,3 +355,20 @@ def test_a_freezing_request_reaches_100_with_the_form_only(
     expect(page.locator("#received-document")).to_contain_text("Marlin Crest Holdings Ltd")
     expect(page.locator("#save-draft")).to_have_count(0)
     page.screenshot(path=str(artifacts / "draft-received.png"), full_page=True)
+
+
+FORM_PROPERTIES = frozenset(
+    {"remove", "submit", "reset", "action", "method", "elements", "length", "target", "name",
+     "id", "style", "children", "attributes", "requestSubmit", "checkValidity"}
+)  # fmt: skip
+"""Names a form control must not take: it would shadow the form's own property in the DOM
+(``form.remove`` becomes the control, and htmx's swap of the form fails with "t.remove is not
+a function", leaving two forms on the page)."""
+
+
+def test_no_form_control_shadows_a_property_of_the_form(
+    ng_case: CaseFixture, officer: Officer
+) -> None:
+    html = officer.client.get(f"/requests/{ng_case.request}/draft").text
+    names = set(re.findall(r'name="([^"]+)"', html.split('id="draft-form"', 1)[1]))
+    assert not names & FORM_PROPERTIES, names & FORM_PROPERTIES

@@ -40,8 +40,9 @@ def test_officer_moves_a_request_from_the_request_page(
     expect(page.locator("#case-list")).to_contain_text(ng_case.case)
     page.click(f"text={ng_case.case}")
     expect(page.locator("#case-reference")).to_have_text(ng_case.case)
-    # opened, three members, an entity, the request and its draft
-    expect(page.locator("#timeline > li")).to_have_count(7)
+    # opened, three members, an entity, the request and its draft, and the persons and
+    # accounts the saved draft names joining the case (one truth: service/drafting.py)
+    expect(page.locator("#timeline > li")).to_have_count(13)
     page.click(f"text={ng_case.request}")
     expect(page.locator("#request-state")).to_have_attribute("data-state", "draft")
     page.locator('form[data-transition="mark-ready"] button').click()
@@ -82,7 +83,7 @@ def test_basis_finder_answers_as_the_form_changes(
     browser: Browser, live_url: str, people: People, artifacts: Path
 ) -> None:
     page = sign_in(browser, live_url, "officer")
-    page.click("text=Legal basis")
+    page.click('#nav a[data-nav="/basis"]')
     page.select_option("#requested", "GB")
     expect(page.locator("#bases")).to_contain_text("UNCAC")
     page.select_option("#measure", "freezing")

@@ -19,7 +19,7 @@ from repatria.store.tables import RequestRow
 from repatria.web.deps import SESSION_COOKIE
 from tests.conftest import CaseFixture, People
 from tests.service.test_thread import Pair, pair  # noqa: F401  (two nodes joined)
-from tests.web.conftest import client, credentials_for  # noqa: F401  (the app's client)
+from tests.web.conftest import credentials_for
 
 ORDER = b"Order of the Federal High Court, Abuja, freezing accounts 1234 and 5678."
 
@@ -34,7 +34,7 @@ def _asked(node: Node, people: People, fixture: CaseFixture) -> None:
         requests.apply_transition(node, who, fixture.request, name, why=why)
 
 
-def _signed_in(client: TestClient, node: Node, people: People, name: str) -> str:  # noqa: F811
+def _signed_in(client: TestClient, node: Node, people: People, name: str) -> str:
     cred = credentials_for(node, people, name)
     client.cookies.clear()
     client.cookies.set(SESSION_COOKIE, cred.session)
@@ -42,7 +42,7 @@ def _signed_in(client: TestClient, node: Node, people: People, name: str) -> str
 
 
 def test_a_move_with_a_document_is_shown_in_the_thread_and_downloads(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
     node: Node,
     people: People,
     ng_case: CaseFixture,
@@ -79,7 +79,7 @@ def test_a_move_with_a_document_is_shown_in_the_thread_and_downloads(
 
 
 def test_an_upload_too_large_to_travel_is_refused_and_nothing_is_kept(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
     node: Node,
     people: People,
     ng_case: CaseFixture,
@@ -101,7 +101,7 @@ def test_an_upload_too_large_to_travel_is_refused_and_nothing_is_kept(
 
 
 def test_the_requesting_side_answers_a_consultation_from_the_thread(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
     pair: Pair,  # noqa: F811
     ng_case: CaseFixture,
 ) -> None:

@@ -537,7 +537,7 @@ async def edit_rows(
     req = request_service.get_request(node, actor, reference)
     fields = await _posted(request)
     added = (fields.pop("add", None) or [""])[0]
-    removed = (fields.pop("remove", None) or [""])[0]
+    removed = (fields.pop("remove_row", None) or [""])[0]
     if added:
         if added not in _LISTS:
             raise InvalidInput(f"cannot add to {added!r}", where="add")
@@ -561,7 +561,7 @@ async def edit_rows(
             or parts[0] not in _LISTS
             or not isinstance(parts[1], int)
         ):
-            raise InvalidInput(f"cannot remove {removed!r}", where="remove")
+            raise InvalidInput(f"cannot remove {removed!r}", where="remove_row")
         fields = remove_row(fields, str(parts[0]), parts[1])
     return _form_response(request, node, actor, csrf, req, fields)
 
