@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from repatria.service.node import init_node, open_node
+from repatria.service.node import init_node, keep_private, open_node
 from repatria.settings import Settings
 
 
@@ -42,4 +42,26 @@ def test_an_older_node_left_open_to_all_is_tightened_when_opened(
     os.chmod(data / "repatria.db", 0o644)
     open_node(sqlite_settings).close()
     assert _mode(data) == 0o700
+    assert _mode(data / "repatria.db") == 0o600
+
+
+def test_a_file_removed_meanwhile_does_not_stop_the_node(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's -shm and -wal come and go with other processes of the node (R10 found it)."""
+    init_node(sqlite_settings, node_id="ng-test", jurisdiction="NG", authority="CA",
+              languages=["en"])  # fmt: skip
+    data = sqlite_settings.data_dir
+    gone = data / "repatria.db-shm"
+    gone.write_bytes(b"")
+    real_chmod = os.chmod
+
+    def vanish_first(path: object, mode: int) -> None:
+        if Path(str(path)) == gone and gone.exists():
+            gone.unlink()
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        real_chmod(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "chmod", vanish_first)
+    keep_private(data)
     assert _mode(data / "repatria.db") == 0o600

@@ -6,6 +6,7 @@ session for a use case; the use case happens whole or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -141,8 +142,12 @@ def keep_private(data_dir: Path) -> None:
         return
     os.chmod(data_dir, 0o700)
     for path in data_dir.iterdir():
-        if path.is_file() and not path.is_symlink():
-            os.chmod(path, 0o600)
+        if path.is_symlink():
+            continue
+        # another process of the node may remove a file meanwhile (SQLite's -wal and -shm)
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file():
+                os.chmod(path, 0o600)
 
 
 def read_node_config(data_dir: Path) -> NodeConfig:
