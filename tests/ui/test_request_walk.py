@@ -101,6 +101,16 @@ def _until_thread_has(page: Page, kind: str) -> None:
     wait_until(arrived, what=f"a {kind} in the thread of {page.url}", timeout=60)
 
 
+def _until_state(page: Page, state: str) -> None:
+    """Read the request page again until the request is in ``state`` (a message's effect)."""
+
+    def reached() -> bool:
+        page.reload()
+        return page.locator("#request-state").get_attribute("data-state") == state
+
+    wait_until(reached, what=f"{page.url} to be {state}", timeout=60)
+
+
 def _move(page: Page, name: str, why: str = "", files: list[Path] | None = None) -> None:
     form = page.locator(f'form[data-transition="{name}"]')
     if why:
@@ -301,6 +311,7 @@ def test_a_freezing_request_from_basis_to_execution_in_the_browser_only(
     answer = gb_off.locator('#thread li.thread-item[data-type="additional-information"]')
     expect(answer).to_contain_text(ANSWER)
     expect(answer.locator("a.document-link")).to_contain_text("freezing-order.txt")
+    _until_state(gb_off, "additional-information-provided")
     _move(gb_off, "start-execution")
     expect(gb_off.locator("#request-state")).to_have_attribute("data-state", "in-execution")
     _move(
