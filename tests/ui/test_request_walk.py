@@ -28,6 +28,7 @@ from repatria.service.node import Node
 from tests.conftest import PASSWORD, CaseFixture, People
 from tests.ui.test_exchange_pages import network  # noqa: F401  (the two served nodes)
 from tests.ui.test_pages import sign_in
+from tests.ui.test_thread import _move, _thread
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
@@ -109,31 +110,6 @@ def _until_state(page: Page, state: str) -> None:
         return page.locator("#request-state").get_attribute("data-state") == state
 
     wait_until(reached, what=f"{page.url} to be {state}", timeout=60)
-
-
-def _move(page: Page, name: str, why: str = "", files: list[Path] | None = None) -> None:
-    form = page.locator(f'form[data-transition="{name}"]')
-    if why:
-        form.locator('textarea[name="why"]').fill(why)
-    if files:
-        form.locator('input[name="files"]').set_input_files([str(f) for f in files])
-    form.locator("button").click()
-
-
-def _thread(page: Page) -> list[tuple[str, str, str]]:
-    items = page.locator("#thread li.thread-item")
-    found = []
-    for i in range(items.count()):
-        item = items.nth(i)
-        text = item.locator(".thread-text")
-        found.append(
-            (
-                item.get_attribute("data-type") or "",
-                item.get_attribute("data-direction") or "",
-                text.inner_text() if text.count() else "",
-            )
-        )
-    return found
 
 
 def test_a_freezing_request_from_basis_to_execution_in_the_browser_only(
