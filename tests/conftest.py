@@ -269,3 +269,11 @@ def client(node: Node) -> Iterator[TestClient]:
     """The node's web app in process (API and pages), server errors as 500 answers."""
     with TestClient(create_app(node.settings, node), raise_server_exceptions=False) as c:
         yield c
+
+
+def sign_in_form(client: TestClient, username: str, password: str) -> dict[str, str]:
+    """The fields of the sign-in form as the node served it: its token, and the cookie the
+    node set beside it stays in ``client`` (the login form's CSRF check)."""
+    page = client.get("/login")
+    token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    return {"username": username, "password": password, "csrf": token}

@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from repatria.domain.case import CaseInput
+from repatria.domain.entities import validate_entity
+from repatria.domain.request import RequestInput
 from repatria.domain.text import BIDI_CONTROLS, check_shown_text
 from repatria.errors import InvalidInput
 
@@ -46,3 +48,28 @@ def test_a_case_title_with_a_nul_or_an_override_is_refused(bad: str) -> None:
         CaseInput.from_dict({"title": bad})
     assert refused.value.where == "title"
     assert "U+0000" in refused.value.message or "RIGHT-TO-LEFT OVERRIDE" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [("title", "Freeze \x00 now"), ("summary", "paid to \u202eKCOLB"),
+     ("deadline_reason", "hearing\x1b[2J"), ("foreign_reference", "UK\u2066-1")],
+)  # fmt: skip
+def test_a_request_refuses_hidden_characters_in_what_both_states_read(field: str, bad: str) -> None:
+    base: dict[str, object] = {
+        "requesting_state": "NG", "requested_state": "GB", "measures": ["freezing"], "title": "Freeze the account",
+        "deadline": "2099-01-01", "deadline_reason": "hearing",
+    }  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        RequestInput.from_dict(base | {field: bad}, node_jurisdiction="NG")
+    assert refused.value.where == field and "U+" in refused.value.message
+
+
+@pytest.mark.parametrize("bad", ["Chukwuemeka\u202e Okonkwo", "Delta\x00Holdings"])
+def test_an_entity_name_with_a_control_is_refused_naming_the_value(bad: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        validate_entity({"id": "p1", "schema": "Person", "properties": {"name": [bad]}})
+    assert refused.value.where == "properties.name[0]"
+    multiline = validate_entity({"id": "a1", "schema": "Address",
+                                 "properties": {"full": ["12 Marina Road\nLagos"]}})  # fmt: skip
+    assert multiline.get("full")  # a postal address may span lines (FtM joins them)

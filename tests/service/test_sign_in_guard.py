@@ -13,7 +13,8 @@ from repatria.service.node import Node
 from repatria.service.sign_in_guard import PAUSED_ALARM
 from repatria.service.users import authenticate_password
 from repatria.store.tables import EventRow
-from tests.conftest import PASSWORD, People
+from repatria.web.deps import SESSION_COOKIE
+from tests.conftest import PASSWORD, People, sign_in_form
 
 
 def _kinds(node: Node) -> list[str]:
@@ -65,6 +66,28 @@ def test_the_api_and_the_login_form_answer_429_with_retry_after(
     assert paused.status_code == 429 and int(paused.headers["retry-after"]) > 0
     assert paused.json()["error"]["type"] == "too_many_attempts"
     for _ in range(5):
-        client.post("/login", data={"username": "reviewer", "password": "x"})
-    page = client.post("/login", data={"username": "reviewer", "password": PASSWORD})
+        client.post("/login", data=sign_in_form(client, "reviewer", "x"))
+    page = client.post("/login", data=sign_in_form(client, "reviewer", PASSWORD))
     assert page.status_code == 429 and "sign-in is paused" in page.text
+    assert int(page.headers["retry-after"]) > 0
+
+
+def test_a_sign_in_form_not_served_by_the_node_is_refused_and_logged(
+    client: TestClient, node: Node, people: People
+) -> None:
+    """Login CSRF: a form posted from elsewhere (no token, or not the cookie's) signs no one in."""
+    forged = client.post("/login", data={"username": "officer", "password": PASSWORD},
+                         follow_redirects=False)  # fmt: skip
+    assert forged.status_code == 403 and "did not come from this node" in forged.text
+    assert SESSION_COOKIE not in forged.cookies
+    form = sign_in_form(client, "officer", PASSWORD)
+    wrong = client.post("/login", data=form | {"csrf": "x" * 43}, follow_redirects=False)
+    assert wrong.status_code == 403
+    with node.transaction() as session:
+        logged = session.scalars(
+            select(EventRow).where(EventRow.action == EventKind.SIGN_IN_FAILED.value)
+        ).all()
+    assert [e.details.get("reason") for e in logged] == ["csrf", "csrf"]
+    good = client.post("/login", data=sign_in_form(client, "officer", PASSWORD),
+                       follow_redirects=False)  # fmt: skip
+    assert good.status_code == 303 and SESSION_COOKIE in good.cookies

@@ -25,7 +25,14 @@ from repatria.service.node import Node
 from repatria.store.tables import AccessDecisionRow
 from repatria.web.app import create_app
 from repatria.web.deps import SESSION_COOKIE
-from tests.conftest import PASSWORD, REQUEST_BODY, CaseFixture, People, complete_document
+from tests.conftest import (
+    PASSWORD,
+    REQUEST_BODY,
+    CaseFixture,
+    People,
+    complete_document,
+    sign_in_form,
+)
 from tests.web.conftest import Credentials
 
 RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "delta_transactions.csv"
@@ -615,6 +622,7 @@ def test_route_decisions(
 ) -> None:
     maker, expected = ROUTES[route]
     unexpected = []
+    unrecorded: list[str] = []
     for role in ROLES:
         cred = creds.get(role)
         if route == ("DELETE", "/api/auth/token") and cred is not None:
@@ -638,12 +646,25 @@ def test_route_decisions(
                 client.cookies.set(SESSION_COOKIE, cred.session)
                 if method == "POST" and "data" in kwargs:
                     kwargs["data"] = kwargs["data"] | {"csrf": cred.csrf}
+        refused_before = _refusals(node)
+        if route == ("POST", "/login"):
+            kwargs["data"] = sign_in_form(client, kwargs["data"]["username"], PASSWORD)
         response = client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
+        if response.status_code == 403 and _refusals(node) == refused_before:
+            unrecorded.append(role)  # issue 13.4: every decision is recorded, refusals too
         if response.status_code != expected[role]:
             unexpected.append((role, expected[role], response.status_code, response.text[:200]))
         if expected[role] == 303 and role == "anonymous" and path not in ("/", "/logout"):
             assert response.headers["location"] == "/login"
     assert unexpected == [], f"{route}: (role, expected, got, body) {unexpected}"
+    assert unrecorded == [], f"{route}: refused with no access decision recorded for {unrecorded}"
+
+
+def _refusals(node: Node) -> int:
+    with node.transaction() as session:
+        return len(session.scalars(
+            select(AccessDecisionRow.id).where(AccessDecisionRow.allowed.is_(False))
+        ).all())  # fmt: skip
 
 
 def test_denials_on_a_case_are_recorded_with_who_and_why(

@@ -12,7 +12,7 @@ from repatria import errors
 from repatria.web.deps import SESSION_COOKIE
 from repatria.web.errors import STATUS, install
 from repatria.web.ui.plain_words import in_plain_words
-from tests.conftest import PASSWORD, CaseFixture, People
+from tests.conftest import PASSWORD, CaseFixture, People, sign_in_form
 from tests.web.conftest import Credentials
 
 EXPECTED = {
@@ -101,7 +101,7 @@ def test_every_role_lands_on_a_page_it_can_use(
     client: TestClient, people: People, name: str, landing: str
 ) -> None:
     response = client.post(
-        "/login", data={"username": name, "password": PASSWORD}, follow_redirects=False
+        "/login", data=sign_in_form(client, name, PASSWORD), follow_redirects=False
     )
     assert response.status_code == 303 and response.headers["location"] == landing
     page = client.get(landing, headers=HTML)

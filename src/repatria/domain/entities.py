@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rigour.ids import get_identifier_format
 
+from repatria.domain.text import check_shown_text
 from repatria.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 MAX_VALUES_PER_PROPERTY = 200
 MAX_VALUE_LENGTH = 65_000
+MULTILINE_TYPES = frozenset({"text", "address", "string", "json"})
+"""FtM property types whose values may hold line breaks (descriptions, postal addresses);
+names, identifiers, dates and the like are one line."""
 
 
 def validate_entity(data: Any, *, id_prefix: str | None = None) -> EntityProxy:
@@ -82,6 +86,9 @@ def validate_entity(data: Any, *, id_prefix: str | None = None) -> EntityProxy:
                 raise InvalidInput(
                     f"longer than {MAX_VALUE_LENGTH} characters", where=f"{where}[{i}]"
                 )
+            # names end in court papers: nothing hidden or reordered (issue 13.7)
+            check_shown_text(value, where=f"{where}[{i}]",
+                             multiline=prop.type.name in MULTILINE_TYPES)  # fmt: skip
             cleaned = prop.type.clean(value, proxy=proxy, fuzzy=False, format=None)
             if (
                 cleaned is None

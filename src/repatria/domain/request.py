@@ -19,6 +19,7 @@ from typing import Any
 from repatria.domain.jurisdiction import parse_state_party
 from repatria.domain.lifecycle import TERMINAL_STATES, Direction, RequestState
 from repatria.domain.measure import Measure, parse_measure
+from repatria.domain.text import check_shown_text
 from repatria.errors import InvalidInput
 
 REQUEST_REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{4,}-R\d{2,}$")
@@ -92,12 +93,12 @@ class RequestInput:
             m = parse_measure(raw, where=f"measures[{i}]")
             if m not in measures:
                 measures.append(m)
-        title = _required_text(data, "title")
+        title = check_shown_text(_required_text(data, "title"), where="title")
         if len(title) > 300:
             raise InvalidInput("longer than 300 characters", where="title")
-        summary = _optional_text(data, "summary", 20_000) or ""
+        summary = _optional_text(data, "summary", 20_000, multiline=True) or ""
         deadline = _optional_date(data, "deadline")
-        deadline_reason = _optional_text(data, "deadline_reason", 2_000)
+        deadline_reason = _optional_text(data, "deadline_reason", 2_000, multiline=True)
         if deadline is not None and today is not None and deadline < today:
             raise InvalidInput(
                 f"the deadline {deadline.isoformat()} is in the past (today is"
@@ -181,7 +182,11 @@ def _required_text(data: Mapping[str, Any], field: str) -> str:
     return value.strip()
 
 
-def _optional_text(data: Mapping[str, Any], field: str, max_length: int) -> str | None:
+def _optional_text(
+    data: Mapping[str, Any], field: str, max_length: int, *, multiline: bool = False
+) -> str | None:
+    """Text shown to people: bounded, and free of characters that hide or reorder what is
+    shown (``check_shown_text``, issue 13.7)."""
     value = data.get(field)
     if value is None or value == "":
         return None
@@ -189,7 +194,7 @@ def _optional_text(data: Mapping[str, Any], field: str, max_length: int) -> str 
         raise InvalidInput("expected text", where=field)
     if len(value) > max_length:
         raise InvalidInput(f"longer than {max_length} characters", where=field)
-    return value.strip() or None
+    return check_shown_text(value, where=field, multiline=multiline).strip() or None
 
 
 def _optional_bool(data: Mapping[str, Any], field: str, *, default: bool = False) -> bool:

@@ -96,3 +96,14 @@ def record_failure(node: Node, username: str, source: str) -> None:
                 f"sign-in paused after repeated failures for account {shown!r} or source"
                 f" {source}; check the sign-in events (user.sign-in-failed)",
             )  # fmt: skip
+
+
+def record_forged_form(node: Node, username: str, source: str) -> None:
+    """Log a sign-in form posted without the token of a form this node served (login CSRF,
+    OWASP CSRF Prevention Cheat Sheet, "Login CSRF"). No password was checked, so the
+    attempt is not counted towards a pause: a forged form must not lock the victim out."""
+    shown = username[:64]
+    with node.transaction() as session:
+        record_event(session, actor=f"sign-in:{source}"[:100], action=EventKind.SIGN_IN_FAILED,
+                     why=f"sign-in form for {shown!r} refused: not a form this node served",
+                     details={"username": shown, "source": source, "reason": "csrf"})  # fmt: skip

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from repatria.domain.access import Action, Role, parse_roles
 from repatria.domain.event import EventKind
+from repatria.domain.text import check_shown_text
 from repatria.errors import AuthenticationRequired, Conflict, InvalidInput, PermissionDenied
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
@@ -83,6 +84,8 @@ def create_user(
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"at least {MIN_PASSWORD} characters", where="password")
     parsed = parse_roles(roles)
+    if display_name is not None:
+        check_shown_text(display_name, where="display_name")  # issue 13.7
     if actor is not None:
         authorize(
             node, actor, Action.USER_MANAGE, refusal="only a node administrator may create accounts"

@@ -18,6 +18,9 @@ from repatria.service.node import Node
 from repatria.service.users import resolve_credential
 
 SESSION_COOKIE = "repatria_session"
+SIGN_IN_COOKIE = "repatria_sign_in"
+"""The sign-in form's own token (double-submit), so a page elsewhere cannot sign a person
+in to an account of its choosing (login CSRF); scoped to /login, gone after sign-in."""
 
 
 def get_node(request: Request) -> Node:

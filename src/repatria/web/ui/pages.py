@@ -6,7 +6,9 @@ is enforced below the templates; the templates only show what they are given.
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,7 +37,7 @@ from repatria.domain.lifecycle import (
 )
 from repatria.domain.measure import Measure
 from repatria.domain.refusal import RefusalGround
-from repatria.errors import RepatriaError
+from repatria.errors import RepatriaError, TooManyAttempts
 from repatria.service import cases as case_service
 from repatria.service import deliveries, use_limitation
 from repatria.service import entities as entity_service
@@ -46,13 +48,14 @@ from repatria.service.actor import Actor
 from repatria.service.changes import last_event_id
 from repatria.service.dialogue import DOCUMENT_MOVES
 from repatria.service.intake import assignees
+from repatria.service.sign_in_guard import record_forged_form
 from repatria.service.users import (
     authenticate_password,
     issue_credential,
     resolve_credential,
     revoke_credential,
 )
-from repatria.web.deps import SESSION_COOKIE, NodeDep, UiSession, check_csrf
+from repatria.web.deps import SESSION_COOKIE, SIGN_IN_COOKIE, NodeDep, UiSession, check_csrf
 from repatria.web.errors import status_for
 from repatria.web.ui.landing import SIGN_IN, landing, navigation
 from repatria.web.ui.plain_words import heading, in_plain_words
@@ -132,9 +135,27 @@ def render_error(request: Request, node: NodeDep, status: int, message: str) -> 
     )
 
 
+FORGED_SIGN_IN = (
+    "This sign-in form had expired or did not come from this node's own page, so nothing was"
+    " checked. The form has been reloaded: sign in again."
+)
+
+
+def _sign_in_page(
+    request: Request, node: NodeDep, status_code: int = 200, error: str | None = None
+) -> HTMLResponse:
+    """The sign-in form with a fresh token, also set as a cookie only /login reads back."""
+    token = secrets.token_urlsafe(32)
+    page = render_page(request, "login.html", node, None, token, status_code=status_code,
+                       error=error)  # fmt: skip
+    page.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
+                    secure=node.settings.cookie_secure, path="/login")  # fmt: skip
+    return page
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, node: NodeDep) -> HTMLResponse:
-    return render_page(request, "login.html", node, None)
+    return _sign_in_page(request, node)
 
 
 @router.post("/login", response_model=None)
@@ -143,18 +164,25 @@ def login(
     node: NodeDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     source = request.client.host if request.client else "unknown"
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf):
+        record_forged_form(node, username, source)
+        return _sign_in_page(request, node, 403, FORGED_SIGN_IN)
     try:
         actor = authenticate_password(node, username, password, source=source)
     except RepatriaError as exc:
-        return render_page(
-            request, "login.html", node, None, status_code=status_for(exc), error=exc.message
-        )
+        page = _sign_in_page(request, node, status_for(exc), exc.message)
+        if isinstance(exc, TooManyAttempts):
+            page.headers["Retry-After"] = str(exc.retry_after)  # RFC 9110 §10.2.3
+        return page
     credential = issue_credential(
         node, actor, kind="session", lifetime=timedelta(hours=node.settings.session_hours)
     )
     response = RedirectResponse(landing(actor.roles).href, status_code=303)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/login")
     response.set_cookie(
         SESSION_COOKIE,
         credential.secret,
