@@ -58,7 +58,8 @@ def trace_case(
     authorize(node, actor, Action.ENTITY_WRITE, ref)
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}", where="path")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as fh:  # streamed: the records may be far larger than memory
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     result = run_trace(path, seeds, rule)
     trace_id = hashlib.sha256(
         json.dumps([digest, sorted(seeds), result.rule.value]).encode()

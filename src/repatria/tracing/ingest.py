@@ -23,6 +23,7 @@ SQL). Each stage is reported to an optional ``StageListener`` (the CLI draws a R
 
 from __future__ import annotations
 
+import codecs
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ import duckdb
 
 from repatria.domain.jurisdiction import all_jurisdictions, parse_jurisdiction
 from repatria.errors import InvalidInput
+from repatria.tracing.formats.bounds import check_text, refuse_utf16
 from repatria.tracing.formats.camt053 import parse_camt053
 from repatria.tracing.formats.currencies import AMLWORLD_CURRENCIES, KNOWN
 from repatria.tracing.formats.ftm import parse_ftm_payments
@@ -228,6 +230,9 @@ SELECT _row, 'timestamp', ts_text,
             ELSE 'not a date-time; expected {ts_expected}' END
 FROM typed WHERE ts IS NULL
 UNION ALL
+SELECT _row, 'timestamp', ts_text, 'outside the years 1900 to 2199'
+FROM typed WHERE ts < TIMESTAMP '1900-01-01' OR ts >= TIMESTAMP '2200-01-01'
+UNION ALL
 SELECT _row, 'from_account', NULL, 'missing payer account'
 FROM typed WHERE from_account IS NULL
 UNION ALL
@@ -362,14 +367,26 @@ def _csv_header(path: Path) -> list[str]:
             raise InvalidInput(
                 "the file is empty; expected a header row", where=str(path)
             ) from None
+        except csv.Error as exc:
+            raise InvalidInput(f"the header row is not CSV: {exc}", where=str(path)) from None
 
 
 def _open_text(path: Path):  # type: ignore[no-untyped-def]
     if path.suffix == ".gz":
         import gzip
 
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open("r", encoding="utf-8", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open("r", encoding="utf-8-sig", newline="")
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, sql: str, src: Path) -> None:
+    """Run DuckDB's ``read_csv``; a row it cannot split is the input's fault, named by line."""
+    try:
+        con.execute(sql)
+    except duckdb.InvalidInputException as exc:
+        # DuckDB's text goes on to suggest reader options; the first two lines say what.
+        said = " ".join(str(exc).splitlines()[:2])[:300]
+        raise InvalidInput(f"not a well-formed CSV: {said}", where=str(src)) from None
 
 
 def _require_file(path: str | Path) -> Path:
@@ -390,6 +407,7 @@ def ingest_csv(
     """Load a canonical CSV (optionally gzip) into canonical Parquet at ``out``."""
     started = time.perf_counter()
     src = _require_file(path)
+    check_text(src)
     header = _csv_header(src)
     missing = [c for c in REQUIRED_CSV if c not in header]
     if missing:
@@ -406,11 +424,13 @@ def ingest_csv(
     stages = _Stages(f"ingest {src.name}", 3, progress)
     con = _connection()
     with stages.running():
-        con.execute(
+        _read_csv(
+            con,
             f"""CREATE TEMP TABLE csv AS SELECT * FROM read_csv({_literal(str(src))},
                 header = true, all_varchar = true, auto_detect = false,
                 columns = {{{", ".join(f"{_literal(h)}: 'VARCHAR'" for h in header)}}},
-                delim = ',', quote = '"', escape = '"', strict_mode = true)"""
+                delim = ',', quote = '"', escape = '"', strict_mode = true)""",
+            src,
         )
         cols = ", ".join(
             f'csv."{c}" AS "{c}"' if c in header else f'NULL::VARCHAR AS "{c}"' for c in RAW_COLUMNS
@@ -452,6 +472,7 @@ def ingest_amlworld(
     """
     started = time.perf_counter()
     src = _require_file(path)
+    check_text(src)
     header = tuple(_csv_header(src))
     if header != AMLWORLD_HEADER:
         raise InvalidInput(
@@ -463,11 +484,13 @@ def ingest_amlworld(
     stages = _Stages(f"ingest {src.name}", 3, progress)
     con = _connection()
     with stages.running():
-        con.execute(
+        _read_csv(
+            con,
             f"""CREATE TEMP TABLE csv AS SELECT * FROM read_csv({_literal(str(src))},
                 header = false, skip = 1, all_varchar = true, auto_detect = false,
                 columns = {{{", ".join(f"'{n}': 'VARCHAR'" for n in names)}}},
-                delim = ',', quote = '"', strict_mode = true)"""
+                delim = ',', quote = '"', strict_mode = true)""",
+            src,
         )
         _amlworld_names(con)
         con.execute(
@@ -562,12 +585,32 @@ def ingest_records(
 # ---- dispatch ----------------------------------------------------------------------------------
 
 
+def _head(path: Path, size: int = 4096) -> bytes:
+    """The first ``size`` bytes, inflated if the file is gzip (never more than that)."""
+    if path.suffix != ".gz":
+        with path.open("rb") as fh:
+            return fh.read(size)
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(path, "rb") as gz:
+            return gz.read(size)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InvalidInput(f"not a readable gzip file: {exc}", where=str(path)) from None
+
+
 def detect_format(path: str | Path) -> str:
     """Guess the format from the file's first bytes (and name), or say what was expected."""
     p = _require_file(path)
-    opener = _open_text(p)
-    with opener as fh:
-        head = fh.read(4096)
+    raw = _head(p)
+    # Only to recognise the format: each reader checks the encoding on its own terms (XML
+    # declares its own, UTF-16 included; CSV, MT940 and JSON lines are read as UTF-8).
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if raw.decode("utf-16", errors="replace").lstrip("\ufeff \t\r\n").startswith("<"):
+            return "camt053"
+        refuse_utf16(raw, str(p))
+    head = raw.decode("utf-8", errors="replace")
     stripped = head.lstrip("\ufeff \t\r\n")
     if stripped.startswith("<"):
         return "camt053"

@@ -7,6 +7,7 @@ a test walks this table and checks each row (style.md principle 7).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -73,6 +74,29 @@ def _wants_html(request: Request) -> bool:
 
 HtmlRenderer = Callable[[Request, int, str], Response]
 
+# What FastAPI says when reading a JSON body raised something other than a decode error.
+_UNPARSED = "There was an error parsing the body"
+
+
+def body_problem(raw: bytes) -> str:
+    """Why a JSON body could not be read, in words (RFC 8259): FastAPI reports an encoding
+    error, nesting past the parser's recursion limit or a number of more than 4,300 digits
+    only as "an error parsing the body" (found by R21)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return (
+            f"the body is not UTF-8 (RFC 8259 §8.1): byte {exc.start:,} is "
+            f"0x{raw[exc.start : exc.start + 1].hex()}"
+        )
+    try:
+        json.loads(text)
+    except RecursionError:
+        return "the JSON is nested too deeply to read"
+    except ValueError as exc:
+        return f"the JSON cannot be read: {str(exc)[:200]}"
+    return "the JSON body cannot be read"
+
 
 def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
     """Register the handlers; pages get an HTML error page (in plain words, with a way back),
@@ -113,6 +137,9 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         kinds = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        if exc.status_code == 400 and exc.detail == _UNPARSED:
+            problem = body_problem(await request.body())
+            return JSONResponse(error_body("malformed_json", problem, "body"), status_code=400)
         if render_html is not None and _wants_html(request):
             words = {404: f"there is no page at {request.url.path}"}
             page = render_html(

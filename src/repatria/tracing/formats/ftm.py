@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from repatria.errors import InvalidInput
+from repatria.tracing.formats.bounds import check_parsed_size, check_text
 from repatria.tracing.formats.iban import iban_country, is_iban, normalise_iban
 
 __all__ = ["parse_ftm_payments"]
@@ -72,9 +73,11 @@ def parse_ftm_payments(path: str | Path) -> list[Record]:
     from followthemoney import model  # FtM costs ~0.6 s to load; only this reader needs it
 
     p = Path(path)
+    check_parsed_size(p)
+    check_text(p)
     entities: dict[str, dict[str, Any]] = {}
     order: list[tuple[int, str]] = []
-    with p.open("r", encoding="utf-8") as fh:
+    with p.open("r", encoding="utf-8-sig") as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -82,6 +85,12 @@ def parse_ftm_payments(path: str | Path) -> list[Record]:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InvalidInput(f"line {line_no}: not JSON ({exc.msg})", where=str(p)) from exc
+            except RecursionError:
+                raise InvalidInput(
+                    f"line {line_no}: JSON nested too deeply to read", where=str(p)
+                ) from None
+            except ValueError as exc:  # a number of more than 4,300 digits (CPython's cap)
+                raise InvalidInput(f"line {line_no}: {exc}", where=str(p)) from None
             if not isinstance(data, dict) or "id" not in data or "schema" not in data:
                 raise InvalidInput(
                     f"line {line_no}: expected an FtM entity with id and schema", where=str(p)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from repatria.errors import InvalidInput
 from repatria.tracing.formats import unknown_counterparty
+from repatria.tracing.formats.bounds import check_parsed_size
 from repatria.tracing.formats.iban import find_iban, iban_country, is_iban, normalise_iban
 
 __all__ = ["counterparty_from_details", "parse_mt940"]
@@ -83,6 +84,7 @@ def parse_mt940(path: str | Path) -> list[Record]:
     import mt940  # type: ignore[import-untyped,unused-ignore]  # loaded only to read MT940
 
     p = Path(path)
+    check_parsed_size(p)
     try:
         statements = mt940.parse(str(p))
     except Exception as exc:  # the package raises bare errors on bad input
