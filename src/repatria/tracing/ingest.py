@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import time
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -362,13 +363,25 @@ def _csv_header(path: Path) -> list[str]:
     with opener as fh:
         reader = csv.reader(fh)
         try:
-            return [h.strip() for h in next(reader)]
+            header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise InvalidInput(
                 "the file is empty; expected a header row", where=str(path)
             ) from None
         except csv.Error as exc:
             raise InvalidInput(f"the header row is not CSV: {exc}", where=str(path)) from None
+    for number, name in enumerate(header, start=1):
+        # The names go into DuckDB's SQL as quoted literals; a NUL ends its query text
+        # there (found by R22), and no real column name holds a control character.
+        if not name:  # DuckDB cannot bind a column without a name (found by R22)
+            raise InvalidInput(f"column {number} of the header has no name", where=str(path))
+        bad = next((c for c in name if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            raise InvalidInput(
+                f"column {number} of the header holds the control character U+{ord(bad):04X}",
+                where=str(path),
+            )
+    return header
 
 
 def _open_text(path: Path):  # type: ignore[no-untyped-def]

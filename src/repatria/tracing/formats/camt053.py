@@ -130,6 +130,8 @@ def parse_camt053(path: str | Path) -> list[Record]:
         root = etree.parse(str(p), _parser())
     except etree.XMLSyntaxError as exc:
         raise InvalidInput(f"not well-formed XML: {exc}", where=str(p)) from exc
+    except OSError as exc:  # lxml reports bytes invalid in the declared encoding so (R22)
+        raise InvalidInput(f"not readable XML: {exc}", where=str(p)) from None
     if root.docinfo.doctype or root.docinfo.internalDTD is not None:
         raise InvalidInput(
             f"the file declares a DTD ({root.docinfo.doctype or '<!DOCTYPE>'}); a camt.053 "
