@@ -430,9 +430,15 @@ def ingest_csv(
             f"{','.join(header)}",
             where=str(src),
         )
-    dupes = sorted({h for h in header if header.count(h) > 1 and h in RAW_COLUMNS})
+    # DuckDB compares column names ignoring case, so "Timestamp" beside "timestamp" is the
+    # same name twice to it (found by R22).
+    folded = [h.casefold() for h in header]
+    dupes = sorted({h for h, f in zip(header, folded, strict=True) if folded.count(f) > 1})
     if dupes:
-        raise InvalidInput(f"column(s) {', '.join(dupes)} appear twice", where=str(src))
+        raise InvalidInput(
+            f"column(s) {', '.join(dupes)} appear twice (names are compared ignoring case)",
+            where=str(src),
+        )
     labelled = "is_laundering" in header
     stages = _Stages(f"ingest {src.name}", 3, progress)
     con = _connection()
