@@ -103,3 +103,17 @@ def test_memory_rows_must_be_whole_cents() -> None:
     bad = MemorySource([Row("x", T0, "a", "b", Decimal("1.001"))])
     with pytest.raises(InvalidInput, match="two decimals"):
         list(bad.ordered_batches())
+
+
+def test_a_parquet_view_name_is_refused_before_any_sql_runs(tmp_path: Path) -> None:
+    # Found by bandit B608 (R23): the name went into CREATE VIEW before it was checked, so a
+    # name carrying a second statement ran it (here: a COPY writing a file).
+    con = duck()
+    path = tmp_path / "tx.parquet"
+    con.execute(f"COPY tx TO '{path}' (FORMAT parquet)")
+    planted = tmp_path / "planted.csv"
+    hostile = f"v AS SELECT 1; COPY (SELECT 42) TO '{planted}'; CREATE VIEW w"
+    with pytest.raises(InvalidInput, match="identifier") as refused:
+        DuckDBSource.from_parquet(path, hostile)
+    assert refused.value.where == "relation"
+    assert not planted.exists()

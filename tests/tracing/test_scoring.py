@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
+import duckdb
 import pytest
 
 from repatria.errors import InvalidInput
@@ -20,6 +21,7 @@ from repatria.tracing.scoring import (
     _params_from_json,
     _params_to_json,
     detect,
+    load_transactions,
     train,
 )
 
@@ -99,3 +101,25 @@ def test_model_file_keeps_the_window_alignment() -> None:
     # Model files written before the option existed meant centred windows.
     del document["alignment"]
     assert _params_from_json(document).alignment is WindowAlignment.CENTRED
+
+
+def test_load_transactions_refuses_a_table_name_that_is_not_an_identifier(
+    tmp_path: Path,
+) -> None:
+    # Found by bandit B608 (R23): the table name was written into CREATE TABLE unquoted, so a
+    # name carrying a second statement ran it (here: a COPY writing a file).
+    path = tmp_path / "plain.csv"
+    path.write_text(
+        "id,timestamp,from_account,to_account,amount,currency\n"
+        "1,2024-01-01T00:00:00Z,A,B,10.00,USD\n",
+        encoding="utf-8",
+    )
+    planted = tmp_path / "planted.csv"
+    hostile = f"t AS SELECT 1 AS x; COPY (SELECT 42) TO '{planted}'; CREATE TABLE u"
+    with duckdb.connect() as con, pytest.raises(InvalidInput, match="relation name") as refused:
+        load_transactions(con, path, hostile)
+    assert refused.value.where == "table"
+    assert not planted.exists()
+    with duckdb.connect() as con:
+        assert load_transactions(con, path, "plain") == []
+        assert con.sql("SELECT count(*) FROM plain").fetchone() == (1,)

@@ -84,10 +84,14 @@ def test_basis_finder_answers_as_the_form_changes(
 ) -> None:
     page = sign_in(browser, live_url, "officer")
     page.click('#nav a[data-nav="/basis"]')
+    page.wait_for_url(f"{live_url}/basis")
     page.select_option("#requested", "GB")
-    expect(page.locator("#bases")).to_contain_text("UNCAC")
+    # the answer comes back over htmx; a loaded machine may take longer than the default 5 s
+    expect(page.locator("#bases")).to_contain_text("UNCAC", timeout=30_000)
     page.select_option("#measure", "freezing")
-    expect(page.locator("#basis-question")).to_contain_text("NG asks GB for freezing")
+    expect(page.locator("#basis-question")).to_contain_text(
+        "NG asks GB for freezing", timeout=30_000
+    )
     page.screenshot(path=str(artifacts / "basis-page.png"), full_page=True)
 
 

@@ -272,6 +272,7 @@ def test_a_freezing_request_from_basis_to_execution_in_the_browser_only(
     # 7. Nigeria's officer answers with the court order attached.
     ng.goto(f"{ng_url}/requests/{reference}")
     _until_thread_has(ng, "additional-information-request")
+    _until_state(ng, "additional-information-requested")
     expect(ng.locator("#thread")).to_contain_text(NOTE)
     expect(ng.locator("#thread")).to_contain_text(QUESTION)
     order = tmp_path / "freezing-order.txt"

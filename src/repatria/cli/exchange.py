@@ -31,7 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-PASSPHRASE_ENV = "REPATRIA_DIRECTORY_PASSPHRASE"
+PASSPHRASE_ENV = "REPATRIA_DIRECTORY_PASSPHRASE"  # nosec B105  # a variable's name, not its value
 
 
 def _passphrase(confirm: bool = False) -> str:

@@ -47,7 +47,8 @@ class LazyCommand:
         if isinstance(found, typer.Typer):
             holder.add_typer(found, name=self.name)
             group = typer.main.get_command(holder)
-            assert isinstance(group, TyperGroup)
+            if not isinstance(group, TyperGroup):  # typer turns a Typer with commands into a group
+                raise TypeError(f"{self.target} did not load as a command group")
             return group.commands[self.name]
         holder.command(self.name)(found)
         return typer.main.get_command(holder)

@@ -74,7 +74,7 @@ def user_add(
     password_env: Annotated[
         str,
         typer.Option(help="Environment variable holding the new user's password."),
-    ] = "REPATRIA_NEW_PASSWORD",
+    ] = "REPATRIA_NEW_PASSWORD",  # nosec B107  # the name of a variable, not a password
     json_out: JsonFlag = False,
 ) -> None:
     """Create an account (node administrators only)."""

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from repatria.errors import InvalidInput
 
-PASSPHRASE_FILE = "passphrase"
+PASSPHRASE_FILE = "passphrase"  # nosec B105  # the file's name inside keys/, not a passphrase
 MIN_LENGTH = 16
 """Shortest passphrase accepted from the environment, in characters."""
 

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import signal
-import subprocess
+import subprocess  # nosec B404  # starts this interpreter on repatria itself, argv list, no shell
 import sys
 import time
 from collections.abc import Iterator
@@ -387,7 +387,7 @@ def _incoming_request(gb: Node, supervisor: Actor) -> tuple[str, str]:
 
 
 def _serve(data_dir: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    return subprocess.Popen(  # nosec B603  # sys.executable -m repatria, our own arguments, no shell
         [
             sys.executable,
             "-m",

@@ -73,10 +73,11 @@ def check_formalities(
 ) -> None:
     """Hold the draft to what ``find_bases`` says for each measure sought."""
     basis = doc.legal_basis
+    requesting, requested = doc.requesting_state, doc.requested_state
     if (
-        doc.requesting_state is None
-        or doc.requested_state is None
-        or doc.requesting_state == doc.requested_state
+        requesting is None
+        or requested is None
+        or requesting == requested
         or not doc.measures
         or basis is None
         or basis.instrument is None
@@ -97,7 +98,9 @@ def check_formalities(
             checks.flag(f"offences[{i}].offence_id", error.message, "repatria.law offences")
     chosen: list[Basis] = []
     for i, sought in enumerate(doc.measures):
-        applying = _applying(doc, sought.measure, offences or [None], on, instrument, catalogue)
+        applying = _applying(
+            (requesting, requested), sought.measure, offences or [None], on, instrument, catalogue
+        )
         if isinstance(applying, str):
             checks.require(False, "legal_basis.instrument", applying, _citation(instrument))
             continue
@@ -129,7 +132,7 @@ def _citation(instrument: Instrument) -> str:
 
 
 def _applying(
-    doc: RequestDocument,
+    states: tuple[str, str],
     measure: Measure,
     offences: list[str | None],
     on: date,
@@ -137,13 +140,10 @@ def _applying(
     catalogue: Catalogue,
 ) -> Basis | str:
     """The chosen basis as the engine sees it, or a message saying why it does not apply."""
-    assert doc.requesting_state is not None and doc.requested_state is not None
     reasons: list[str] = []
     others: set[str] = set()
     for offence in offences:
-        result = find_bases(
-            doc.requesting_state, doc.requested_state, measure, offence, on, catalogue
-        )
+        result = find_bases(*states, measure, offence, on, catalogue)
         for basis in result.bases:
             if basis.instrument == instrument.id:
                 return basis
@@ -151,8 +151,8 @@ def _applying(
         reasons.extend(e.why for e in result.not_applicable if e.instrument == instrument.id)
     why = "; ".join(dict.fromkeys(reasons)) or "not among the applicable instruments"
     return (
-        f"{instrument.id} does not apply to {measure.value} from {doc.requesting_state} to"
-        f" {doc.requested_state} on {on}: {why}; applicable: {', '.join(sorted(others))}"
+        f"{instrument.id} does not apply to {measure.value} from {states[0]} to"
+        f" {states[1]} on {on}: {why}; applicable: {', '.join(sorted(others))}"
     )
 
 

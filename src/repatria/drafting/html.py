@@ -41,6 +41,20 @@ def _environment() -> Environment:
     )
 
 
+_CSS_PLAIN = frozenset(" .,:;-_/()")
+
+
+def css_string_body(text: str) -> str:
+    """``text`` as the inside of a double-quoted CSS string that nothing in it can end.
+
+    Letters, digits and a little punctuation stay; every other character (quotes, backslash,
+    ``<``, line breaks of any kind, control characters) becomes a CSS escape, a backslash, the
+    code point in hex and one space, which the parser consumes (CSS Syntax Level 3 §4.3.7).
+    Stripping only some characters left ``\\r`` and ``\\f``, which also end a string there.
+    """
+    return "".join(ch if ch.isalnum() or ch in _CSS_PLAIN else f"\\{ord(ch):x} " for ch in text)
+
+
 def _value(value: Value) -> Markup:
     if isinstance(value, FreeText):
         return Markup(
@@ -63,10 +77,12 @@ def layout_html(layout: Layout, *, faces: Sequence[FontFace] = ()) -> str:
             layout=layout,
             value=_value,
             html_lang=html_lang(layout.lang),
-            font_faces=Markup(font_face_css(faces)) if faces else "",
-            font_stack=Markup(font_stack()),
-            # The footer goes inside a CSS string in <style>: drop what could end it.
-            footer=Markup("".join(ch for ch in footer if ch not in '"\\<>\n')),
-            marking=Markup("".join(ch for ch in layout.marking if ch not in '"\\<>\n')),
+            # Inside <style> HTML escaping means nothing (a raw text element), so these go in
+            # as CSS: rules built from the host's installed font files and fixed family names,
+            # and the footer and marking escaped whole as the bodies of CSS strings.
+            font_faces=Markup(font_face_css(faces)) if faces else "",  # nosec B704  # host font paths
+            font_stack=Markup(font_stack()),  # nosec B704  # fixed family names (drafting.fonts)
+            footer=Markup(css_string_body(footer)),  # nosec B704  # escaped by css_string_body
+            marking=Markup(css_string_body(layout.marking)),  # nosec B704  # css_string_body
         )
     )

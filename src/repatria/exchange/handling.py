@@ -64,7 +64,7 @@ class Confidentiality(StrEnum):
     UNCLASSIFIED = "unclassified"
     RESTRICTED = "restricted"
     CONFIDENTIAL = "confidential"
-    SECRET = "secret"
+    SECRET = "secret"  # nosec B105  # the EU classification level SECRET, not a credential
 
     @property
     def rank(self) -> int:

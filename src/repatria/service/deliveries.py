@@ -19,7 +19,7 @@ from sqlalchemy import select
 from repatria.adapters.transport import Transport
 from repatria.domain.access import Action
 from repatria.domain.request import check_request_reference
-from repatria.errors import InvalidInput
+from repatria.errors import InvalidInput, VerificationFailed
 from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import Directory
 from repatria.service.access import authorize
@@ -144,7 +144,11 @@ def accept(node: Node, actor: Actor, data: bytes) -> Directory:
                                actor=actor.username)  # fmt: skip
     signed = parse_canonical(data, where="directory")
     directory = Directory.from_dict(signed["directory"])
-    assert directory.version == version
+    if directory.version != version:  # accept_directory stored another version than it read
+        raise VerificationFailed(
+            f"stored directory version {version}, but the document says {directory.version}",
+            where="directory.version",
+        )
     return directory
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from repatria.adapters.transport import Transport, TransportError
 from repatria.crypto.keystore import KeyPurpose
-from repatria.errors import RepatriaError
+from repatria.errors import RepatriaError, VerificationFailed
 from repatria.exchange.directory import Directory, KeyUse, make_key_id
 from repatria.exchange.envelope import (
     OpenedMessage,
@@ -121,7 +121,11 @@ def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:
     with node.transaction() as session:
         event = session.get(EventRow, event_id)
         nonce = session.get(LedgerNonceRow, event_id)
-        assert event is not None and nonce is not None  # written with the inbox row
+        if event is None or nonce is None:  # written with the inbox row, so never apart
+            raise VerificationFailed(
+                f"event {event_id} of the message just stored has no row or no nonce",
+                where="ledger",
+            )
         evidence = LogEvidence(
             leaf=proof.leaf,
             leaf_index=proof.leaf_index,

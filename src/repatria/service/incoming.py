@@ -33,7 +33,7 @@ from repatria.domain.lifecycle import (
     allowed_transitions,
 )
 from repatria.domain.request import make_request_reference
-from repatria.errors import RepatriaError
+from repatria.errors import InvalidInput, RepatriaError
 from repatria.exchange.directory import Directory
 from repatria.exchange.envelope import OpenedMessage
 from repatria.exchange.messages import (
@@ -206,7 +206,10 @@ def _implied_move(
         case Postponement():
             return TransitionName.POSTPONE, payload.reason, []
         case _Execution():
-            assert payload.TRANSITION is not None
+            if payload.TRANSITION is None:  # every execution report names its transition
+                raise InvalidInput(
+                    f"{payload.TYPE.value} names no lifecycle transition", where="message.type"
+                )
             return payload.TRANSITION, payload.note or "", []
         case Refusal():
             return TransitionName.REFUSE, payload.reasons, [g.value for g in payload.grounds]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from repatria.adapters.transport import Transport, TransportError
 from repatria.domain.event import EventKind
-from repatria.errors import InvalidInput, RepatriaError
+from repatria.errors import InvalidInput, NotFound, RepatriaError
 from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import Directory, KeyUse, make_key_id
 from repatria.exchange.envelope import encrypt, sign_message
@@ -238,7 +238,8 @@ def _record_attempt(
     settings = node.settings
     with node.transaction() as session:
         stored = session.get(OutboxRow, row_id, with_for_update=True)
-        assert stored is not None
+        if stored is None:  # outbox rows are never deleted
+            raise NotFound(f"outbox row {row_id} is gone", where="outbox")
         if stored.state != "pending":  # another worker finished it meanwhile
             return Attempt(stored.message_id, stored.state, stored.attempts, "")
         stored.attempts += 1

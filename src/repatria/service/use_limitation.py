@@ -337,7 +337,12 @@ def answer_consent(
             where="message_id",
         )
     asked = _message(stored.content).payload
-    assert isinstance(asked, ConsentRequest)
+    if not isinstance(asked, ConsentRequest):
+        raise InvalidInput(
+            f"message {stored.message_id} is stored as a consent-request but holds a"
+            f" {asked.TYPE.value}",
+            where="message_id",
+        )
     conditions = tuple(c.strip() for c in conditions if c.strip())
     answer = ConsentAnswer(
         stored.message_id,
@@ -453,7 +458,8 @@ def _case_of(session: Session, row: InboxRow) -> CaseRow | None:
     if row.message_type != MessageType.CONSENT_REQUEST.value:
         return None
     asked = _message(row.content).payload
-    assert isinstance(asked, ConsentRequest)
+    if not isinstance(asked, ConsentRequest):  # type and content disagree: no case, no access
+        return None
     return session.scalars(
         select(CaseRow)
         .join(OutboxRow, OutboxRow.case_ref == CaseRow.reference)
@@ -681,7 +687,10 @@ def _worth_asking(
     """Refuse questions whose answer could not change anything."""
     handling, mid = stored.handling, stored.message_id
     if kind is ConsentKind.USE:
-        assert use is not None and target is not None
+        if use is None or target is None:
+            raise InvalidInput(
+                "a consent of kind use names a purpose and a target", where="purpose"
+            )
         if HandlingCode.H0 in handling.codes and use.purpose not in CRIME_PURPOSES:
             raise InvalidInput(
                 f"H0: {use.purpose.value} is not a use against crime; no consent"
@@ -698,7 +707,8 @@ def _worth_asking(
             )
         decision = may_export(handling, granted, message_id=mid)
     else:
-        assert recipient is not None
+        if recipient is None:
+            raise InvalidInput("a consent of kind forward names a recipient", where="recipient")
         if recipient != handling.originator and (level is None or level.rank < handling.level.rank):
             have = level.value if level else "unknown"
             raise InvalidInput(

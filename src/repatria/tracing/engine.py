@@ -90,16 +90,21 @@ SELECT account FROM (
 """
 
 
+def _plain_identifier(relation: str) -> None:
+    """Refuse a relation name that is not a plain identifier: it is written into SQL."""
+    if not _IDENT.match(relation):
+        raise InvalidInput(
+            f"relation name {relation!r} must be a plain SQL identifier "
+            "(letters, digits, underscore)",
+            where="relation",
+        )
+
+
 class DuckDBSource:
     """The canonical table as a DuckDB relation (a table, a view or Parquet files)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, relation: str = "transactions") -> None:
-        if not _IDENT.match(relation):
-            raise InvalidInput(
-                f"relation name {relation!r} must be a plain SQL identifier "
-                "(letters, digits, underscore)",
-                where="relation",
-            )
+        _plain_identifier(relation)
         check_table(con, relation)
         self.con = con
         self.relation = relation
@@ -111,14 +116,15 @@ class DuckDBSource:
         p = Path(path)
         if not p.exists():
             raise InvalidInput(f"no Parquet file at {str(p)!r}", where="path")
+        _plain_identifier(relation)  # before it is written into SQL, not after
         con = duckdb.connect()
         con.execute("SET python_enable_replacements = false")
         literal = str(p).replace("'", "''")
-        con.execute(f"CREATE VIEW {relation} AS SELECT * FROM read_parquet('{literal}')")
+        con.execute(f"CREATE VIEW {relation} AS SELECT * FROM read_parquet('{literal}')")  # nosec B608  # relation checked by _plain_identifier first; the path is an escaped literal
         return cls(con, relation)
 
     def _wrap(self, query: str) -> str:
-        head = f'WITH transactions AS (SELECT * FROM "{self.relation}")'
+        head = f'WITH transactions AS (SELECT * FROM "{self.relation}")'  # nosec B608  # relation checked by _plain_identifier; the query is the caller's own SQL by design
         body = query.strip()
         if body[:5].upper() == "WITH ":
             return f"{head}, {body[5:]}"
@@ -215,7 +221,7 @@ class MemorySource:
             data["amount"] = [str(r.amount) for r in self.rows]
             con.register("memory_rows", pa.table(data))
             names = ", ".join(c.name for c in COLUMNS)
-            con.execute(f"INSERT INTO transactions SELECT {names} FROM memory_rows")
+            con.execute(f"INSERT INTO transactions SELECT {names} FROM memory_rows")  # nosec B608  # column names are the schema's COLUMNS constants
             con.unregister("memory_rows")
             self._duck = DuckDBSource(con, "transactions")
         return self._duck

@@ -72,7 +72,7 @@ class Pattern(StrEnum):
     BIPARTITE = "bipartite"
     STACK = "stack"
     STRUCTURING = "structuring"
-    PASS_THROUGH = "pass-through"
+    PASS_THROUGH = "pass-through"  # nosec B105  # a typology's name (mule pass-through)
 
 
 @dataclass(frozen=True, order=True)
@@ -311,7 +311,7 @@ def _merged(qualifying: str) -> str:
       FROM o)
     SELECT DISTINCT dense_rank() OVER (ORDER BY q.focus, e.episode) AS hit, q.focus, q.id
     FROM q JOIN e USING (focus, anchor)
-    """
+    """  # nosec B608  # qualifying is built by the pattern queries here from quote_relation and numbers
 
 
 def _fan_sql(t: str, p: FanParameters, *, inward: bool) -> str:
@@ -326,7 +326,7 @@ def _fan_sql(t: str, p: FanParameters, *, inward: bool) -> str:
     FROM c AS a JOIN {t} AS b
       ON b.{hub} = a.hub AND b.ts BETWEEN a.ts - {_seconds(p.window)} AND a.ts
     WHERE a.n >= {int(p.min_counterparties)}
-    """)
+    """)  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
 
 
 def _gather_scatter_sql(t: str, p: GatherScatterParameters) -> str:
@@ -350,7 +350,7 @@ def _gather_scatter_sql(t: str, p: GatherScatterParameters) -> str:
     FROM a JOIN ev ON ev.hub = a.hub AND (
       (ev.side = 'in' AND ev.ts BETWEEN a.ts - {w} AND a.ts)
       OR (ev.side = 'out' AND ev.ts BETWEEN a.ts AND a.ts + {w}))
-    """)
+    """)  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
 
 
 def _scatter_gather_sql(t: str, p: ScatterGatherParameters) -> str:
@@ -375,7 +375,7 @@ def _scatter_gather_sql(t: str, p: ScatterGatherParameters) -> str:
         ON m.src = c.src AND m.dst = c.dst AND m.t1 >= c.t2 - {w} AND m.t2 <= c.t2)
     SELECT focus, anchor, lo, hi, s_id AS id FROM members
     UNION ALL SELECT focus, anchor, lo, hi, g_id AS id FROM members
-    """)
+    """)  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
 
 
 def _structuring_sql(t: str, p: StructuringParameters) -> str:
@@ -397,7 +397,7 @@ def _structuring_sql(t: str, p: StructuringParameters) -> str:
       ON b.to_account = a.to_account AND b.currency = a.currency
       AND b.ts BETWEEN a.ts - {w} AND a.ts
     WHERE a.n >= {int(p.min_deposits)} AND a.total > {high}
-    """)
+    """)  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
 
 
 def _pass_through_sql(t: str, p: PassThroughParameters) -> str:
@@ -421,7 +421,7 @@ def _pass_through_sql(t: str, p: PassThroughParameters) -> str:
     SELECT a.hub, a.anchor, a.ts, a.ts + {w}, y.id
     FROM a JOIN {t} AS y ON y.from_account = a.hub AND y.ts BETWEEN a.ts AND a.ts + {w}
       AND (y.ts > a.ts OR y.id > a.anchor)
-    """)
+    """)  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
 
 
 def _cycle_sql(t: str, p: CycleParameters) -> str:
@@ -437,7 +437,7 @@ def _cycle_sql(t: str, p: CycleParameters) -> str:
     steps = [
         f"""p1 AS (SELECT from_account AS origin, to_account AS head, [from_account, to_account]
           AS path, [id] AS txs, ts AS first_ts, id AS first_id, ts AS last_ts, id AS last_id
-          FROM {t} WHERE from_account <> to_account)"""
+          FROM {t} WHERE from_account <> to_account)"""  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
     ]
     closes = []
     for k in range(2, p.max_length + 1):
@@ -447,10 +447,10 @@ def _cycle_sql(t: str, p: CycleParameters) -> str:
           FROM p{k - 1} AS p JOIN {t} AS e ON e.from_account = p.head
           AND e.ts <= p.first_ts + {w} AND {step_order}
           WHERE p.head <> p.origin
-          AND (e.to_account = p.origin OR NOT list_contains(p.path, e.to_account)))"""
+          AND (e.to_account = p.origin OR NOT list_contains(p.path, e.to_account)))"""  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
         steps.append(step)
         if k >= p.min_length:
-            closes.append(f"SELECT txs, origin FROM p{k} WHERE head = origin")
+            closes.append(f"SELECT txs, origin FROM p{k} WHERE head = origin")  # nosec B608  # k is a loop int naming the CTE p{k}
     if not closes:
         return "SELECT NULL::BIGINT AS hit, NULL::VARCHAR AS focus, NULL::VARCHAR AS id WHERE false"
     return f"""
@@ -458,7 +458,7 @@ def _cycle_sql(t: str, p: CycleParameters) -> str:
     cyc AS ({" UNION ALL ".join(closes)}),
     numbered AS (SELECT row_number() OVER (ORDER BY txs) AS hit, origin AS focus, txs FROM cyc)
     SELECT hit, focus, unnest(txs) AS id FROM numbered
-    """
+    """  # nosec B608  # steps and closes are the fixed CTEs built above
 
 
 def _stack_sql(t: str, p: StackParameters) -> str:
@@ -467,7 +467,7 @@ def _stack_sql(t: str, p: StackParameters) -> str:
     steps = [
         f"""s1 AS (SELECT [from_account, to_account] AS path, [id] AS txs, to_account AS head,
           ts AS last_ts, id AS last_id, amount AS last_amount FROM {t}
-          WHERE from_account <> to_account)"""
+          WHERE from_account <> to_account)"""  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
     ]
     for k in range(2, p.max_hops + 1):
         steps.append(f"""s{k} AS (SELECT list_append(p.path, e.to_account) AS path,
@@ -477,20 +477,20 @@ def _stack_sql(t: str, p: StackParameters) -> str:
           AND e.ts BETWEEN p.last_ts AND p.last_ts + {g}
           AND (e.ts > p.last_ts OR e.id > p.last_id)
           AND e.amount <= p.last_amount AND e.amount >= p.last_amount * {share}
-          WHERE NOT list_contains(p.path, e.to_account))""")
+          WHERE NOT list_contains(p.path, e.to_account))""")  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
     keep = []
     for k in range(p.min_hops, p.max_hops + 1):
         if k == p.max_hops:
-            keep.append(f"SELECT txs, path FROM s{k}")
+            keep.append(f"SELECT txs, path FROM s{k}")  # nosec B608  # k is a loop int naming the CTE s{k}
             continue
         keep.append(f"""SELECT txs, path FROM s{k} AS c WHERE NOT EXISTS (
-            SELECT 1 FROM s{k + 1} AS x WHERE x.txs[1:{k}] = c.txs OR x.txs[2:{k + 1}] = c.txs)""")
+            SELECT 1 FROM s{k + 1} AS x WHERE x.txs[1:{k}] = c.txs OR x.txs[2:{k + 1}] = c.txs)""")  # nosec B608  # k is a loop int naming the CTEs s{k}, s{k+1}
     return f"""
     WITH {", ".join(steps)},
     chains AS ({" UNION ALL ".join(keep)}),
     numbered AS (SELECT row_number() OVER (ORDER BY txs) AS hit, txs, path FROM chains)
     SELECT hit, path[1] AS focus, unnest(txs) AS id FROM numbered
-    """
+    """  # nosec B608  # steps and keep are the fixed CTEs built above
 
 
 def _bipartite_sql(t: str, p: BipartiteParameters) -> str:
@@ -522,7 +522,7 @@ def _bipartite_sql(t: str, p: BipartiteParameters) -> str:
       JOIN e ON e.bucket = g.bucket AND list_contains(n.snds, e.from_account)
         AND list_contains(n.rcvs, e.to_account))
     SELECT * FROM members
-    """
+    """  # nosec B608  # t from quote_relation; windows and thresholds are validated numbers
 
 
 def pattern_membership_sql(table: str, pattern: Pattern, params: PatternParameters) -> str:
@@ -580,7 +580,7 @@ def find_patterns(
               min(x.ts), max(x.ts), sum(x.amount)::VARCHAR,
               list_sort(list_distinct(list(x.currency)))
             FROM m JOIN {t} AS x ON x.id = m.id GROUP BY m.hit
-        """).fetchall()
+        """).fetchall()  # nosec B608  # t from quote_relation; the membership SQL built here from it and numbers
         for focus, txs, accounts, start, end, total, currencies in rows:
             hits.append(
                 PatternHit(

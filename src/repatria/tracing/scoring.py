@@ -45,7 +45,12 @@ from repatria.tracing.features import (
     feature_columns_present,
     feature_table,
 )
-from repatria.tracing.patterns import CycleParameters, Pattern, PatternParameters
+from repatria.tracing.patterns import (
+    CycleParameters,
+    Pattern,
+    PatternParameters,
+    quote_relation,
+)
 from repatria.tracing.schema import COLUMNS, LABEL_COLUMN
 
 if TYPE_CHECKING:
@@ -148,11 +153,12 @@ def load_transactions(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> 
     ``from_bank,to_bank,from_country,to_country``, ``is_laundering`` (``0/1`` or
     ``true/false``) and ground-truth columns (``pattern``, ``alert_type``), which are kept.
     """
+    table = quote_relation(name)  # refused here, before any SQL is built with it
     if not path.is_file():
         raise InvalidInput(f"expected a transaction file, found nothing at {path}", where="path")
     source = _source_sql(path)
     try:
-        found = con.sql(f"SELECT * FROM {source} LIMIT 0").columns
+        found = con.sql(f"SELECT * FROM {source} LIMIT 0").columns  # nosec B608  # source from _source_sql: the path is an escaped literal
     except duckdb.Error as exc:
         raise InvalidInput(f"cannot read transactions: {exc}", where=str(path)) from exc
     present = set(found)
@@ -186,11 +192,11 @@ def load_transactions(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> 
             parts.append(f"CAST({col_name} AS VARCHAR) AS {col_name}")
             extra.append(col_name)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {', '.join(parts)} FROM {source}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(parts)} FROM {source}")  # nosec B608  # table from quote_relation; parts from schema constants; source an escaped path
     except duckdb.Error as exc:
         raise InvalidInput(f"cannot read transactions: {exc}", where=str(path)) from exc
     bad = con.sql(
-        f"SELECT count(*) FILTER (WHERE amount <= 0), count(*) - count(DISTINCT id) FROM {name}"
+        f"SELECT count(*) FILTER (WHERE amount <= 0), count(*) - count(DISTINCT id) FROM {table}"  # nosec B608  # table from quote_relation
     ).fetchone()
     if bad is not None and (bad[0] or bad[1]):
         raise InvalidInput(
@@ -205,7 +211,7 @@ def _matrix(
     con: duckdb.DuckDBPyConnection, names: list[str]
 ) -> tuple[npt.NDArray[np.float64], list[str]]:
     cols = ", ".join(f'CAST("{n}" AS DOUBLE)' for n in names)
-    arrays = con.sql(f"SELECT id, {cols} FROM {_FEATURES} ORDER BY rowid").fetchnumpy()
+    arrays = con.sql(f"SELECT id, {cols} FROM {_FEATURES} ORDER BY rowid").fetchnumpy()  # nosec B608  # names are the feature columns feature_table made; _FEATURES a constant
     ids = [str(i) for i in arrays["id"]]
     data = np.column_stack([np.asarray(arrays[k], dtype=np.float64) for k in list(arrays)[1:]])
     return data, ids
@@ -334,7 +340,7 @@ def train(
     truth_sql = f", coalesce(t.{truth_col}, '')" if truth_col else ""
     meta = con.sql(
         f"SELECT t.is_laundering, t.ts{truth_sql} FROM {_FEATURES} AS f "
-        f"JOIN {_TABLE} AS t USING (id) ORDER BY f.rowid"
+        f"JOIN {_TABLE} AS t USING (id) ORDER BY f.rowid"  # nosec B608  # truth_col from _TRUTH_COLUMNS; _FEATURES and _TABLE constants
     ).fetchnumpy()
     keys = list(meta)
     labels = np.asarray(meta[keys[0]], dtype=np.bool_)

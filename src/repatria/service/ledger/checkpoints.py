@@ -172,5 +172,6 @@ def served_checkpoint(node: Node) -> SignedCheckpoint:
     if latest is None or latest.size < head.size:
         checkpoint_now(node)
     signed = latest_checkpoint(node)
-    assert signed is not None  # checkpoint_now stored one or raised
+    if signed is None:  # checkpoint_now stored one or raised
+        raise NotFound("no checkpoint is stored after signing one", where="checkpoints")
     return signed

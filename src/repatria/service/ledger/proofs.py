@@ -57,7 +57,8 @@ def prove_inclusion(node: Node, event_id: int) -> InclusionProof:
         checkpoint_now(node)
     with node.transaction() as session:
         row = latest_row(session)
-        assert row is not None  # checkpoint_now stored one or raised
+        if row is None:  # checkpoint_now stored one or raised
+            raise NotFound("no checkpoint is stored after signing one", where="checkpoints")
         proof = log.inclusion_proof(SqlLogStorage(session), leaf.leaf_index, row.size)
         signed = SignedCheckpoint(
             Checkpoint.from_text(SignedNote.from_text(row.note).text),
