@@ -10,9 +10,11 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from repatria.cli.context import node_settings
-from repatria.logs import configure
+from repatria.logs import configure, server_log_config
+from repatria.service.node_keys import check_node_keys
 from repatria.settings import Settings
 from repatria.web.app import create_app
 
@@ -24,10 +26,12 @@ def serve(
     """Serve the API and the UI of this node."""
     settings: Settings = node_settings()
     configure(settings.log_format)
+    check_node_keys(settings)
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level="warning",
+        log_config=server_log_config(LOGGING_CONFIG),
         proxy_headers=False,
     )

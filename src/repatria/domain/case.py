@@ -74,7 +74,6 @@ def make_case_reference(jurisdiction: str, year: int, sequence: int) -> str:
 def check_case_reference(value: str, *, where: str = "case") -> str:
     ref = value.strip().upper()
     if not CASE_REFERENCE.match(ref):
-        raise InvalidInput(
-            f"{value!r} is not a case reference (expected e.g. NG-2026-0001)", where=where
-        )
+        # What was typed is not repeated: a pasted secret would come back in the answer (R19).
+        raise InvalidInput("not a case reference (expected e.g. NG-2026-0001)", where=where)
     return ref

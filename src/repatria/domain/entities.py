@@ -95,8 +95,10 @@ def validate_entity(data: Any, *, id_prefix: str | None = None) -> EntityProxy:
                 or not prop.type.validate(cleaned)
                 or not _format_ok(prop.format, cleaned)
             ):
+                # The value is not repeated: it is case content, and error answers and the
+                # logs that keep them carry no content (reliability.md R19); ``where`` points.
                 raise InvalidInput(
-                    f"{value!r} is not a valid {prop.format or prop.type.name} for {schema.name}.{name}",
+                    f"not a valid {prop.format or prop.type.name} for {schema.name}.{name}",
                     where=f"{where}[{i}]",
                 )
             try:

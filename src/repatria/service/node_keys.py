@@ -8,7 +8,7 @@ Names follow C2SP: the checkpoint-signing key is named like the log's origin
 
 from __future__ import annotations
 
-from repatria.crypto.keystore import KeyRing, KeyStore
+from repatria.crypto.keystore import KeyPurpose, KeyRing, KeyStore
 from repatria.crypto.passphrase import resolve_passphrase
 from repatria.settings import Settings
 from repatria.store.base import utcnow
@@ -34,3 +34,14 @@ def key_store(settings: Settings) -> KeyStore:
 def create_node_keys(settings: Settings) -> KeyRing:
     """Make the node's signing, witness and HPKE keys (``repatria init``)."""
     return key_store(settings).create(utcnow())
+
+
+def check_node_keys(settings: Settings) -> None:
+    """Decrypt each current private key once, so that a node whose passphrase is wrong stops
+    when it starts, with the reason, not at its first signature or delivery (R19: the message
+    names the keys directory and the variable, never the passphrase)."""
+    store = key_store(settings)
+    ring = store.keyring()
+    for purpose in (KeyPurpose.SIGNING, KeyPurpose.WITNESS):
+        store.signing_key(ring.current(purpose))
+    store.hpke_key(ring.current(KeyPurpose.HPKE))

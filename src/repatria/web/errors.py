@@ -141,7 +141,8 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
             problem = body_problem(await request.body())
             return JSONResponse(error_body("malformed_json", problem, "body"), status_code=400)
         if render_html is not None and _wants_html(request):
-            words = {404: f"there is no page at {request.url.path}"}
+            # The address is not repeated: what was typed there may be a secret (R19).
+            words = {404: "there is no page at this address"}
             page = render_html(
                 request, exc.status_code, words.get(exc.status_code, str(exc.detail))
             )
