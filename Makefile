@@ -25,15 +25,18 @@ demo: $(STAMP) system
 	$(VENV)/bin/repatria demo --base-dir .demo $(DEMO_ARGS)
 
 # The suite runs in one worker per core (pytest-xdist); TEST_WORKERS=0 runs it in this process.
+# Work stealing: a worker that runs dry takes tests queued for the other, so one long
+# reliability test at the end of a queue does not leave a core idle.
 TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist worksteal
 
 test: $(STAMP) system
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The suite without the tests that start a process or a server (marked `process`, enforced by
 # tests/markers.py): a quick check while editing. `make test` and .ci/run run everything.
 test-fast: $(STAMP)
-	$(PY) -m pytest -n $(TEST_WORKERS) -m "not process" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not process" $(PYTEST_ARGS)
 
 # The full runs of the reliability checks whose CI size is smaller (shared/design/reliability.md
 # §4.2): every syscall crash point of a ledger append (R6), 100 random split views caught by

@@ -66,7 +66,13 @@ def free_port() -> int:
 def serving(node: Node, port: int) -> Iterator[str]:
     """Serve ``node``'s app on 127.0.0.1:port in a thread; yield its base URL."""
     config = uvicorn.Config(
-        create_app(node.settings, node), host="127.0.0.1", port=port, log_level="error"
+        create_app(node.settings, node),
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        # A page's live stream (/live) stays open up to ten seconds; a test server stopping
+        # under an open browser cancels it after a second instead of waiting it out.
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

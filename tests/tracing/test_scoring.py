@@ -47,7 +47,9 @@ def ledger_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_train_then_detect_round_trip(ledger_csv: Path, tmp_path: Path) -> None:
     model = tmp_path / "model.json"
-    settings = ModelSettings(max_rounds=80)
+    # One thread: the suite runs one worker per core, and LightGBM's OpenMP threads spin
+    # against each other on a busy machine (80 rounds took 17 s with two, 0.5 s with one).
+    settings = ModelSettings(max_rounds=80, num_threads=1)
     report = train(ledger_csv, model, settings=settings)
     document = json.loads(model.read_text(encoding="utf-8"))
     assert document["format"] == MODEL_FORMAT and document["version"] == 1
@@ -59,7 +61,7 @@ def test_train_then_detect_round_trip(ledger_csv: Path, tmp_path: Path) -> None:
     assert set(report.test_recall_per_pattern) <= {*_generator().PATTERNS, "none"}
 
     out = tmp_path / "scores.csv"
-    result = detect(ledger_csv, model, out)
+    result = detect(ledger_csv, model, out, num_threads=1)
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["id", "score", "flag"]

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from repatria.service.node import Node
-from repatria.web.app import create_app
+from tests.ledger.served import free_port, serving
 from tests.waiting import wait_until
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -46,21 +43,9 @@ def healthy(url: str) -> bool:
 
 @pytest.fixture
 def live_url(node: Node) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(node.settings, node), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: healthy(url), what=f"the test node at {url} to answer")
-    yield url
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serving(node, free_port()) as url:
+        wait_until(lambda: healthy(url), what=f"the test node at {url} to answer")
+        yield url
 
 
 @pytest.fixture(scope="session")

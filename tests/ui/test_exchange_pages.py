@@ -6,14 +6,11 @@ the delivery round the worker of ``repatria serve`` would run).
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect
 
 from repatria.adapters.http_transport import HttpTransport
@@ -21,33 +18,12 @@ from repatria.service import requests, users
 from repatria.service.exchange import deliver_due
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
-from repatria.web.app import create_app
 from tests.conftest import PASSWORD, CaseFixture, People
 from tests.exchange.directory_of import join
-from tests.ui.conftest import healthy
+from tests.ledger.served import free_port, serving
 from tests.ui.test_pages import sign_in
-from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
-
-
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _serve(node: Node, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(node.settings, node), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: healthy(f"http://127.0.0.1:{port}"), what=f"the node on port {port}")
-    return server, thread
 
 
 @pytest.fixture
@@ -58,17 +34,13 @@ def network(node: Node, people: People, tmp_path: Path) -> Iterator[tuple[str, N
     admin = users.create_user(gb, None, username="gbadmin", password=PASSWORD,
                               roles=["node-admin"])  # fmt: skip
     users.create_user(gb, admin, username="gbsup", password=PASSWORD, roles=["supervisor"])
-    ng_port, gb_port = _port(), _port()
+    ng_port, gb_port = free_port(), free_port()
     join({f"http://127.0.0.1:{ng_port}": node, f"http://127.0.0.1:{gb_port}": gb},
          central_authorities=(gb,))  # fmt: skip
-    servers = [_serve(node, ng_port), _serve(gb, gb_port)]
     try:
-        yield f"http://127.0.0.1:{ng_port}", gb, f"http://127.0.0.1:{gb_port}"
+        with serving(node, ng_port) as ng_url, serving(gb, gb_port) as gb_url:
+            yield ng_url, gb, gb_url
     finally:
-        for server, _ in servers:
-            server.should_exit = True
-        for _, thread in servers:
-            wait_until(lambda t=thread: not t.is_alive(), what="a test node to stop")  # type: ignore[misc]
         gb.close()
 
 

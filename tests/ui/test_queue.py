@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from repatria.adapters.http_transport import HttpTransport
@@ -24,8 +23,7 @@ from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from tests.conftest import PASSWORD, CaseFixture, People
 from tests.exchange.directory_of import join
-from tests.ui.test_exchange_pages import _port, _serve
-from tests.waiting import wait_until
+from tests.ledger.served import free_port, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 
@@ -51,17 +49,13 @@ def network(node: Node, people: People, tmp_path: Path) -> Iterator[Network]:
                       display_name="Sam Supervisor")  # fmt: skip
     users.create_user(gb, admin, username="gbofficer", password=PASSWORD,
                       roles=["case-officer"], display_name="Olu Officer")  # fmt: skip
-    ng_port, gb_port = _port(), _port()
+    ng_port, gb_port = free_port(), free_port()
     join({f"http://127.0.0.1:{ng_port}": node, f"http://127.0.0.1:{gb_port}": gb},
          central_authorities=(gb,))  # fmt: skip
-    servers: list[tuple[uvicorn.Server, object]] = [_serve(node, ng_port), _serve(gb, gb_port)]
     try:
-        yield Network(f"http://127.0.0.1:{ng_port}", gb, f"http://127.0.0.1:{gb_port}")
+        with serving(node, ng_port) as ng_url, serving(gb, gb_port) as gb_url:
+            yield Network(ng_url, gb, gb_url)
     finally:
-        for server, _ in servers:
-            server.should_exit = True
-        for _, thread in servers:
-            wait_until(lambda t=thread: not t.is_alive(), what="a test node to stop")  # type: ignore[attr-defined, misc]
         gb.close()
 
 
