@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from repatria.errors import AuthenticationRequired, Conflict, NotFound, PermissionDenied
 from repatria.service import audit, cases, deliveries, entities, keys, requests, users
 from repatria.service.ledger import alarms, witnessing
+from repatria.service.ledger.facts import check_facts
 from repatria.service.node import Node
 from repatria.store.tables import AccessDecisionRow
 from tests.conftest import PASSWORD, CaseFixture, People
@@ -147,3 +151,25 @@ def test_operator_and_ledger_acts_are_decided_and_recorded_by_authorize(
     assert _last_decision(node) == ("auditor", "ledger.alarms", True)
     assert alarms.read_alarms(node, people.admin) == []
     assert _last_decision(node) == ("admin", "ledger.alarms", True)
+
+
+def test_decisions_taken_at_once_line_up_in_one_chain(
+    node: Node, people: People, ng_case: CaseFixture
+) -> None:
+    """Four threads deciding at once (on PostgreSQL, four connections): the head row's lock
+    puts every decision after exactly one other, so the chain verifies (issue 13.2)."""
+    with node.transaction() as session:
+        before = session.scalar(select(func.count()).select_from(AccessDecisionRow)) or 0
+
+    def decide(who: str) -> None:
+        for _ in range(15):
+            with suppress(NotFound):
+                cases.get_case(node, people.by_name(who), ng_case.case)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(decide, ["officer", "outsider", "supervisor", "outsider"]))
+    with node.transaction() as session:
+        rows = list(session.scalars(select(AccessDecisionRow).order_by(AccessDecisionRow.id)))
+        assert len(rows) == before + 60
+        assert len({row.chain for row in rows}) == len(rows)
+        assert check_facts(session) == []

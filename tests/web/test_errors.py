@@ -144,7 +144,8 @@ def test_an_unknown_page_is_an_html_404_with_a_way_back(
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert _home_link(response.text) == "/work"
-    assert "There is no page at /no/such/page" in response.text
+    assert "There is no page at this address" in response.text
+    assert "/no/such/page" not in response.text  # what was typed is not repeated (R19)
     # the API keeps its JSON body
     api = client.get("/api/no/such/thing")
     assert api.status_code == 404 and api.json()["error"]["type"] == "not_found"

@@ -22,6 +22,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from repatria.crypto.canonical import canonical_json
 from repatria.errors import InvalidInput
@@ -119,3 +120,18 @@ def commitment(nonce: bytes, canonical_event: bytes) -> bytes:
     if len(nonce) != NONCE_SIZE:
         raise InvalidInput(f"nonce has {len(nonce)} bytes, want {NONCE_SIZE}", where="nonce")
     return hashlib.sha256(nonce + canonical_event).digest()
+
+
+CHAIN_START = "0" * 64
+"""The link before the first access decision."""
+
+
+def chain_link(previous: str, record: dict[str, Any]) -> str:
+    """SHA-256(previous link || RFC 8785 JSON of the record), in hex.
+
+    Access decisions are too many to be leaves each; they form a hash chain instead, and every
+    event's leaf commits to the chain's length and newest link, so a decision changed,
+    removed or slipped in before the newest logged event breaks the chain or disagrees with
+    the log (issue 13.2). The record is hashed as RFC 8785 JSON, like an event's commitment.
+    """
+    return hashlib.sha256(previous.encode("ascii") + canonical_json(record)).hexdigest()

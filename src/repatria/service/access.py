@@ -4,16 +4,27 @@ Decisions are taken in the service layer, never in templates or routes, and
 each one on a case, allowed or denied, is written to ``access_decisions`` in
 its own transaction, so a denial stays on record even though the use case it
 stopped never runs (OWASP ASVS 5.0 V8.2-8.3, V16.3.2).
+
+The decisions form a hash chain (``ledger.entry.chain_link``): each row carries the link of
+the one before it and itself, and the newest link is kept in ``access_chain``, which every
+new decision locks first so that decisions line up one after another on PostgreSQL too.
+Every event recorded afterwards commits to the chain's length and newest link
+(``service.events``), so ``repatria ledger verify`` finds a decision changed, deleted or
+slipped in anywhere before the newest event (issue 13.2).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from repatria.domain.access import CASE_SCOPED, Action, Role, role_allows
 from repatria.errors import NotFound, PermissionDenied
+from repatria.ledger.entry import chain_link
 from repatria.service.actor import Actor
+from repatria.service.ledger.decisions import decision_record, locked_head
 from repatria.service.node import Node
+from repatria.store.base import utcnow
 from repatria.store.tables import AccessDecisionRow, CaseMemberRow, CaseRow
 
 
@@ -46,17 +57,32 @@ def authorize(
         allowed, reason = False, f"{act} needs the {role.value} role"
         error = PermissionDenied(f"only a {role.value} may {act}")
     with node.transaction() as session:
-        session.add(
-            AccessDecisionRow(
-                actor=actor.username,
-                action=action.value,
-                case_reference=case_reference,
-                allowed=allowed,
-                reason=reason,
-            )
-        )
+        _record(session, actor.username, action.value, case_reference, allowed, reason)
     if error is not None:
         raise error
+
+
+def _record(
+    session: Session,
+    actor: str,
+    action: str,
+    case_reference: str | None,
+    allowed: bool,
+    reason: str,
+) -> None:
+    head = locked_head(session)
+    row = AccessDecisionRow(
+        at=utcnow(),
+        actor=actor,
+        action=action,
+        case_reference=case_reference,
+        allowed=allowed,
+        reason=reason[:300],
+    )
+    row.chain = chain_link(head.head, decision_record(row))
+    session.add(row)
+    head.count += 1
+    head.head = row.chain
 
 
 def _decide(

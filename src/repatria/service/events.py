@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from repatria.domain.event import Event, EventKind
 from repatria.service.ledger.append import stage_event
+from repatria.service.ledger.decisions import chain_head
 from repatria.store.base import utcnow
 from repatria.store.tables import CaseRow, EventRow, RequestRow
 
@@ -28,6 +29,7 @@ def record_event(
     entity_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> EventRow:
+    _, head = chain_head(session)
     row = EventRow(
         at=utcnow(),
         actor=actor,
@@ -37,6 +39,7 @@ def record_event(
         request_id=request_id,
         entity_id=entity_id,
         details=details or {},
+        decisions_head=head,
     )
     session.add(row)
     session.flush()

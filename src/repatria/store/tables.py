@@ -172,6 +172,10 @@ class EventRow(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
     entity_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     details: Mapped[dict[str, Any]]
+    # The newest link of the access decisions chain when the event was recorded, committed
+    # to by the event's leaf: the log vouches for every decision up to there (issue 13.2).
+    # Only the link, not the count, so a receipt's event tells a peer nothing of our traffic.
+    decisions_head: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AccessDecisionRow(Base):
@@ -186,6 +190,19 @@ class AccessDecisionRow(Base):
     case_reference: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     allowed: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(300))
+    # SHA-256 of the previous decision's ``chain`` and this row (``ledger.entry.chain_link``).
+    chain: Mapped[str] = mapped_column(String(64))
+
+
+class AccessChainRow(Base):
+    """The newest link of the access decisions chain: one row, locked by each new decision
+    so that concurrent decisions line up one after another (``SELECT ... FOR UPDATE``)."""
+
+    __tablename__ = "access_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
 
 
 class AuthorityRow(Base):

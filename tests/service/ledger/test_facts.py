@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from repatria.errors import NotFound
 from repatria.service import requests
 from repatria.service.exchange import deliver_due
 from repatria.service.ledger import checkpoints as ledger_checkpoints
@@ -23,13 +24,22 @@ from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from repatria.store.base import utcnow
 from repatria.store.exchange_tables import InboxRow
-from repatria.store.tables import CaseMemberRow, CaseRow, RequestRow, UserRow
+from repatria.store.tables import (
+    AccessChainRow,
+    AccessDecisionRow,
+    CaseMemberRow,
+    CaseRow,
+    RequestRow,
+    UserRow,
+)
 from tests.conftest import CaseFixture, People
 from tests.exchange.directory_of import Direct, join
 
 
 @pytest.fixture
 def checked(node: Node, people: People, ng_case: CaseFixture) -> Node:
+    with pytest.raises(NotFound):  # an outsider is refused, and the refusal recorded
+        requests.get_request(node, people.outsider, ng_case.request)
     requests.apply_transition(node, people.officer, ng_case.request, "mark-ready")
     ledger_checkpoints.checkpoint_now(node)
     report = ledger_verification.verify_node_log(node)
@@ -63,7 +73,35 @@ def _disable(session: Session) -> None:
     session.execute(update(UserRow).where(UserRow.username == "auditor").values(active=False))
 
 
+def _forget_decisions(session: Session) -> None:
+    session.execute(delete(AccessDecisionRow))
+    session.execute(delete(AccessChainRow))
+
+
+def _soften_a_refusal(session: Session) -> None:
+    refused = session.scalar(
+        select(func.min(AccessDecisionRow.id)).where(~AccessDecisionRow.allowed)
+    )
+    session.execute(
+        update(AccessDecisionRow).where(AccessDecisionRow.id == refused).values(allowed=True)
+    )
+
+
+def _drop_one_decision(session: Session) -> None:
+    session.execute(delete(AccessDecisionRow).where(AccessDecisionRow.id == 2))
+
+
+def _edit_a_reason(session: Session) -> None:
+    session.execute(
+        update(AccessDecisionRow).where(AccessDecisionRow.id == 1).values(reason="edited")
+    )
+
+
 EDITS: dict[str, tuple[Callable[[Session], None], str]] = {
+    "every access decision deleted": (_forget_decisions, "no longer holds"),
+    "a refusal turned into an allowance": (_soften_a_refusal, "does not follow from"),
+    "one access decision deleted": (_drop_one_decision, "access decision 3: it does not follow"),
+    "a decision's reason edited": (_edit_a_reason, "access decision 1: it does not follow"),
     "case title": (_retitle, "is not the one logged when it was opened"),
     "request state": (_restate, "but its logged moves leave it 'ready'"),
     "member inserted": (_add_member, "outsider is a member but no logged event made them one"),

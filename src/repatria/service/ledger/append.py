@@ -33,20 +33,24 @@ SELF_AUDIT = "self-audit"
 
 
 def canonical_event(row: EventRow) -> bytes:
-    """The event as committed to: RFC 8785 JSON of every field of its row."""
-    return canonical_json(
-        {
-            "id": row.id,
-            "at": row.at.isoformat(),
-            "actor": row.actor,
-            "action": row.action,
-            "why": row.why,
-            "case_id": row.case_id,
-            "request_id": row.request_id,
-            "entity_id": row.entity_id,
-            "details": row.details,
-        }
-    )
+    """The event as committed to: RFC 8785 JSON of every field of its row.
+
+    The access decisions chain's newest link joins the object when the row has one (events
+    recorded before the chain existed have none, and keep their commitment)."""
+    fields = {
+        "id": row.id,
+        "at": row.at.isoformat(),
+        "actor": row.actor,
+        "action": row.action,
+        "why": row.why,
+        "case_id": row.case_id,
+        "request_id": row.request_id,
+        "entity_id": row.entity_id,
+        "details": row.details,
+    }
+    if row.decisions_head is not None:
+        fields["decisions_head"] = row.decisions_head
+    return canonical_json(fields)
 
 
 def stage_event(session: Session, row: EventRow) -> None:

@@ -8,10 +8,14 @@ them is replayed from the logged events and compared with the row, and the first
 disagree are named, so such an edit fails verify like an edited event does (issue 13.2).
 
 Covered: case titles, case membership, accounts' roles and whether they are active, request
-states, and the stored content of every received message (its id is the SHA-256 of what was
-signed, and the logged ``message.received`` event names that id and the envelope digest). Not
-covered yet: the access decisions table (a decision is not an event; deleting decisions is
-visible only to a copy of them), entity content, and request fields other than the state.
+states, the stored content of every received message (its id is the SHA-256 of what was
+signed, and the logged ``message.received`` event names that id and the envelope digest), and
+the access decisions: they form a hash chain, and every event commits to the chain's newest
+link (``service.ledger.decisions``), so a decision changed, deleted or slipped in before the
+newest event is named. The decisions recorded after the newest event are vouched for by the
+chain alone until the next event is recorded: removing the newest ones and rewriting the
+chain's head row is not seen until then. Not covered yet: entity content, and request fields
+other than the state.
 """
 
 from __future__ import annotations
@@ -27,8 +31,18 @@ from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput
 from repatria.exchange.envelope import message_id_of
 from repatria.exchange.receipt import RECEIVED_KIND
+from repatria.ledger.entry import CHAIN_START, chain_link
+from repatria.service.ledger.decisions import decision_record
 from repatria.store.exchange_tables import InboxRow
-from repatria.store.tables import CaseMemberRow, CaseRow, EventRow, RequestRow, UserRow
+from repatria.store.tables import (
+    AccessChainRow,
+    AccessDecisionRow,
+    CaseMemberRow,
+    CaseRow,
+    EventRow,
+    RequestRow,
+    UserRow,
+)
 
 SHOWN = 10
 """How many disagreeing rows each check names before it only counts them."""
@@ -39,7 +53,15 @@ _MEMBERSHIP = (EventKind.CASE_OPENED, EventKind.CASE_MEMBER_ADDED, EventKind.CAS
 def check_facts(session: Session) -> list[str]:
     """Every disagreement between the decision tables and the replayed log, as sentences."""
     problems: list[str] = []
-    for check in (_case_titles, _memberships, _accounts, _request_states, _received_content):
+    checks = (
+        _case_titles,
+        _memberships,
+        _accounts,
+        _request_states,
+        _received_content,
+        _access_decisions,
+    )
+    for check in checks:
         found = list(check(session))
         problems.extend(found[:SHOWN])
         if len(found) > SHOWN:
@@ -166,4 +188,35 @@ def _received_content(session: Session) -> Iterator[str]:
             yield (
                 f"received message {row.message_id[:16]}: the stored content is not what was"
                 " signed and logged"
+            )
+
+
+def _access_decisions(session: Session) -> Iterator[str]:
+    """The chain rebuilt row by row, its head row, then each event's committed link in it."""
+    position = {CHAIN_START}
+    previous, count = CHAIN_START, 0
+    for row in session.scalars(select(AccessDecisionRow).order_by(AccessDecisionRow.id)):
+        if row.chain != chain_link(previous, decision_record(row)):
+            yield (
+                f"access decision {row.id}: it does not follow from the decision before it"
+                " (it was changed, or a decision before it removed or slipped in)"
+            )
+        count += 1
+        position.add(row.chain)
+        previous = row.chain
+    head = session.get(AccessChainRow, 1)
+    if head is not None and (head.count, head.head) != (count, previous):
+        yield (
+            f"access decisions: the chain's head names decision {head.count:,} but the table"
+            f" ends at decision {count:,} with another link (the newest were removed or added)"
+        )
+    for event in session.scalars(
+        select(EventRow).where(EventRow.decisions_head.is_not(None)).order_by(EventRow.id)
+    ):
+        # Not compared between events: two transactions may read the head in one order
+        # and take their event ids in the other.
+        if str(event.decisions_head) not in position:
+            yield (
+                f"event {event.id}: it was logged after an access decision that the table no"
+                " longer holds (decisions were removed or changed)"
             )

@@ -1,0 +1,44 @@
+"""The access decisions chain and what the log commits to of it (issue 13.2).
+
+A node records every access decision (``service.access``); they are too many to be leaves of
+the log each, so they form a hash chain (``ledger.entry.chain_link``) whose length and newest
+link every event's leaf commits to (``service.events``). ``service.ledger.facts`` checks the
+stored chain against itself and against those commitments.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repatria.ledger.entry import CHAIN_START
+from repatria.store.tables import AccessChainRow, AccessDecisionRow
+
+
+def decision_record(row: AccessDecisionRow) -> dict[str, object]:
+    """What the chain hashes of a decision: every column but the id and the link itself
+    (the order is the chain's)."""
+    return {
+        "at": row.at.isoformat(),
+        "actor": row.actor,
+        "action": row.action,
+        "case": row.case_reference,
+        "allowed": row.allowed,
+        "reason": row.reason,
+    }
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """How many decisions the chain holds and its newest link, as committed."""
+    head = session.scalar(select(AccessChainRow).where(AccessChainRow.id == 1))
+    return (0, CHAIN_START) if head is None else (head.count, head.head)
+
+
+def locked_head(session: Session) -> AccessChainRow:
+    """The newest link, locked until the transaction ends; made on first use."""
+    head = session.scalar(select(AccessChainRow).where(AccessChainRow.id == 1).with_for_update())
+    if head is None:
+        head = AccessChainRow(id=1, count=0, head=CHAIN_START)
+        session.add(head)
+        session.flush()
+    return head
