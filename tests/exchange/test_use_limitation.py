@@ -10,6 +10,7 @@ and how NG's consent, asked through the protocol, changes that, each step record
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from typer.testing import CliRunner
 
 from repatria.cli import received as received_cli
@@ -43,14 +44,15 @@ from repatria.service.exchange import (
     deliver_due,
     enqueue,
 )
+from repatria.service.ledger import verification
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
-from repatria.store.base import utcnow
+from repatria.store.base import Base, utcnow
 from repatria.store.exchange_tables import ConsentRow, InboxRow, OutboxRow
-from repatria.store.tables import AccessDecisionRow, EventRow
+from repatria.store.tables import AccessDecisionRow, CaseRow, EventRow
 from repatria.web.api import received as received_api
 from repatria.web.app import create_app
-from tests.conftest import PASSWORD, CaseFixture, People
+from tests.conftest import PASSWORD, CaseFixture, People, sign_in_form
 from tests.exchange.directory_of import Direct, join
 
 
@@ -478,3 +480,106 @@ def test_the_cli_lists_and_refuses_with_the_decision(
     )  # fmt: skip
     assert asked.exit_code == 0, asked.output
     assert len(json.loads(asked.output)["message_id"]) == 64
+
+
+def _all_rows(node: Node, *, leaving_out: tuple[str, ...]) -> str:
+    """Every row of every table of the node's database but ``leaving_out``, as text."""
+    with node.engine.connect() as connection:
+        return "\n".join(
+            f"{table.name}: {row!r}"
+            for table in Base.metadata.sorted_tables
+            if table.name not in leaving_out
+            for row in connection.execute(select(table))
+        )
+
+
+def test_r18_a_canary_leaves_only_with_the_originators_recorded_consent(
+    world: World, ng_case: CaseFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """reliability.md R18: a unique canary in a restricted message from NG is tried at GB
+    through every way out this node has: reads by an outsider (API and page), export,
+    forwarding, use in another case, the ledger bundle, the database beside the inbox, the
+    logs. Without NG's consent each is refused, recorded as an event (a leaf of the log), and
+    shows 0 occurrences of the canary; with the consent recorded the export is allowed and its
+    event names the consent message (UNCAC 46(19); Europol Reg. Art. 19(2))."""
+    canary = f"canary-{secrets.token_hex(12)}"
+    restricted = Handling(
+        "ng-test",
+        Confidentiality.RESTRICTED,
+        frozenset({HandlingCode.H0, HandlingCode.H2}),
+        frozenset({Purpose.INVESTIGATION}),
+        (ng_case.case,),
+    )
+    sent = _send_from_ng(world, ng_case, restricted, f"Has the bank answered? {canary}")
+    other = _other_case(world)
+    app = create_app(world.gb.settings, world.gb)
+    seen: list[str] = []
+
+    def bearer(actor: Actor) -> dict[str, str]:
+        token = users.issue_credential(world.gb, actor, kind="api", lifetime=timedelta(hours=1))
+        return {"Authorization": f"Bearer {token.secret}"}
+
+    officer, outsider = bearer(world.officer), bearer(world.outsider)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        member_view = client.get(f"/api/requests/{world.request}/received", headers=officer)
+        assert canary in member_view.text  # the case's own officer reads it: the control
+        refusals = {
+            "an outsider's read": client.get(
+                f"/api/requests/{world.request}/received", headers=outsider
+            ),
+            "an outsider's export": client.post(f"/api/received/{sent}/export", headers=outsider),
+            "the officer's export": client.post(f"/api/received/{sent}/export", headers=officer),
+            "use in another case": client.post(
+                f"/api/received/{sent}/use",
+                json={"case": other, "purpose": "prosecution"},
+                headers=officer,
+            ),
+            "forwarding to a third node": client.post(
+                f"/api/received/{sent}/forward", json={"recipient": "fr-pnf"}, headers=officer
+            ),
+        }
+        client.cookies.clear()
+        client.post("/login", data=sign_in_form(client, "gboutsider", PASSWORD))
+        page = client.get(f"/requests/{world.request}", headers={"Accept": "text/html"})
+    assert {what: r.status_code for what, r in refusals.items()} == {
+        "an outsider's read": 404,
+        "an outsider's export": 404,
+        "the officer's export": 403,
+        "use in another case": 403,
+        "forwarding to a third node": 403,
+    }
+    assert page.status_code == 404
+    seen += [f"{what}: {r.text}" for what, r in refusals.items()]
+    seen.append(f"the outsider's page: {page.text}")
+    admin = users.find_user(world.gb, "gbadmin")
+    seen.append(verification.export_bundle(world.gb, admin).to_json())
+    # The message is kept in the inbox and applied to the request's thread (the inquiry and
+    # the event that records it, on the request's own case); nowhere else.
+    seen.append(_all_rows(world.gb, leaving_out=("exchange_inbox", "status_inquiries", "events")))
+    with world.gb.transaction() as session:
+        holders = session.execute(
+            select(EventRow.action, CaseRow.reference)
+            .join(CaseRow, CaseRow.id == EventRow.case_id)
+            .where(EventRow.why.contains(canary) | cast(EventRow.details, String).contains(canary))
+        ).all()
+    assert [tuple(h) for h in holders] == [("request.status-inquiry", world.case)]
+    with world.gb.transaction() as session:
+        queued = session.scalars(select(OutboxRow.recipient, OutboxRow.message_type)).all()
+    assert all(kind not in {"request", "status-inquiry"} for kind in queued), queued
+    for refused in ("message.export-refused", "message.use-refused", "message.forward-refused"):
+        assert [e.details["message_id"] for e in _events(world.gb, refused)] == [sent], refused
+    written = capsys.readouterr()
+    seen += [written.out, written.err]
+    found = [line[:160] for text in seen for line in text.splitlines() if canary in line]
+    assert found == []
+
+    asked = limitation.ask_consent(
+        world.gb, world.officer, sent, ConsentKind.EXPORT, reason="the court file"
+    )
+    world.pump()
+    answer = limitation.answer_consent(world.ng, world.ng_people.supervisor, asked, True)
+    world.pump()
+    exported = limitation.export_message(world.gb, world.officer, sent)
+    assert canary.encode() in exported.content
+    [done] = [e for e in _events(world.gb, "message.exported") if e.details["message_id"] == sent]
+    assert answer in json.dumps(done.details) + done.why
