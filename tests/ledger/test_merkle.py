@@ -289,3 +289,23 @@ def test_a_subtree_above_the_highest_level_is_not_found() -> None:
         with pytest.raises(NotFound, match="is not complete at size 7") as info:
             tree.subtree_hashes([missing])
         assert info.value.where == "subtree"
+
+
+def test_inclusion_refusals_name_the_inclusion_proof() -> None:
+    proof = inclusion_proof(2, LEAVES)
+    cases = [
+        (lambda: merkle.verify_inclusion(LEAVES[2], 7, 7, proof, ROOT7), "is not below tree size"),
+        (lambda: merkle.verify_inclusion(LEAVES[2], 2, 7, proof[:-1], ROOT7), "wrong proof size"),
+        (lambda: merkle.verify_inclusion(LEAVES[3], 2, 7, proof, ROOT7), "root mismatch"),
+        (
+            lambda: merkle.verify_inclusion(LEAVES[2], 2, 7, [proof[0][:31], *proof[1:]], ROOT7),
+            "proof element 0 has 31 bytes",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(VerificationFailed, match=message) as info:
+            call()
+        assert info.value.where == "inclusion proof", message
+    with pytest.raises(VerificationFailed, match="proof element 1 has 33 bytes") as info:
+        verify_consistency(3, 7, [PROOF[0], PROOF[1] + b"\x00", *PROOF[2:]], ROOT3, ROOT7)
+    assert info.value.where == "consistency proof"
