@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         # starts from nothing so that a test changed since cannot leave a stale verdict.
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
         started = time.monotonic()
-        subprocess.run(  # nosec B603: a fixed argv, the venv's own mutmut
+        subprocess.run(  # nosec B603  # a fixed argv: the venv's own mutmut
             [str(mutmut), "run", "--max-children", str(args.max_children)], cwd=ROOT, check=True
         )
         print(f"mutmut ran for {time.monotonic() - started:.0f} s")
