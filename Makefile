@@ -40,7 +40,8 @@ test-fast: $(STAMP)
 
 # The full runs of the reliability checks whose CI size is smaller (shared/design/reliability.md
 # §4.2): every syscall crash point of a ledger append (R6), 100 random split views caught by
-# gossip (R4), 20 witness kills (R5), 50 node kills on SQLite and 20 postmaster kills (R7).
+# gossip (R4), 20 witness kills (R5), 50 node kills on SQLite and 20 postmaster kills (R7),
+# fuzzing (R22) and mutation testing (R24).
 soak: $(STAMP) system
 	REPATRIA_SOAK=1 $(PY) -m pytest tests/ledger/test_crash_points.py \
 		tests/ledger/test_r4_split_view_gossip.py tests/ledger/test_r4_rollback.py \
@@ -48,6 +49,10 @@ soak: $(STAMP) system
 	# R22: ten minutes of coverage-guided fuzzing per parser (tests/fuzz, atheris).
 	for t in camt053 mt940 ftm csv envelope checkpoint; do \
 		PYTHONPATH=src:. $(PY) -m tests.fuzz.run $$t -max_total_time=600 || exit 1; done
+	# R24: mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of the Merkle, note,
+	# envelope and verification code, from scratch on one core; fails below 90% killed and
+	# lists every mutant left (docs/security.md justifies the equivalent ones).
+	$(PY) -m tests.mutation_score --run --max-children 1 --min 90
 
 # bandit (R23, docs/security.md) runs at every severity and confidence and fails on any finding;
 # its output, with the warnings it prints for the parts of a justified f-string, is shown only

@@ -12,10 +12,13 @@ import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from repatria.crypto.hpke import SUITE
 from repatria.errors import InvalidInput, RepatriaError
+from repatria.exchange import envelope
 from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import (
     Directory,
@@ -26,18 +29,23 @@ from repatria.exchange.directory import (
     verify_directory,
 )
 from repatria.exchange.envelope import (
+    DEFAULT_SKEW,
     ENC_SIZE,
     KEY_SIZE,
+    MAX_CHUNK,
+    MAX_LIFETIME,
     MIN_CHUNK,
     TAG_SIZE,
     WRAPPED_SIZE,
     encrypt,
+    hpke_info,
     message_id_of,
     open_envelope,
     read_header,
     seal,
     sign_message,
     verify_origin,
+    verify_origin_signature,
 )
 from repatria.exchange.rejection import Reason, Rejected, reason_of
 
@@ -389,3 +397,256 @@ def test_new_x25519_key_never_opens_it() -> None:
     assert rejected(sealed(), recipient_private_hpke_key=X25519PrivateKey.generate()) is (
         Reason.TAMPERED
     )
+
+
+# ------------------------------------------------------------------------------------------
+# Each refusal of the sealed envelope names its reason *and* the part it refuses, and the
+# limits sit exactly where the module says (R13, R24).
+#
+# The tests above check that every attack is refused with the right reason; a refusal is
+# also reported to the sender and shown to an operator with ``where`` (the part that failed)
+# and its message, so those are asserted here too. Mutation testing (R24, docs/security.md)
+# found that no test held them, nor the exact bounds of the time window, lifetime, chunk size
+# and envelope size, nor the byte layout of chunk nonces and AAD that the module docstring
+# documents (a round trip cannot see a layout that both sides change together).
+
+
+def refusal(data: bytes, **kwargs: object) -> RepatriaError:
+    options: dict[str, object] = {
+        "recipient_private_hpke_key": GB.hpke,
+        "recipient_id": "gb-uka",
+        "directory": DIRECTORY,
+        "now": NOW,
+    }
+    options.update(kwargs)
+    with pytest.raises(RepatriaError) as info:
+        open_envelope(data, **options)  # type: ignore[arg-type]
+    return info.value
+
+
+def opens(data: bytes, **kwargs: object) -> None:
+    options: dict[str, object] = {
+        "recipient_private_hpke_key": GB.hpke,
+        "recipient_id": "gb-uka",
+        "directory": DIRECTORY,
+        "now": NOW,
+    }
+    options.update(kwargs)
+    assert open_envelope(data, **options).sender == "ng-moj"  # type: ignore[arg-type]
+
+
+def check(exc: RepatriaError, reason: Reason | None, where: str, message: str) -> None:
+    if reason is None:
+        assert isinstance(exc, InvalidInput) and not isinstance(exc, Rejected), exc
+    else:
+        assert isinstance(exc, Rejected) and exc.reason is reason, exc
+    assert exc.where == where, exc
+    assert message in exc.message, exc
+
+
+def body_start(data: bytes) -> int:
+    (length,) = struct.unpack(">H", data[5:7])
+    return 7 + length + ENC_SIZE + WRAPPED_SIZE + KEY_SIZE
+
+
+def flipped(data: bytes, position: int) -> bytes:
+    out = bytearray(data)
+    out[position] ^= 0x01
+    return bytes(out)
+
+
+def test_routing_refusals_name_the_header_and_the_signed_fields() -> None:
+    to_ch = seal(request(), NG.sign, "ng-moj", "ch-fojo", CH.hpke.public_key(),
+                 signer_key_id=NG.sign_id, recipient_hpke_key_id=CH.hpke_id, now=NOW)  # fmt: skip
+    check(refusal(to_ch), Reason.MISADDRESSED, "envelope.header.to", "addressed to 'ch-fojo'")
+    opened = open_envelope(sealed(), GB.hpke, "gb-uka", DIRECTORY, NOW)
+    forwarded = encrypt(opened.signed, "ng-moj", "ch-fojo", CH.hpke.public_key(), CH.hpke_id)
+    check(
+        refusal(forwarded, recipient_private_hpke_key=CH.hpke, recipient_id="ch-fojo"),
+        Reason.FORWARDED, "envelope.signed.to", "the signed recipient is 'gb-uka'",
+    )  # fmt: skip
+    signed = sign_message(request(), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW)
+    as_ch = encrypt(signed, "ch-fojo", "gb-uka", GB.hpke.public_key(), GB.hpke_id)
+    check(refusal(as_ch), Reason.SENDER_MISMATCH, "envelope.signed.from",
+          "the header says 'ch-fojo' sent it")  # fmt: skip
+    check(refusal(sealed(), recipient_private_hpke_key={"hpke-0000": GB.hpke}),
+          Reason.UNKNOWN_KEY, "envelope.header.hpke_key", "holds no HPKE private key")  # fmt: skip
+
+
+def test_cryptographic_refusals_name_the_layer_that_failed() -> None:
+    data = sealed()
+    start = body_start(data)
+    enc = start - KEY_SIZE - WRAPPED_SIZE - ENC_SIZE
+    check(refusal(flipped(data, enc)), Reason.TAMPERED, "envelope.hpke",
+          "content key does not open")  # fmt: skip
+    check(refusal(flipped(data, start - 1)), Reason.TAMPERED, "envelope.commitment",
+          "key commitment does not match")  # fmt: skip
+    check(refusal(flipped(data, start)), Reason.TAMPERED, "envelope.body",
+          "chunk 0 does not authenticate")  # fmt: skip
+
+
+def test_a_last_chunk_shorter_than_a_tag_and_one_exactly_a_tag_long() -> None:
+    data = sealed(chunk_size=MIN_CHUNK)
+    block = MIN_CHUNK + TAG_SIZE
+    start = body_start(data)
+    last = (len(data) - start - 1) // block  # index of the final chunk
+    assert last >= 2
+    cut = start + last * block  # the earlier chunks stay whole and authentic
+    check(refusal(data[: cut + TAG_SIZE - 1]), Reason.TAMPERED, "envelope.body",
+          f"chunk {last} is shorter than its tag")  # fmt: skip
+    # Exactly a tag long is an empty chunk: it is decrypted, and fails as a forgery.
+    check(refusal(data[: cut + TAG_SIZE]), Reason.TAMPERED, "envelope.body",
+          f"chunk {last} does not authenticate")  # fmt: skip
+
+
+def test_signature_refusals_name_the_signature() -> None:
+    signed = sign_message(request(), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW)
+    outer = parse_canonical(signed.data, where="t")
+    value = bytearray(base64.b64decode(outer["signature"]["value"]))
+    value[0] ^= 0x01
+    outer["signature"]["value"] = base64.b64encode(bytes(value)).decode()
+    forged = encrypt(rfc8785.dumps(outer), "ng-moj", "gb-uka", GB.hpke.public_key(), GB.hpke_id)
+    check(refusal(forged), Reason.BAD_SIGNATURE, "envelope.signature",
+          f"signature by ng-moj (key {NG.sign_id}) does not verify")  # fmt: skip
+    outer = parse_canonical(signed.data, where="t")
+    outer["signature"]["key"] = CH.sign_id
+    with pytest.raises(InvalidInput) as info:
+        verify_origin(rfc8785.dumps(outer), DIRECTORY)
+    check(info.value, None, "envelope.signature.key", "differs from the signed signer_key")
+
+
+def test_content_that_is_not_signed_content_is_refused_where_it_was_read() -> None:
+    with pytest.raises(InvalidInput) as info:
+        message_id_of(b"not json")
+    assert info.value.where is not None and info.value.where.startswith("envelope.signed")
+    with pytest.raises(InvalidInput) as info:
+        verify_origin(b"not json", DIRECTORY)
+    assert info.value.where is not None and info.value.where.startswith("envelope.signed")
+    with pytest.raises(InvalidInput) as info:
+        verify_origin(rfc8785.dumps({"signed": {}}), DIRECTORY)
+    assert info.value.where is not None and info.value.where.startswith("envelope")
+    signed = sign_message(request(), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW)
+    with pytest.raises(InvalidInput) as info:
+        verify_origin_signature(replace(signed, data=b"not json"), NG.sign.public_key())
+    assert info.value.where is not None and info.value.where.startswith("envelope.signed")
+
+
+def test_a_bad_message_inside_is_refused_at_its_path() -> None:
+    signed = sign_message(request(), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW)
+    outer = parse_canonical(signed.data, where="t")
+    outer["signed"]["message"]["type"] = "no-such-type"
+    with pytest.raises(InvalidInput) as info:
+        verify_origin(rfc8785.dumps(outer), DIRECTORY)
+    assert info.value.where is not None
+    assert info.value.where.startswith("envelope.signed.message"), info.value.where
+    outer = parse_canonical(signed.data, where="t")
+    outer["signed"]["expires"] = 7
+    with pytest.raises(InvalidInput) as info:
+        verify_origin(rfc8785.dumps(outer), DIRECTORY)
+    assert info.value.where is not None
+    assert info.value.where.startswith("envelope.signed.expires"), info.value.where
+
+
+def test_the_time_window_is_inclusive_at_both_ends() -> None:
+    """Created exactly ``max_skew`` ahead, or expired exactly ``max_skew`` ago, still opens."""
+    ahead = sealed(now=NOW + DEFAULT_SKEW)
+    opens(ahead)
+    exc = refusal(sealed(now=NOW + DEFAULT_SKEW + timedelta(seconds=1)))
+    check(exc, Reason.NOT_YET_VALID, "envelope.signed.created", "later than now")
+    hour = sealed(lifetime=timedelta(hours=1))
+    opens(hour, now=NOW + timedelta(hours=1) + DEFAULT_SKEW)
+    exc = refusal(hour, now=NOW + timedelta(hours=1) + DEFAULT_SKEW + timedelta(seconds=1))
+    check(exc, Reason.EXPIRED, "envelope.signed.expires", "expired at 2025-03-02T10:00:00Z")
+
+
+def test_a_lifetime_of_exactly_the_limit_opens_and_one_second_more_does_not() -> None:
+    day = sealed(lifetime=timedelta(days=1))
+    opens(day, max_lifetime=timedelta(days=1))
+    longer = sealed(lifetime=timedelta(days=1, seconds=1))
+    check(refusal(longer, max_lifetime=timedelta(days=1)), Reason.EXPIRED,
+          "envelope.signed.expires", "longer than message ids are remembered")  # fmt: skip
+
+
+def test_signing_accepts_lifetimes_from_one_second_to_the_maximum() -> None:
+    for lifetime in (timedelta(seconds=1), MAX_LIFETIME):
+        signed = sign_message(request(), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW,
+                              lifetime=lifetime)  # fmt: skip
+        assert signed.expires_at - signed.created_at == lifetime
+    for lifetime in (timedelta(milliseconds=999), MAX_LIFETIME + timedelta(seconds=1)):
+        with pytest.raises(InvalidInput) as info:
+            sign_message(request(), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW,
+                         lifetime=lifetime)  # fmt: skip
+        check(info.value, None, "envelope.lifetime", "is outside 1 s..")
+
+
+@pytest.mark.parametrize("step", ["sign", "encrypt"])
+def test_bad_node_ids_are_refused_naming_the_argument(step: str) -> None:
+    signed = sign_message(request(), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW)
+    for sender, recipient, where in (("NG MOJ", "gb-uka", "sender_id"),
+                                     ("ng-moj", "GB UKA", "recipient_id")):  # fmt: skip
+        with pytest.raises(InvalidInput) as info:
+            if step == "sign":
+                sign_message(request(), NG.sign, NG.sign_id, sender, recipient, NOW)
+            else:
+                encrypt(signed, sender, recipient, GB.hpke.public_key(), GB.hpke_id)
+        check(info.value, None, where, "is not a node id")
+
+
+def test_chunk_sizes_at_the_limits_are_accepted_and_beyond_them_refused() -> None:
+    for size in (MIN_CHUNK, MAX_CHUNK):
+        opens(sealed(chunk_size=size))
+    for size in (MIN_CHUNK - 1, MAX_CHUNK + 1):
+        with pytest.raises(InvalidInput) as info:
+            sealed(chunk_size=size)
+        check(info.value, None, "chunk_size", f"chunk size {size} is outside")
+
+
+def test_an_envelope_of_exactly_the_size_limit_is_sealed(monkeypatch: pytest.MonkeyPatch) -> None:
+    signed = sign_message(request(), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW)
+    size = len(encrypt(signed, "ng-moj", "gb-uka", GB.hpke.public_key(), GB.hpke_id))
+    monkeypatch.setattr(envelope, "MAX_ENVELOPE", size)
+    assert len(encrypt(signed, "ng-moj", "gb-uka", GB.hpke.public_key(), GB.hpke_id)) == size
+    monkeypatch.setattr(envelope, "MAX_ENVELOPE", size - 1)
+    with pytest.raises(InvalidInput) as info:
+        encrypt(signed, "ng-moj", "gb-uka", GB.hpke.public_key(), GB.hpke_id)
+    check(info.value, None, "envelope", "send large evidence through the evidence transfer")
+
+
+def test_the_byte_layout_is_the_documented_one() -> None:
+    """Open an envelope by hand from the module docstring's table: magic, version, header
+    length, header, HPKE enc and wrapped key under ``hpke_info``, commitment, then chunks whose
+    nonce is index (11 bytes) || final and whose AAD is SHA-256(preamble) || index (8 bytes)
+    || final."""
+    signed = sign_message(request("x" * 700), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW)
+    data = encrypt(signed, "ng-moj", "gb-uka", GB.hpke.public_key(), GB.hpke_id,
+                   chunk_size=MIN_CHUNK)  # fmt: skip
+    assert data[:5] == b"RPX1\x01"
+    start = body_start(data)
+    (length,) = struct.unpack(">H", data[5:7])
+    assert parse_canonical(data[7 : 7 + length], where="t")["chunk"] == MIN_CHUNK
+    wrapped = data[7 + length : 7 + length + ENC_SIZE + WRAPPED_SIZE]
+    key = SUITE.decrypt(wrapped, GB.hpke, info=b"repatria exchange v1\x06ng-moj\x06gb-uka")
+    assert hpke_info("ng-moj", "gb-uka") == b"repatria exchange v1\x06ng-moj\x06gb-uka"
+    commitment = hashlib.sha256(b"repatria exchange v1 key commitment" + key).digest()
+    assert data[start - KEY_SIZE : start] == commitment
+    digest = hashlib.sha256(data[:start]).digest()
+    block = MIN_CHUNK + TAG_SIZE
+    pieces = [data[i : i + block] for i in range(start, len(data), block)]
+    assert len(pieces) >= 3
+    plain = b""
+    for index, piece in enumerate(pieces):
+        final = b"\x01" if index == len(pieces) - 1 else b"\x00"
+        nonce = index.to_bytes(11, "big") + final
+        aad = digest + index.to_bytes(8, "big") + final
+        plain += AESGCM(key).decrypt(nonce, piece, aad)
+    assert plain == signed.data
+
+
+def test_sender_checkpoint_refusals_name_the_checkpoint() -> None:
+    exc = refusal(sealed(checkpoint="not a note\n"))
+    check(exc, None, "envelope.checkpoint", "sender checkpoint: ")
+    check(refusal(sealed(checkpoint=CH.checkpoint(5))), Reason.SENDER_MISMATCH,
+          "envelope.checkpoint", f"checkpoint of log {CH.origin!r}")  # fmt: skip
+    forged = NG.checkpoint(5).replace("5\n", "6\n", 1)
+    check(refusal(sealed(checkpoint=forged)), Reason.BAD_SIGNATURE, "envelope.checkpoint",
+          "sender checkpoint: ")  # fmt: skip

@@ -57,8 +57,9 @@ def test_appends_cost_amortised_constant_hashes(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_append_leaf_hash_checks_the_length() -> None:
-    with pytest.raises(InvalidInput, match="leaf hash has 3 bytes, want 32"):
+    with pytest.raises(InvalidInput, match="leaf hash has 3 bytes, want 32") as info:
         CompactRange().append_leaf_hash(b"abc")
+    assert info.value.where == "leaf_hash"  # the part the caller got wrong (R24)
 
 
 def test_rebuilding_from_leaf_hashes_gives_the_same_rows() -> None:

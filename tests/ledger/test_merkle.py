@@ -8,8 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from repatria.errors import InvalidInput, VerificationFailed
+from repatria.errors import InvalidInput, NotFound, VerificationFailed
 from repatria.ledger import merkle
+from repatria.ledger.compact_range import CompactRange
+from repatria.ledger.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    root_hash,
+    verify_consistency,
+)
+from repatria.ledger.subtree import Subtree
 from tests.ledger import merkle_reference as ref
 
 leaf_lists = st.lists(st.binary(max_size=8), min_size=1, max_size=40)
@@ -213,3 +221,91 @@ def test_consistency_verification_messages(
 )
 def test_inclusion_proof_size(index: int, size: int, want: int) -> None:
     assert merkle.inclusion_proof_size(index, size) == want
+
+
+# ------------------------------------------------------------------------------------------
+# Merkle proofs refused with the part they name, and the in-memory tree's defaults and edges
+# (RFC 9162 §2.1.3, §2.1.4; R24).
+#
+# The tests above and test_merkle_vectors.py check the hashes and proofs against RFC 6962
+# vectors and every wrong proof. Mutation testing (R24, docs/security.md) found that no test
+# held ``where`` (which the proof routes and ``ledger check-proof`` report), the refusal of a
+# short *new* root, and ``CompactRange``'s default sizes and its first missing level.
+
+LEAVES = [bytes([i]) * 3 for i in range(7)]
+ROOT3, ROOT7 = root_hash(LEAVES[:3]), root_hash(LEAVES)
+PROOF = consistency_proof(3, LEAVES)
+
+
+def test_proofs_outside_the_tree_are_refused_naming_the_argument() -> None:
+    with pytest.raises(InvalidInput, match="leaf index 7 is outside the tree") as info:
+        inclusion_proof(7, LEAVES)
+    assert info.value.where == "index"
+    with pytest.raises(InvalidInput, match="old size 8 is outside the tree") as info:
+        consistency_proof(8, LEAVES)
+    assert info.value.where == "old_size"
+
+
+@pytest.mark.parametrize(
+    ("old_size", "new_size", "proof", "old_root", "new_root", "message"),
+    [
+        (3, 7, PROOF, ROOT3, ROOT7[:31], "new root has 31 bytes, want 32"),
+        (3, 7, PROOF, ROOT3[:31], ROOT7, "old root has 31 bytes, want 32"),
+        (-1, 7, PROOF, ROOT3, ROOT7, "sizes -1 and 7 must not be negative"),
+        (8, 7, PROOF, ROOT3, ROOT7, "old size 8 is larger than new size 7"),
+        (7, 7, PROOF, ROOT7, ROOT7, "wrong proof size"),
+        (7, 7, [], ROOT3, ROOT7, "differs from"),
+        (3, 7, PROOF[:-1], ROOT3, ROOT7, "wrong proof size"),
+        (3, 7, PROOF, ROOT7, ROOT7, "old root mismatch"),
+        (3, 7, PROOF, ROOT3, ROOT3, "new root mismatch"),
+    ],
+)
+def test_consistency_refusals_name_the_part(
+    old_size: int, new_size: int, proof: list[bytes], old_root: bytes, new_root: bytes,
+    message: str,
+) -> None:  # fmt: skip
+    with pytest.raises(VerificationFailed, match=message) as info:
+        verify_consistency(old_size, new_size, proof, old_root, new_root)
+    expected = {"new root has": "new root", "old root has": "old root"}
+    assert info.value.where == next(
+        (w for m, w in expected.items() if message.startswith(m)), "consistency proof"
+    )
+
+
+def test_the_compact_range_defaults_to_its_current_size() -> None:
+    tree = CompactRange(LEAVES)
+    assert tree.inclusion_proof(2) == inclusion_proof(2, LEAVES)
+    assert tree.consistency_proof(3) == PROOF
+    assert tree.root() == ROOT7
+    with pytest.raises(InvalidInput, match="tree size 8 is beyond this tree") as info:
+        tree.root(8)
+    assert info.value.where == "size"
+
+
+def test_a_subtree_above_the_highest_level_is_not_found() -> None:
+    tree = CompactRange(LEAVES)  # 7 leaves: levels 0, 1 and 2
+    assert len(tree.subtree_hashes([Subtree(2, 0)])) == 1
+    for missing in (Subtree(3, 0), Subtree(2, 1), Subtree(0, 7)):
+        with pytest.raises(NotFound, match="is not complete at size 7") as info:
+            tree.subtree_hashes([missing])
+        assert info.value.where == "subtree"
+
+
+def test_inclusion_refusals_name_the_inclusion_proof() -> None:
+    proof = inclusion_proof(2, LEAVES)
+    cases = [
+        (lambda: merkle.verify_inclusion(LEAVES[2], 7, 7, proof, ROOT7), "is not below tree size"),
+        (lambda: merkle.verify_inclusion(LEAVES[2], 2, 7, proof[:-1], ROOT7), "wrong proof size"),
+        (lambda: merkle.verify_inclusion(LEAVES[3], 2, 7, proof, ROOT7), "root mismatch"),
+        (
+            lambda: merkle.verify_inclusion(LEAVES[2], 2, 7, [proof[0][:31], *proof[1:]], ROOT7),
+            "proof element 0 has 31 bytes",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(VerificationFailed, match=message) as info:
+            call()
+        assert info.value.where == "inclusion proof", message
+    with pytest.raises(VerificationFailed, match="proof element 1 has 33 bytes") as info:
+        verify_consistency(3, 7, [PROOF[0], PROOF[1] + b"\x00", *PROOF[2:]], ROOT3, ROOT7)
+    assert info.value.where == "consistency proof"

@@ -21,15 +21,25 @@ import pytest
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
+from repatria.crypto.keystore import KeyPurpose
 from repatria.domain.event import EventKind
+from repatria.errors import PermissionDenied
+from repatria.ledger import log
+from repatria.ledger.bundle import Bundle, verify_bundle
+from repatria.ledger.checkpoint import Checkpoint
 from repatria.ledger.compact_range import CompactRange
 from repatria.ledger.entry import EventRecord
+from repatria.ledger.note import Ed25519Verifier, SignedNote
+from repatria.service import keys
 from repatria.service.ledger import checkpoints as ledger_checkpoints
 from repatria.service.ledger import verification as ledger_verification
+from repatria.service.ledger import witnessing
+from repatria.service.ledger.verification import export_bundle, verify_node_log
 from repatria.service.node import Node
 from repatria.store.base import Base
-from repatria.store.ledger_tables import LedgerHashRow, LedgerHeadRow, LedgerLeafRow
+from repatria.store.ledger_tables import LedgerHashRow, LedgerHeadRow, LedgerLeafRow, SqlLogStorage
 from repatria.store.tables import EventRow
+from tests.conftest import People
 from tests.ledger.ledger_nodes import record
 
 TABLES = (
@@ -220,3 +230,66 @@ def test_an_event_inserted_beside_the_log_is_detected(logged: Node) -> None:
     assert any(
         "have no leaf in the log" in p and f"event {forged}" in p for p in report.problems
     ), report.problems
+
+
+# ------------------------------------------------------------------------------------------
+# ``export_bundle``: the whole log, its checkpoints and public keys, for an offline check by
+# another state (``repatria ledger export``), taken out only by an auditor or a node
+# administrator (issue 13.5).
+#
+# test_ledger_cli.py reaches it through the CLI, which mutation testing does not run; this
+# test calls the use case directly so that mutation testing (R24, docs/security.md) reaches
+# it: every leaf in order across read chunks, the checkpoints in size order, only the public
+# fields of each key, the witnesses' keys.
+
+
+def _stored_leaves(node: Node) -> list[bytes]:
+    with node.transaction() as session:
+        storage = SqlLogStorage(session)
+        size = storage.read_head().size
+        return [x.data for x in storage.leaves(0, size)]
+
+
+def test_the_bundle_is_the_whole_log_and_verifies_offline(
+    node: Node, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = keys.public_keys(node)
+    log_vkey = found.current_vkey(KeyPurpose.SIGNING)
+    witness_vkey = found.current_vkey(KeyPurpose.WITNESS)
+    record(node, 5, batch=2)
+    first = ledger_checkpoints.checkpoint_now(node)
+    record(node, 4, batch=4)
+    second = ledger_checkpoints.checkpoint_now(node)
+    witnessing.add_peer(node, people.admin, "gb-x", "http://gb-x.test", log_vkey, witness_vkey)
+    record(node, 2)
+    monkeypatch.setattr(log, "CHUNK", 4)  # read the leaves in several chunks, the last short
+    leaves = _stored_leaves(node)
+    assert len(leaves) % 4 != 0 and len(leaves) > 8
+
+    bundle = export_bundle(node, people.auditor)
+
+    assert bundle.origin == found.origin
+    assert list(bundle.leaves) == leaves
+    sizes = [Checkpoint.from_text(SignedNote.from_text(n).text).size for n in bundle.checkpoints]
+    assert sizes == sorted({first.checkpoint.size, second.checkpoint.size})
+    assert bundle.witnesses == (witness_vkey,)
+    public = [k.to_dict() for k in found.keys if k.vkey is not None]
+    assert len(bundle.keys) == len(public) >= 2
+    for exported, full in zip(bundle.keys, public, strict=True):
+        assert exported == {
+            k: v for k, v in full.items() if k in ("vkey", "purpose", "created_at", "retired_at")
+        }
+        assert exported["vkey"] == full["vkey"]
+    assert CompactRange(bundle.leaves).root(second.checkpoint.size) == second.checkpoint.root_hash
+    report = verify_bundle(
+        Bundle.from_json(bundle.to_json()), [Ed25519Verifier.from_vkey(log_vkey)]
+    )
+    assert report.ok and report.checkpoints_verified == 2, report.problems
+    assert verify_node_log(node).ok
+    assert export_bundle(node, people.admin) == bundle
+
+
+@pytest.mark.parametrize("who", ["officer", "supervisor", "reviewer"])
+def test_only_an_auditor_or_an_administrator_exports(node: Node, people: People, who: str) -> None:
+    with pytest.raises(PermissionDenied, match="only an auditor or a node administrator"):
+        export_bundle(node, people.by_name(who))
