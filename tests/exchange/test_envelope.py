@@ -81,7 +81,8 @@ def sealed(
     return seal(request(summary), NG.sign, "ng-moj", "gb-uka", GB.hpke.public_key(), **options)  # type: ignore[arg-type]
 
 
-def rejected(data: bytes, **kwargs: object) -> Reason:
+def opening(**kwargs: object) -> dict[str, object]:
+    """GB's arguments to ``open_envelope`` at ``NOW``, with ``kwargs`` over them."""
     options: dict[str, object] = {
         "recipient_private_hpke_key": GB.hpke,
         "recipient_id": "gb-uka",
@@ -89,9 +90,11 @@ def rejected(data: bytes, **kwargs: object) -> Reason:
         "now": NOW,
     }
     options.update(kwargs)
-    with pytest.raises(RepatriaError) as info:
-        open_envelope(data, **options)  # type: ignore[arg-type]
-    return reason_of(info.value)
+    return options
+
+
+def rejected(data: bytes, **kwargs: object) -> Reason:
+    return reason_of(refusal(data, **kwargs))
 
 
 ENVELOPE = sealed("A" * 3000, chunk_size=MIN_CHUNK)
@@ -412,27 +415,13 @@ def test_new_x25519_key_never_opens_it() -> None:
 
 
 def refusal(data: bytes, **kwargs: object) -> RepatriaError:
-    options: dict[str, object] = {
-        "recipient_private_hpke_key": GB.hpke,
-        "recipient_id": "gb-uka",
-        "directory": DIRECTORY,
-        "now": NOW,
-    }
-    options.update(kwargs)
     with pytest.raises(RepatriaError) as info:
-        open_envelope(data, **options)  # type: ignore[arg-type]
+        open_envelope(data, **opening(**kwargs))  # type: ignore[arg-type]
     return info.value
 
 
 def opens(data: bytes, **kwargs: object) -> None:
-    options: dict[str, object] = {
-        "recipient_private_hpke_key": GB.hpke,
-        "recipient_id": "gb-uka",
-        "directory": DIRECTORY,
-        "now": NOW,
-    }
-    options.update(kwargs)
-    assert open_envelope(data, **options).sender == "ng-moj"  # type: ignore[arg-type]
+    assert open_envelope(data, **opening(**kwargs)).sender == "ng-moj"  # type: ignore[arg-type]
 
 
 def check(exc: RepatriaError, reason: Reason | None, where: str, message: str) -> None:

@@ -130,7 +130,7 @@ def chain_link(previous: str, record: dict[str, Any]) -> str:
     """SHA-256(previous link || RFC 8785 JSON of the record), in hex.
 
     Access decisions are too many to be leaves each; they form a hash chain instead, and every
-    event's leaf commits to the chain's length and newest link, so a decision changed,
+    event's leaf commits to the chain's newest link, so a decision changed,
     removed or slipped in before the newest logged event breaks the chain or disagrees with
     the log (issue 13.2). The record is hashed as RFC 8785 JSON, like an event's commitment.
     """

@@ -8,7 +8,7 @@ stopped never runs (OWASP ASVS 5.0 V8.2-8.3, V16.3.2).
 The decisions form a hash chain (``ledger.entry.chain_link``): each row carries the link of
 the one before it and itself, and the newest link is kept in ``access_chain``, which every
 new decision locks first so that decisions line up one after another on PostgreSQL too.
-Every event recorded afterwards commits to the chain's length and newest link
+Every event recorded afterwards commits to the chain's newest link
 (``service.events``), so ``repatria ledger verify`` finds a decision changed, deleted or
 slipped in anywhere before the newest event (issue 13.2).
 """

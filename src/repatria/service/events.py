@@ -29,7 +29,7 @@ def record_event(
     entity_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> EventRow:
-    _, head = chain_head(session)
+    head = chain_head(session)
     row = EventRow(
         at=utcnow(),
         actor=actor,

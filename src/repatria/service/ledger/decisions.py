@@ -1,8 +1,9 @@
 """The access decisions chain and what the log commits to of it (issue 13.2).
 
 A node records every access decision (``service.access``); they are too many to be leaves of
-the log each, so they form a hash chain (``ledger.entry.chain_link``) whose length and newest
-link every event's leaf commits to (``service.events``). ``service.ledger.facts`` checks the
+the log each, so they form a hash chain (``ledger.entry.chain_link``) whose newest link every
+event's leaf commits to (``service.events``; the link only, not the count, so a receipt's event
+tells a peer nothing of this node's traffic). ``service.ledger.facts`` checks the
 stored chain against itself and against those commitments.
 """
 
@@ -28,10 +29,10 @@ def decision_record(row: AccessDecisionRow) -> dict[str, object]:
     }
 
 
-def chain_head(session: Session) -> tuple[int, str]:
-    """How many decisions the chain holds and its newest link, as committed."""
-    head = session.scalar(select(AccessChainRow).where(AccessChainRow.id == 1))
-    return (0, CHAIN_START) if head is None else (head.count, head.head)
+def chain_head(session: Session) -> str:
+    """The chain's newest link, as committed."""
+    head = session.scalar(select(AccessChainRow.head).where(AccessChainRow.id == 1))
+    return CHAIN_START if head is None else head
 
 
 def locked_head(session: Session) -> AccessChainRow:
