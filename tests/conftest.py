@@ -151,6 +151,14 @@ def settings(tmp_path: Path, sqlite_template: Path, pg_engine: Engine | None) ->
 
 @pytest.fixture
 def node(settings: Settings) -> Iterator[Node]:
+    init_ng_node(settings)
+    opened = open_node(settings)
+    yield opened
+    opened.close()
+
+
+def init_ng_node(settings: Settings) -> None:
+    """The Nigerian test node the ``node`` fixture opens."""
     init_node(
         settings,
         node_id="ng-test",
@@ -158,9 +166,6 @@ def node(settings: Settings) -> Iterator[Node]:
         authority="Central Authority of Nigeria (test)",
         languages=["en"],
     )
-    opened = open_node(settings)
-    yield opened
-    opened.close()
 
 
 PASSWORD = "correct horse battery staple"
@@ -182,6 +187,11 @@ class People:
 
 @pytest.fixture
 def people(node: Node) -> People:
+    return make_people(node)
+
+
+def make_people(node: Node) -> People:
+    """The six accounts the tests speak of, one per role (and an officer outside the case)."""
     admin = users.create_user(node, None, username="admin", password=PASSWORD, roles=["node-admin"])
 
     def make(name: str, role: str) -> Actor:
@@ -233,6 +243,11 @@ def complete_document(reference: str, example: str = "records") -> dict[str, Any
 
 @pytest.fixture
 def ng_case(node: Node, people: People) -> CaseFixture:
+    return make_ng_case(node, people)
+
+
+def make_ng_case(node: Node, people: People) -> CaseFixture:
+    """Delta: a case with the officer, reviewer and auditor on it and a complete draft."""
     case = cases.open_case(node, people.supervisor, {"title": "Delta bribes", "summary": "s"})
     for name in ("officer", "reviewer", "auditor"):
         cases.assign_member(node, people.supervisor, case.reference, name, "needs to know")

@@ -99,7 +99,10 @@ def test_iban_with_a_bad_check_digit_names_the_property(records: dict[str, Any])
     doc["assets"][0]["entity"]["properties"]["iban"] = ["GB28NWBK60161331926819"]
     report = validate(doc, on=ON)
     (problem,) = _problems(report, "assets[0].entity.properties.iban[0]")
-    assert "GB28NWBK60161331926819" in problem.message
+    # The path points at the value; the message says what is wrong with it without repeating
+    # it, since answers and the logs that keep them carry no case content (R19).
+    assert "iban" in problem.message and "check digits" in problem.message
+    assert "GB28NWBK60161331926819" not in problem.message
     assert problem.article == "ISO 13616"
     assert problem.severity is Severity.ERROR
     assert not is_complete(report)

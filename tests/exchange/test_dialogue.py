@@ -260,7 +260,7 @@ def test_conditions_offered_in_a_consultation_are_answered_over_the_network(
 
 def test_a_consultation_answer_needs_an_open_consultation(pair: Pair, ng_case: CaseFixture) -> None:
     _send(pair, ng_case)
-    with pytest.raises(InvalidInput, match="no open consultation"):
+    with pytest.raises(Conflict, match="no open consultation"):
         requests.answer_consultation(pair.ng, pair.ng_people.supervisor, ng_case.request,
                                      accepted=False, note="no")  # fmt: skip
 

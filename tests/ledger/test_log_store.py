@@ -113,7 +113,7 @@ def test_proofs_from_the_database_match_the_reference_tree(
             cproof = log.consistency_proof(storage, old, size)
             assert cproof == reference.consistency_proof(old, size)
             verify_consistency(old, size, cproof, reference.root(old), reference.root(size))
-        with pytest.raises(InvalidInput, match="beyond the log"):
+        with pytest.raises(NotFound, match="beyond the log"):
             log.inclusion_proof(storage, 0, n + 1)
         with pytest.raises(InvalidInput):
             log.consistency_proof(storage, n, n - 1)

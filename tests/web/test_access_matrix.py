@@ -23,7 +23,7 @@ from starlette.routing import Mount
 from repatria.service import cases, drafting, requests
 from repatria.service.node import Node
 from repatria.store.tables import AccessDecisionRow
-from repatria.web.app import create_app
+from repatria.web.app import PUBLIC_ROUTES, create_app
 from repatria.web.deps import SESSION_COOKIE
 from tests.conftest import (
     PASSWORD,
@@ -365,7 +365,7 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
             f"/api/requests/{c.case.request}/consultation-answer",
             {"json": {"accepted": True}},
         ),
-        row(422, 403, 403, 403, 404, 403, 401),
+        row(409, 403, 403, 403, 404, 403, 401),
     ),
     # No directory accepted: the supervisor learns the node is not on a network.
     ("POST", "/api/cases/{reference}/spontaneous-information"): (
@@ -559,7 +559,7 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
             f"/requests/{_r(c)}/consultation-answer",
             {"data": {"verdict": "accept"}},
         ),
-        row(422, 403, 403, 403, 404, 403, 303),
+        row(409, 403, 403, 403, 404, 403, 303),
     ),
     ("GET", "/requests/{reference}/documents/{sha256}"): (
         lambda c: ("GET", f"/requests/{_r(c)}/documents/{NO_MESSAGE}", {}),
@@ -609,6 +609,21 @@ def test_the_matrix_covers_every_api_route_of_the_openapi_schema(node: Node) -> 
     assert api <= set(ROUTES)
     routes = [r for r in _flatten(list(app.routes)) if isinstance(r, APIRoute)]
     assert {(m, r.path) for r in routes for m in r.methods} <= set(ROUTES)
+
+
+def test_the_routes_open_to_anyone_are_the_declared_public_ones() -> None:
+    """PUBLIC_ROUTES (web/app.py) and docs/security.md name exactly the routes this matrix lets
+    an anonymous caller through (anything but 401, or 303 to the sign-in page)."""
+    open_to_anyone = {
+        key for key, (_, expected) in ROUTES.items() if expected["anonymous"] not in (401, 303)
+    }
+    assert open_to_anyone <= PUBLIC_ROUTES, "routes open to anyone that are not declared"
+    # the routes that take credentials themselves refuse a wrong one, and / redirects
+    takes_credentials = {("POST", "/api/auth/token"), ("POST", "/login"), ("GET", "/")}
+    assert PUBLIC_ROUTES - takes_credentials <= open_to_anyone
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    for method, path in PUBLIC_ROUTES:
+        assert f"| `{method} {path}` |" in documented, f"{method} {path} is not in docs/security.md"
 
 
 @pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[0]} {r[1]}")

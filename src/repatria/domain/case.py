@@ -16,7 +16,9 @@ from typing import Any
 from repatria.domain.text import check_shown_text
 from repatria.errors import InvalidInput
 
-CASE_REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{4,}$")
+CASE_REFERENCE_PATTERN = r"^[A-Z]{2}-[0-9]{4}-[0-9]{4,}$"
+"""A case reference: the node's state, the year, a sequence (published in the API schema)."""
+CASE_REFERENCE = re.compile(CASE_REFERENCE_PATTERN)
 
 
 class CaseStatus(StrEnum):
@@ -51,6 +53,8 @@ class CaseInput:
             isinstance(o, str) and o.strip() for o in offences
         ):
             raise InvalidInput("expected a list of offence names", where="offences")
+        for i, offence in enumerate(offences):
+            check_shown_text(offence, where=f"offences[{i}]")
         return cls(title.strip(), summary.strip(), tuple(o.strip() for o in offences))
 
 
@@ -73,7 +77,7 @@ def make_case_reference(jurisdiction: str, year: int, sequence: int) -> str:
 
 def check_case_reference(value: str, *, where: str = "case") -> str:
     ref = value.strip().upper()
-    if not CASE_REFERENCE.match(ref):
+    if not CASE_REFERENCE.fullmatch(ref):
         # What was typed is not repeated: a pasted secret would come back in the answer (R19).
         raise InvalidInput("not a case reference (expected e.g. NG-2026-0001)", where=where)
     return ref

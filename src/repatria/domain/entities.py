@@ -27,6 +27,14 @@ MULTILINE_TYPES = frozenset({"text", "address", "string", "json"})
 names, identifiers, dates and the like are one line."""
 
 
+def concrete_schema_names() -> list[str]:
+    """The FollowTheMoney schemata an entity may have: the concrete ones (the API publishes
+    them). FtM loads here, at the first call, for the reason ``validate_entity`` gives."""
+    from followthemoney import model
+
+    return sorted(name for name, schema in model.schemata.items() if not schema.abstract)
+
+
 def validate_entity(data: Any, *, id_prefix: str | None = None) -> EntityProxy:
     """Return a clean FtM entity proxy or raise ``InvalidInput`` naming the problem.
 

@@ -22,7 +22,9 @@ from repatria.domain.measure import Measure, parse_measure
 from repatria.domain.text import check_shown_text
 from repatria.errors import InvalidInput
 
-REQUEST_REFERENCE = re.compile(r"^[A-Z]{2}-\d{4}-\d{4,}-R\d{2,}$")
+REQUEST_REFERENCE_PATTERN = r"^[A-Z]{2}-[0-9]{4}-[0-9]{4,}-R[0-9]{2,}$"
+"""A request reference: its case's reference and a sequence (published in the API schema)."""
+REQUEST_REFERENCE = re.compile(REQUEST_REFERENCE_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +170,9 @@ def make_request_reference(case_reference: str, sequence: int) -> str:
 
 def check_request_reference(value: str, *, where: str = "request") -> str:
     ref = value.strip().upper()
-    if not REQUEST_REFERENCE.match(ref):
-        raise InvalidInput(
-            f"{value!r} is not a request reference (expected e.g. NG-2026-0001-R01)", where=where
-        )
+    if not REQUEST_REFERENCE.fullmatch(ref):
+        # What was typed is not repeated, as for a case reference (R19).
+        raise InvalidInput("not a request reference (expected e.g. NG-2026-0001-R01)", where=where)
     return ref
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from repatria.errors import InvalidInput, VerificationFailed
+from repatria.errors import InvalidInput, NotFound, VerificationFailed
 from repatria.ledger.entry import EventRecord, parse_leaf
 from repatria.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
 from repatria.ledger.subtree import (
@@ -262,8 +262,12 @@ def _fold(stack: Sequence[SubtreeHash]) -> bytes:
 
 
 def _check_size(storage: LogStorage, size: int) -> None:
+    """A tree larger than the log does not exist (yet): not found, not bad input, since no
+    schema a caller reads can know the log's size (issue 13.8)."""
+    if size < 0:
+        raise InvalidInput(f"tree size {size} is negative", where="size")
     head = storage.read_head()
-    if not 0 <= size <= head.size:
-        raise InvalidInput(
+    if size > head.size:
+        raise NotFound(
             f"tree size {size} is beyond the log: want 0 <= size <= {head.size}", where="size"
         )

@@ -137,7 +137,8 @@ def assign_member(node: Node, actor: Actor, reference: str, username: str, why: 
         case = load_case(session, ref)
         user = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
         if user is None or not user.active:
-            raise InvalidInput(f"no active user {username!r}", where="username")
+            # who has an account is a stored fact (issue 13.8); the name is not repeated (R19)
+            raise NotFound("there is no active account of that name", where="username")
         if session.get(CaseMemberRow, (case.id, user.id)) is not None:
             raise Conflict(f"{user.username} is already assigned to {ref}", where="username")
         session.add(CaseMemberRow(case_id=case.id, user_id=user.id, added_by=actor.username))
@@ -165,7 +166,8 @@ def remove_member(node: Node, actor: Actor, reference: str, username: str, why: 
         user = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
         member = session.get(CaseMemberRow, (case.id, user.id)) if user is not None else None
         if user is None or member is None:
-            raise InvalidInput(f"{username!r} is not assigned to {ref}", where="username")
+            # a fact of the stored case, not of the input: not found (issue 13.8)
+            raise NotFound(f"that user is not assigned to {ref}", where="username")
         if len(case.members) == 1:
             raise Conflict("the last member of a case cannot be removed", where="username")
         session.delete(member)

@@ -30,6 +30,9 @@ from repatria.service.outbox import Attempt, deliver_due
 from repatria.service.requests import case_of_request, load_request
 from repatria.store.exchange_tables import OUTBOX_STATES, InboxRow, OutboxRow, ReceiptRow
 
+STATES: tuple[str, ...] = tuple(OUTBOX_STATES)
+"""The states an outbox message can be in, for the filter the API publishes."""
+
 
 @dataclass(frozen=True, slots=True)
 class MessageTrace:

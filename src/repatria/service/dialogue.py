@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from repatria.domain.lifecycle import Direction, RequestState, Transition, TransitionName
 from repatria.domain.measure import Measure
 from repatria.domain.refusal import parse_refusal_grounds
-from repatria.errors import InvalidInput, NotFound
+from repatria.errors import Conflict, InvalidInput, NotFound
 from repatria.exchange.directory import Directory
 from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, Purpose
 from repatria.exchange.messages import (
@@ -330,7 +330,8 @@ def answer_consultation_in(
         .limit(1)
     )
     if consultation is None or row.state != RequestState.CONSULTATION.value:
-        raise InvalidInput(
+        # the request's stored state, not this answer, is what is wrong (issue 13.8)
+        raise Conflict(
             f"request {row.reference} has no open consultation received from its node"
             " (UNCAC 46(26))",
             where="request",
@@ -341,7 +342,7 @@ def answer_consultation_in(
         actor=actor,
     )  # fmt: skip
     if queued is None:
-        raise InvalidInput(f"request {row.reference} does not travel by exchange", where="request")
+        raise Conflict(f"request {row.reference} does not travel by exchange", where="request")
     return queued
 
 

@@ -29,7 +29,7 @@ from repatria.drafting import ValidationReport, render_docx, render_pdf
 from repatria.drafting.languages import accepted_languages
 from repatria.drafting.model import Channel as DocumentChannel
 from repatria.drafting.record import record_fields
-from repatria.errors import InvalidInput, NotFound
+from repatria.errors import Conflict, InvalidInput, NotFound
 from repatria.law import Basis, Catalogue, Kind, find_bases, load_catalogue, parse_offence
 from repatria.service.access import authorize
 from repatria.service.actor import Actor
@@ -366,11 +366,17 @@ def render_request(node: Node, actor: Actor, reference: str, *, lang: str, fmt: 
         )
     authorize(node, actor, Action.CASE_READ, case_of_request(node, ref))
     document = get_document(node, actor, ref)
-    data = (
-        render_pdf(document, lang, faces=installed_faces())
-        if fmt == "pdf"
-        else render_docx(document, lang)
-    )
+    try:
+        data = (
+            render_pdf(document, lang, faces=installed_faces())
+            if fmt == "pdf"
+            else render_docx(document, lang)
+        )
+    except InvalidInput as exc:
+        # The kept draft, not this call's input, is what cannot be rendered: a conflict with
+        # the stored state (issue 13.8), naming where in the draft to look.
+        where = f"document.{exc.where}" if exc.where else "document"
+        raise Conflict(f"the kept draft cannot be rendered: {exc.message}", where=where) from None
     with node.transaction() as session:
         row = load_request(session, ref)
         record_event(

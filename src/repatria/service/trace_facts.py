@@ -25,7 +25,8 @@ from repatria.service.node import Node
 from repatria.service.trace_summary import AssetToFreeze, TraceSummary
 from repatria.tracing.rules import RULES, Rule
 
-TRACE_ID = re.compile(r"^[0-9a-f]{16}$")
+TRACE_ID_PATTERN = r"^[0-9a-f]{16}$"
+TRACE_ID = re.compile(TRACE_ID_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class TraceFacts:
 
 
 def trace_folder(node: Node, case_reference: str, trace_id: str) -> Path:
-    if not TRACE_ID.match(trace_id):
+    if not TRACE_ID.fullmatch(trace_id):
         raise InvalidInput(f"{trace_id!r} is not a trace id (16 hex digits)", where="trace")
     return node.settings.data_dir / "traces" / case_reference / trace_id
 

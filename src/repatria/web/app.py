@@ -44,6 +44,7 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/api/ledger/checkpoint"),
         ("GET", "/api/ledger/consistency"),
         ("GET", "/api/ledger/keys"),
+        ("GET", "/api/ledger/seen"),
         ("POST", "/api/ledger/add-checkpoint"),
         ("POST", "/api/ledger/cosignatures"),
         # Peers deliver sealed envelopes; the envelope itself authenticates (docs/exchange.md).

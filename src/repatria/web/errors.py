@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from repatria.errors import (
     AuthenticationRequired,
@@ -98,6 +99,24 @@ def body_problem(raw: bytes) -> str:
     return "the JSON body cannot be read"
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path, for a 405's Allow (RFC 9110 §15.5.6).
+
+    Starlette names only the methods of the first route whose path matched, and FastAPI makes
+    one route per method, so that was one of several (issue 13.8). Each method is asked of the
+    routes as the router would ask it: the ones some route fully matches are allowed.
+    """
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
     """Register the handlers; pages get an HTML error page (in plain words, with a way back),
     the API the JSON body. A browser asking for a page that does not exist, or sending a
@@ -137,6 +156,8 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         kinds = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        if exc.status_code == 405:
+            exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
         if exc.status_code == 400 and exc.detail == _UNPARSED:
             problem = body_problem(await request.body())
             return JSONResponse(error_body("malformed_json", problem, "body"), status_code=400)
@@ -148,7 +169,6 @@ def install(app: FastAPI, render_html: HtmlRenderer | None = None) -> None:
             )
             page.headers.update(exc.headers or {})
             return page
-        # RFC 9110 §15.5.6: a 405 names the methods allowed (Starlette puts them in headers)
         return JSONResponse(
             error_body(kinds.get(exc.status_code, "http_error"), str(exc.detail)),
             status_code=exc.status_code,

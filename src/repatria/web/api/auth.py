@@ -7,11 +7,11 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 
 from repatria.service.users import authenticate_password, issue_credential, revoke_credential
-from repatria.web.api.common import ERRORS
+from repatria.web.api.common import ERRORS, SIGN_IN_ERRORS
 from repatria.web.api.schemas import MeOut, TokenOut, TokenRequest
 from repatria.web.deps import ApiActor, NodeDep
 
-router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS)
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=SIGN_IN_ERRORS)
 me_router = APIRouter(prefix="/api", tags=["auth"], responses=ERRORS)
 
 

@@ -18,3 +18,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (422, "Invalid input; `where` names the field"),
     )
 }
+
+SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    429: {
+        "model": ErrorOut,
+        "description": "Too many failed sign-ins for this account or address (RFC 6585 §4)",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the next try is taken",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
+}
+"""What the routes that take a password may answer: also 429 while sign-in is throttled."""

@@ -10,6 +10,7 @@ from repatria.service import audit as audit_service
 from repatria.service import authorities as authority_service
 from repatria.service import users as user_service
 from repatria.web.api.common import ERRORS
+from repatria.web.api.params import CaseFilter, JurisdictionFilter
 from repatria.web.api.schemas import (
     AccessDecisionOut,
     ContactPointIn,
@@ -40,7 +41,7 @@ def health(node: NodeDep) -> HealthOut:
 
 @router.get("/authorities", response_model=list[ContactPointOut])
 def list_authorities(
-    actor: ApiActor, node: NodeDep, jurisdiction: str | None = None
+    actor: ApiActor, node: NodeDep, jurisdiction: JurisdictionFilter = None
 ) -> list[ContactPointOut]:
     """Contact points (UNCAC 46(13)-(14)): central authorities and others."""
     points = authority_service.list_contact_points(node, actor, jurisdiction=jurisdiction)
@@ -77,7 +78,7 @@ def create_user(body: UserIn, actor: ApiActor, node: NodeDep) -> UserOut:
 
 @router.get("/audit/access", response_model=list[AccessDecisionOut])
 def access_log(
-    actor: ApiActor, node: NodeDep, case: str | None = None, limit: int = 500
+    actor: ApiActor, node: NodeDep, case: CaseFilter = None, limit: int = 500
 ) -> list[AccessDecisionOut]:
     """Every authorization decision, newest first (auditors only)."""
     return [

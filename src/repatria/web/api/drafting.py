@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from repatria.drafting import validate
 from repatria.service import drafting
 from repatria.web.api.common import ERRORS
+from repatria.web.api.params import DocumentFormat, Language, RequestReference
 from repatria.web.deps import ApiActor, NodeDep
 
 router = APIRouter(prefix="/api", tags=["drafting"], responses=ERRORS)
@@ -23,20 +24,23 @@ def validate_draft(actor: ApiActor, document: Annotated[dict[str, Any], Body()])
 
 
 @router.get("/requests/{reference}/document", response_model=dict[str, Any])
-def get_document(reference: str, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
+def get_document(reference: RequestReference, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
     return drafting.get_document(node, actor, reference)
 
 
 @router.put("/requests/{reference}/document", response_model=dict[str, Any])
 def put_document(
-    reference: str, actor: ApiActor, node: NodeDep, document: Annotated[dict[str, Any], Body()]
+    reference: RequestReference,
+    actor: ApiActor,
+    node: NodeDep,
+    document: Annotated[dict[str, Any], Body()],
 ) -> dict[str, Any]:
     """Keep the draft (kept even when incomplete) and return what is still missing."""
     return drafting.save_document(node, actor, reference, document).to_dict()
 
 
 @router.get("/requests/{reference}/validation", response_model=dict[str, Any])
-def validation(reference: str, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
+def validation(reference: RequestReference, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
     """What the kept draft still lacks before the request may be ready or sent."""
     return drafting.check_document(node, actor, reference).to_dict()
 
@@ -47,7 +51,11 @@ def validation(reference: str, actor: ApiActor, node: NodeDep) -> dict[str, Any]
     responses={200: {"content": {t: {} for t in drafting.FORMATS.values()}}},
 )
 def rendered(
-    reference: str, actor: ApiActor, node: NodeDep, lang: str = "en", format: str = "pdf"
+    reference: RequestReference,
+    actor: ApiActor,
+    node: NodeDep,
+    lang: Language = "en",
+    format: DocumentFormat = "pdf",
 ) -> Response:
     """The request as PDF or DOCX in one of the six UN languages (the export is recorded)."""
     data = drafting.render_request(node, actor, reference, lang=lang, fmt=format)

@@ -19,12 +19,14 @@ from pydantic import BaseModel, Field
 
 from repatria.adapters.http_transport import HttpTransport
 from repatria.errors import InvalidInput
+from repatria.exchange.messages import SpontaneousBasis
 from repatria.exchange.rejection import Rejected, reason_of
 from repatria.service import deliveries, spontaneous
 from repatria.service import exchange as exchange_service
 from repatria.service import requests as request_service
 from repatria.web.api.common import ERRORS
-from repatria.web.api.schemas import RequestOut
+from repatria.web.api.params import CaseReference, OutboxStateFilter, RequestReference
+from repatria.web.api.schemas import NOT_BLANK, RequestOut
 from repatria.web.deps import ApiActor, NodeDep
 from repatria.web.errors import error_body
 
@@ -86,13 +88,17 @@ def _traces(found: list[deliveries.MessageTrace]) -> list[MessageTraceOut]:
 
 
 @router.get("/requests/{reference}/messages", response_model=list[MessageTraceOut])
-def request_messages(reference: str, actor: ApiActor, node: NodeDep) -> list[MessageTraceOut]:
+def request_messages(
+    reference: RequestReference, actor: ApiActor, node: NodeDep
+) -> list[MessageTraceOut]:
     """Messages sent and received for a request, with delivery state and receipt status."""
     return _traces(deliveries.request_messages(node, actor, reference))
 
 
 @router.get("/exchange/outbox", response_model=list[MessageTraceOut])
-def outbox(actor: ApiActor, node: NodeDep, state: str | None = None) -> list[MessageTraceOut]:
+def outbox(
+    actor: ApiActor, node: NodeDep, state: OutboxStateFilter = None
+) -> list[MessageTraceOut]:
     """The outbox as metadata, newest first (the node's operator only)."""
     return _traces(deliveries.outbox(node, actor, state))
 
@@ -136,7 +142,7 @@ class ConsultationAnswerIn(BaseModel):
 
 @router.post("/requests/{reference}/consultation-answer", response_model=RequestOut)
 def answer_consultation(
-    reference: str, body: ConsultationAnswerIn, actor: ApiActor, node: NodeDep
+    reference: RequestReference, body: ConsultationAnswerIn, actor: ApiActor, node: NodeDep
 ) -> RequestOut:
     """Accept or decline the conditions offered in a consultation (UNCAC 46(26)); supervisors."""
     answered = request_service.answer_consultation(
@@ -147,8 +153,10 @@ def answer_consultation(
 
 class SpontaneousIn(BaseModel):
     to: str = Field(max_length=64, description="The receiving node's id (see the directory).")
-    basis: str = Field(description="46(4) or 56")
-    summary: str = Field(max_length=20_000)
+    basis: str = Field(
+        description="46(4) or 56", json_schema_extra={"enum": [b.value for b in SpontaneousBasis]}
+    )
+    summary: str = Field(max_length=20_000, json_schema_extra={"pattern": NOT_BLANK})
 
 
 class QueuedMessageOut(BaseModel):
@@ -159,7 +167,7 @@ class QueuedMessageOut(BaseModel):
     "/cases/{reference}/spontaneous-information", response_model=QueuedMessageOut, status_code=201
 )
 def spontaneous_information(
-    reference: str, body: SpontaneousIn, actor: ApiActor, node: NodeDep
+    reference: CaseReference, body: SpontaneousIn, actor: ApiActor, node: NodeDep
 ) -> QueuedMessageOut:
     """Send information without a request (UNCAC 46(4)-(5), 56); supervisors."""
     message_id = spontaneous.send_spontaneous(

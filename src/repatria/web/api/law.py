@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from repatria.service import legal_basis
 from repatria.web.api.common import ERRORS
+from repatria.web.api.params import DateFilter, Jurisdiction, MeasureName, OffenceFilter
 from repatria.web.deps import ApiActor, NodeDep
 
 router = APIRouter(prefix="/api", tags=["legal basis"], responses=ERRORS)
@@ -17,11 +18,11 @@ router = APIRouter(prefix="/api", tags=["legal basis"], responses=ERRORS)
 def basis(
     actor: ApiActor,
     node: NodeDep,
-    requesting: str,
-    requested: str,
-    measure: str,
-    offence: str | None = None,
-    date: str | None = None,
+    requesting: Jurisdiction,
+    requested: Jurisdiction,
+    measure: MeasureName,
+    offence: OffenceFilter = None,
+    date: DateFilter = None,
     explain: bool = False,
 ) -> dict[str, Any]:
     """Every applicable basis, ranked, with why it applies and what it requires.
@@ -44,6 +45,6 @@ def basis(
 
 
 @router.get("/network", response_model=dict[str, Any])
-def network(actor: ApiActor, node: NodeDep, date: str | None = None) -> dict[str, Any]:
+def network(actor: ApiActor, node: NodeDep, date: DateFilter = None) -> dict[str, Any]:
     """Pairs of states with no treaty basis, by measure, and the steps that close most gaps."""
     return legal_basis.network_summary(node, actor, on=date)

@@ -22,6 +22,7 @@ from repatria.service.ledger import checkpoints as ledger_checkpoints
 from repatria.service.ledger import proofs as ledger_proofs
 from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.web.api.common import ERRORS
+from repatria.web.api.params import CaseReference
 from repatria.web.deps import ApiActor, NodeDep
 from repatria.web.errors import error_body
 from repatria.web.witness_status import WITNESS_STATUS
@@ -31,8 +32,14 @@ router = APIRouter(prefix="/api", tags=["ledger"], responses=ERRORS)
 TEXT = "text/plain; charset=utf-8"
 MAX_NOTE = 64 * 1024
 
+# A signed note answers as text; errors still answer as JSON (``ERRORS``). Declared here because
+# FastAPI documents every response of a route in the route's own media type otherwise.
+NOTE_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "A note"}
+}
 
-@router.get("/ledger/checkpoint", response_class=PlainTextResponse)
+
+@router.get("/ledger/checkpoint", response_class=Response, responses=NOTE_ANSWER)
 def checkpoint(node: NodeDep) -> PlainTextResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint) with its cosignatures."""
     return PlainTextResponse(ledger_checkpoints.served_checkpoint(node).note, media_type=TEXT)
@@ -53,7 +60,17 @@ def seen(node: NodeDep, origin: str = Query(min_length=1, max_length=200)) -> di
     return {"origin": origin, "checkpoints": ledger_witnessing.seen_checkpoints(node, origin)}
 
 
-@router.post("/ledger/add-checkpoint", response_class=PlainTextResponse)
+@router.post(
+    "/ledger/add-checkpoint",
+    response_class=Response,
+    responses={
+        **NOTE_ANSWER,
+        409: {
+            "content": {"text/x.tlog.size": {"schema": {"type": "string"}}},
+            "description": "The old size differs from the stored one: the body is that size",
+        },
+    },
+)
 async def add_checkpoint(request: Request, node: NodeDep) -> Response:
     """C2SP tlog-witness add-checkpoint: this node, as a witness, cosigns a peer's checkpoint."""
     body = (await request.body())[:MAX_NOTE].decode("utf-8", errors="replace")
@@ -85,7 +102,9 @@ def alarms(
 
 
 @router.get("/cases/{reference}/events/{event_id}/proof")
-def event_proof(reference: str, event_id: int, actor: ApiActor, node: NodeDep) -> dict[str, Any]:
+def event_proof(
+    reference: CaseReference, event_id: int, actor: ApiActor, node: NodeDep
+) -> dict[str, Any]:
     """The inclusion proof of a case event under a signed checkpoint (docs/ledger.md)."""
     return cases.case_event_proof(node, actor, reference, event_id).to_dict()
 

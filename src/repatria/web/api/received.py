@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from repatria.exchange.handling import Decision
 from repatria.service import use_limitation
 from repatria.web.api.common import ERRORS
+from repatria.web.api.params import RequestReference
 from repatria.web.api.schemas import Strict
 from repatria.web.deps import ApiActor, NodeDep
 
@@ -120,7 +121,9 @@ class QueuedOut(BaseModel):
 
 
 @router.get("/requests/{reference}/received", response_model=list[ReceivedMessageOut])
-def received(reference: str, actor: ApiActor, node: NodeDep) -> list[ReceivedMessageOut]:
+def received(
+    reference: RequestReference, actor: ApiActor, node: NodeDep
+) -> list[ReceivedMessageOut]:
     """Messages received for a request, with their handling and payload (case members;
     secret ones for supervisors only)."""
     found = use_limitation.received_messages(node, actor, reference)

@@ -8,6 +8,15 @@ from fastapi import APIRouter
 
 from repatria.service import requests as request_service
 from repatria.web.api.common import ERRORS
+from repatria.web.api.params import (
+    CaseFilter,
+    CaseReference,
+    DirectionFilter,
+    JurisdictionFilter,
+    MeasureFilter,
+    RequestReference,
+    RequestStateFilter,
+)
 from repatria.web.api.schemas import (
     AnswerIn,
     InquiryIn,
@@ -27,7 +36,9 @@ def today() -> date:
 
 
 @router.post("/cases/{reference}/requests", response_model=RequestOut, status_code=201)
-def open_request(reference: str, body: RequestIn, actor: ApiActor, node: NodeDep) -> RequestOut:
+def open_request(
+    reference: CaseReference, body: RequestIn, actor: ApiActor, node: NodeDep
+) -> RequestOut:
     """Open an outgoing request (a draft) or record an incoming one (as sent)."""
     data = body.model_dump()
     data["deadline"] = body.deadline.isoformat() if body.deadline else None
@@ -38,12 +49,12 @@ def open_request(reference: str, body: RequestIn, actor: ApiActor, node: NodeDep
 def list_requests(
     actor: ApiActor,
     node: NodeDep,
-    case: str | None = None,
-    state: str | None = None,
-    direction: str | None = None,
-    measure: str | None = None,
-    requested_state: str | None = None,
-    requesting_state: str | None = None,
+    case: CaseFilter = None,
+    state: RequestStateFilter = None,
+    direction: DirectionFilter = None,
+    measure: MeasureFilter = None,
+    requested_state: JurisdictionFilter = None,
+    requesting_state: JurisdictionFilter = None,
     overdue: bool = False,
     deadline_before: date | None = None,
 ) -> list[RequestOut]:
@@ -70,18 +81,20 @@ def deadlines(actor: ApiActor, node: NodeDep) -> list[RequestOut]:
 
 
 @router.get("/requests/{reference}", response_model=RequestOut)
-def get_request(reference: str, actor: ApiActor, node: NodeDep) -> RequestOut:
+def get_request(reference: RequestReference, actor: ApiActor, node: NodeDep) -> RequestOut:
     return RequestOut.of(request_service.get_request(node, actor, reference), today())
 
 
 @router.get("/requests/{reference}/transitions", response_model=list[TransitionOut])
-def allowed(reference: str, actor: ApiActor, node: NodeDep) -> list[TransitionOut]:
+def allowed(reference: RequestReference, actor: ApiActor, node: NodeDep) -> list[TransitionOut]:
     """The moves allowed now, each with the article behind it."""
     return [TransitionOut.of(t) for t in request_service.transitions_now(node, actor, reference)]
 
 
 @router.post("/requests/{reference}/transitions", response_model=RequestOut)
-def transition(reference: str, body: TransitionIn, actor: ApiActor, node: NodeDep) -> RequestOut:
+def transition(
+    reference: RequestReference, body: TransitionIn, actor: ApiActor, node: NodeDep
+) -> RequestOut:
     request = request_service.apply_transition(
         node,
         actor,
@@ -95,7 +108,7 @@ def transition(reference: str, body: TransitionIn, actor: ApiActor, node: NodeDe
 
 
 @router.get("/requests/{reference}/inquiries", response_model=list[InquiryOut])
-def inquiries(reference: str, actor: ApiActor, node: NodeDep) -> list[InquiryOut]:
+def inquiries(reference: RequestReference, actor: ApiActor, node: NodeDep) -> list[InquiryOut]:
     return [
         InquiryOut.model_validate(i, from_attributes=True)
         for i in request_service.list_inquiries(node, actor, reference)
@@ -103,7 +116,7 @@ def inquiries(reference: str, actor: ApiActor, node: NodeDep) -> list[InquiryOut
 
 
 @router.post("/requests/{reference}/inquiries", response_model=InquiryOut, status_code=201)
-def ask(reference: str, body: InquiryIn, actor: ApiActor, node: NodeDep) -> InquiryOut:
+def ask(reference: RequestReference, body: InquiryIn, actor: ApiActor, node: NodeDep) -> InquiryOut:
     """Record a status inquiry (UNCAC 46(24))."""
     inquiry = request_service.ask_status(node, actor, reference, body.question)
     return InquiryOut.model_validate(inquiry, from_attributes=True)
@@ -111,7 +124,7 @@ def ask(reference: str, body: InquiryIn, actor: ApiActor, node: NodeDep) -> Inqu
 
 @router.post("/requests/{reference}/inquiries/{inquiry_id}/answer", response_model=InquiryOut)
 def answer(
-    reference: str, inquiry_id: int, body: AnswerIn, actor: ApiActor, node: NodeDep
+    reference: RequestReference, inquiry_id: int, body: AnswerIn, actor: ApiActor, node: NodeDep
 ) -> InquiryOut:
     inquiry = request_service.answer_status(node, actor, reference, inquiry_id, body.answer)
     return InquiryOut.model_validate(inquiry, from_attributes=True)

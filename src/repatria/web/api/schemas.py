@@ -7,15 +7,30 @@ are checked by the domain, which names the failing field in its message.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from repatria.domain.authority import ContactPoint
 from repatria.domain.case import Case
+from repatria.domain.entities import concrete_schema_names
 from repatria.domain.event import Event
-from repatria.domain.lifecycle import Transition
+from repatria.domain.jurisdiction import all_jurisdictions
+from repatria.domain.lifecycle import Direction, Transition, TransitionName
+from repatria.domain.measure import Measure
 from repatria.domain.request import Request
+from repatria.domain.text import SHOWN_LINE, SHOWN_TEXT, SHOWN_WORDS
+
+# Values inside bodies, each published with what its check accepts (web/api/params.py says why).
+JurisdictionCode = Annotated[
+    str,
+    Field(max_length=8, json_schema_extra={"enum": sorted(j.code for j in all_jurisdictions())}),
+]
+MeasureName = Annotated[str, Field(json_schema_extra={"enum": [m.value for m in Measure]})]
+OffenceName = Annotated[str, Field(max_length=300, json_schema_extra={"pattern": SHOWN_WORDS})]
+NOT_BLANK = r"\S"
+"""Something other than spaces (an unanchored pattern matches anywhere, JSON Schema §6.3.3)."""
+EntityRef = Annotated[str, Field(max_length=200, json_schema_extra={"pattern": NOT_BLANK})]
 
 
 class Strict(BaseModel):
@@ -52,9 +67,13 @@ class HealthOut(BaseModel):
 
 
 class CaseIn(Strict):
-    title: str = Field(max_length=300, examples=["Bribery of officials in the Delta oil licences"])
-    summary: str = Field(default="", max_length=20_000)
-    offences: list[str] = Field(default_factory=list, max_length=50)
+    title: str = Field(
+        max_length=300,
+        examples=["Bribery of officials in the Delta oil licences"],
+        json_schema_extra={"pattern": SHOWN_WORDS},
+    )
+    summary: str = Field(default="", max_length=20_000, json_schema_extra={"pattern": SHOWN_TEXT})
+    offences: list[OffenceName] = Field(default_factory=list, max_length=50)
 
 
 class CaseOut(BaseModel):
@@ -85,23 +104,39 @@ class CaseOut(BaseModel):
 
 class MemberIn(Strict):
     username: str = Field(max_length=64)
-    why: str = Field(max_length=2000, description="Why this person needs to know.")
+    why: str = Field(
+        max_length=2000,
+        description="Why this person needs to know.",
+        json_schema_extra={"pattern": NOT_BLANK},
+    )
 
 
 class RequestIn(Strict):
-    direction: str = Field(default="outgoing", examples=["outgoing"])
-    requesting_state: str = Field(max_length=8, examples=["NG"])
-    requested_state: str = Field(max_length=8, examples=["GB"])
-    measures: list[str] = Field(max_length=12, examples=[["records", "freezing"]])
-    title: str = Field(max_length=300)
-    summary: str = Field(default="", max_length=20_000)
-    legal_basis: str | None = Field(default=None, max_length=300, examples=["UNCAC"])
+    direction: str = Field(
+        default="outgoing",
+        examples=["outgoing"],
+        json_schema_extra={"enum": [d.value for d in Direction]},
+    )
+    requesting_state: JurisdictionCode = Field(examples=["NG"])
+    requested_state: JurisdictionCode = Field(examples=["GB"])
+    measures: list[MeasureName] = Field(
+        max_length=12, examples=[["records", "freezing"]], json_schema_extra={"minItems": 1}
+    )
+    title: str = Field(max_length=300, json_schema_extra={"pattern": SHOWN_WORDS})
+    summary: str = Field(default="", max_length=20_000, json_schema_extra={"pattern": SHOWN_TEXT})
+    legal_basis: str | None = Field(
+        default=None, max_length=300, examples=["UNCAC"], json_schema_extra={"pattern": SHOWN_LINE}
+    )
     deadline: date | None = None
-    deadline_reason: str | None = Field(default=None, max_length=2000)
+    deadline_reason: str | None = Field(
+        default=None, max_length=2000, json_schema_extra={"pattern": SHOWN_TEXT}
+    )
     urgent: bool = False
     confidential: bool = True
-    subjects: list[str] = Field(default_factory=list, max_length=200)
-    foreign_reference: str | None = Field(default=None, max_length=100)
+    subjects: list[EntityRef] = Field(default_factory=list, max_length=200)
+    foreign_reference: str | None = Field(
+        default=None, max_length=100, json_schema_extra={"pattern": SHOWN_LINE}
+    )
 
 
 class RequestOut(BaseModel):
@@ -151,7 +186,9 @@ class RequestOut(BaseModel):
 
 
 class TransitionIn(Strict):
-    transition: str = Field(examples=["acknowledge"])
+    transition: str = Field(
+        examples=["acknowledge"], json_schema_extra={"enum": [t.value for t in TransitionName]}
+    )
     why: str = Field(default="", max_length=20_000)
     grounds: list[str] = Field(
         default_factory=list, max_length=4, description="Refusal grounds (UNCAC 46(21))."
@@ -186,7 +223,7 @@ class InquiryIn(Strict):
 
 
 class AnswerIn(Strict):
-    answer: str = Field(max_length=20_000)
+    answer: str = Field(max_length=20_000, json_schema_extra={"pattern": NOT_BLANK})
 
 
 class InquiryOut(BaseModel):
@@ -199,9 +236,16 @@ class InquiryOut(BaseModel):
     answer: str | None
 
 
+def _concrete_schemata(schema: dict[str, Any]) -> None:
+    # called when the OpenAPI document is built, so FtM loads then, not at import
+    schema["enum"] = concrete_schema_names()
+
+
 class EntityIn(Strict):
-    id: str = Field(max_length=200, examples=["person-okafor"])
-    schema_: str = Field(alias="schema", examples=["Person"])
+    id: str = Field(
+        max_length=200, examples=["person-okafor"], json_schema_extra={"pattern": r"\S"}
+    )
+    schema_: str = Field(alias="schema", examples=["Person"], json_schema_extra=_concrete_schemata)
     properties: dict[str, list[str]] = Field(default_factory=dict)
 
 
@@ -263,7 +307,9 @@ class UserIn(Strict):
     username: str = Field(max_length=64)
     password: str = Field(max_length=1024)
     roles: list[str]
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: str | None = Field(
+        default=None, max_length=200, json_schema_extra={"pattern": SHOWN_LINE}
+    )
 
 
 class UserOut(BaseModel):
