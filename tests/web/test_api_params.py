@@ -20,6 +20,8 @@ from repatria.domain.lifecycle import parse_state
 from repatria.domain.measure import parse_measure
 from repatria.domain.request import REQUEST_REFERENCE_PATTERN, check_request_reference
 from repatria.errors import InvalidInput
+from repatria.exchange.canonical import MESSAGE_ID
+from repatria.exchange.handling import ConsentKind, Purpose
 from repatria.law.offences import parse_offence
 from repatria.service.trace_facts import TRACE_ID, TRACE_ID_PATTERN
 from repatria.settings import Settings
@@ -103,3 +105,18 @@ def test_the_request_body_publishes_its_states_and_measures(document: dict[str, 
     assert "freezing" in body["measures"]["items"]["enum"]
     for value in body["requested_state"]["enum"]:
         parse_jurisdiction(value)
+
+
+def test_the_received_routes_publish_message_ids_kinds_and_purposes(
+    document: dict[str, Any],
+) -> None:
+    """A consent asked for a kind the node does not know, or a purpose it does not model, is
+    refused (UNCAC 46(19)); the schema says which ones it knows."""
+    path = "/api/received/{message_id}/consent-requests"
+    message = _parameter(document, path, "post", "message_id")
+    assert message["pattern"] == MESSAGE_ID.pattern
+    body = document["components"]["schemas"]["ConsentAskIn"]["properties"]
+    assert _enum(body["kind"]) == [k.value for k in ConsentKind]
+    assert _enum(body["purpose"]) == [*(p.value for p in Purpose), None]  # none: not a use
+    use = document["components"]["schemas"]["UseIn"]["properties"]
+    assert _enum(use["purpose"]) == [p.value for p in Purpose]

@@ -24,6 +24,7 @@ from repatria.domain.language import UN_LANGUAGES
 from repatria.domain.lifecycle import Direction, RequestState
 from repatria.domain.measure import Measure
 from repatria.domain.request import REQUEST_REFERENCE_PATTERN
+from repatria.exchange.canonical import MESSAGE_ID
 from repatria.law.offences import all_offences
 from repatria.service.deliveries import STATES as OUTBOX_STATES
 from repatria.service.drafting import FORMATS
@@ -46,6 +47,11 @@ RequestReference = Annotated[
     str,
     Path(description="A request reference, e.g. NG-2026-0001-R01",
          json_schema_extra={"pattern": REQUEST_REFERENCE_PATTERN}),
+]  # fmt: skip
+MessageId = Annotated[
+    str,
+    Path(description="A message id (the SHA-256 of its signed content, 64 hex digits)",
+         json_schema_extra={"pattern": MESSAGE_ID.pattern}),
 ]  # fmt: skip
 TraceId = Annotated[
     str,

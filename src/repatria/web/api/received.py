@@ -14,14 +14,16 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from repatria.exchange.handling import Decision
+from repatria.exchange.handling import ConsentKind, Decision, Purpose
 from repatria.service import use_limitation
 from repatria.web.api.common import ERRORS
-from repatria.web.api.params import RequestReference
+from repatria.web.api.params import MessageId, RequestReference
 from repatria.web.api.schemas import Strict
 from repatria.web.deps import ApiActor, NodeDep
 
 router = APIRouter(prefix="/api", tags=["received"], responses=ERRORS)
+
+PURPOSES = [p.value for p in Purpose]
 
 
 class HandlingOut(BaseModel):
@@ -93,7 +95,9 @@ class ExportOut(BaseModel):
 
 class UseIn(Strict):
     case: str = Field(max_length=100, examples=["GB-2026-0002"])
-    purpose: str = Field(max_length=40, examples=["prosecution"])
+    purpose: str = Field(
+        max_length=40, examples=["prosecution"], json_schema_extra={"enum": [*PURPOSES]}
+    )
 
 
 class ForwardIn(Strict):
@@ -101,9 +105,14 @@ class ForwardIn(Strict):
 
 
 class ConsentAskIn(Strict):
-    kind: str = Field(max_length=16, examples=["use"], description="use, forward or export")
+    kind: str = Field(
+        max_length=16, examples=["use"], description="use, forward or export",
+        json_schema_extra={"enum": [k.value for k in ConsentKind]},
+    )  # fmt: skip
     reason: str = Field(max_length=20_000)
-    purpose: str | None = Field(default=None, max_length=40)
+    purpose: str | None = Field(
+        default=None, max_length=40, json_schema_extra={"enum": [*PURPOSES, None]}
+    )
     case: str | None = Field(default=None, max_length=100)
     recipient: str | None = Field(default=None, max_length=64)
     again: bool = Field(default=False, description="Ask again after a refusal (new reasons).")
@@ -131,7 +140,7 @@ def received(
 
 
 @router.post("/received/{message_id}/export", response_model=ExportOut)
-def export(message_id: str, actor: ApiActor, node: NodeDep) -> ExportOut:
+def export(message_id: MessageId, actor: ApiActor, node: NodeDep) -> ExportOut:
     """The signed content, if the originator's handling or consent allows export."""
     done = use_limitation.export_message(node, actor, message_id)
     return ExportOut(
@@ -143,21 +152,21 @@ def export(message_id: str, actor: ApiActor, node: NodeDep) -> ExportOut:
 
 
 @router.post("/received/{message_id}/use", response_model=DecisionOut)
-def use(message_id: str, body: UseIn, actor: ApiActor, node: NodeDep) -> DecisionOut:
+def use(message_id: MessageId, body: UseIn, actor: ApiActor, node: NodeDep) -> DecisionOut:
     """Use the message for a purpose in a case (UNCAC 46(19)); 403 names what is missing."""
     decision = use_limitation.use_in_case(node, actor, message_id, body.case, body.purpose)
     return DecisionOut.of(decision)
 
 
 @router.post("/received/{message_id}/forward", response_model=DecisionOut)
-def forward(message_id: str, body: ForwardIn, actor: ApiActor, node: NodeDep) -> DecisionOut:
+def forward(message_id: MessageId, body: ForwardIn, actor: ApiActor, node: NodeDep) -> DecisionOut:
     """Whether the message may go to another node (the decision only; nothing is re-sent)."""
     decision = use_limitation.forward_message(node, actor, message_id, body.recipient)
     return DecisionOut.of(decision)
 
 
 @router.post("/received/{message_id}/consent-requests", response_model=QueuedOut, status_code=201)
-def ask(message_id: str, body: ConsentAskIn, actor: ApiActor, node: NodeDep) -> QueuedOut:
+def ask(message_id: MessageId, body: ConsentAskIn, actor: ApiActor, node: NodeDep) -> QueuedOut:
     """Ask the originator's prior consent (46(19)); queues a consent-request message."""
     sent = use_limitation.ask_consent(
         node,
@@ -174,7 +183,9 @@ def ask(message_id: str, body: ConsentAskIn, actor: ApiActor, node: NodeDep) -> 
 
 
 @router.post("/received/{message_id}/consent-answer", response_model=QueuedOut, status_code=201)
-def answer(message_id: str, body: ConsentAnswerIn, actor: ApiActor, node: NodeDep) -> QueuedOut:
+def answer(
+    message_id: MessageId, body: ConsentAnswerIn, actor: ApiActor, node: NodeDep
+) -> QueuedOut:
     """Answer a received consent request (supervisors); queues the consent-answer."""
     sent = use_limitation.answer_consent(
         node, actor, message_id, body.granted, tuple(body.conditions)
