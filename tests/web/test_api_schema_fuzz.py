@@ -16,7 +16,8 @@ What must hold, for every answer:
   validation accepts (issue 13.8). A refusal for the state of stored things (a move the
   request's state does not allow) is 409, not 422, so it is not counted here.
 
-CI runs about a thousand calls; ``REPATRIA_SOAK=1`` (``make soak``) ten times as many.
+CI makes about 1,500 calls (docs/security.md, R17, has the figures); ``REPATRIA_SOAK=1``
+(``make soak``) 15 times as many examples per operation and 2,000 stateful steps.
 """
 
 from __future__ import annotations
