@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -366,13 +367,22 @@ class TimedTransport:
         self.inner = inner
         self.seconds: list[float] = []
         self.receipt_sizes: list[int] = []
+        self.started = time.perf_counter()
+        self.ends: list[float] = []
 
     def send(self, endpoint: str, envelope: bytes) -> bytes:
         began = time.perf_counter()
         data = self.inner.send(endpoint, envelope)
-        self.seconds.append(time.perf_counter() - began)
+        self.ends.append(time.perf_counter())
+        self.seconds.append(self.ends[-1] - began)
         self.receipt_sizes.append(len(data))
         return data
+
+    def per_message(self) -> list[float]:
+        """Wall time from one answer to the next: the sender's work on the row before (its
+        receipt verified and kept, the next row sealed and sent) and the whole receive."""
+        marks = [self.started, *self.ends]
+        return [b - a for a, b in itertools.pairwise(marks)]
 
 
 # --- the scenarios --------------------------------------------------------------------------
@@ -508,6 +518,7 @@ def _end_to_end(
         transport.inner.client.get(f"http://127.0.0.1:{port}/api/health")  # keep-alive open
         counted = Transactions(sender)
         rounds = 0
+        transport.started = time.perf_counter()
         with Stopwatch(served.pid) as delivering:
             while _count(sender, OutboxRow.id, OutboxRow.state == "pending"):
                 rounds += 1
@@ -609,6 +620,7 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
         "receiver_start_seconds": e2e.serve_start_seconds,
         "where_time_goes": {
             "delivery_http_call_ms": _spread(calls),
+            "end_to_end_per_message_ms": _spread(e2e.transport.per_message()),
             "receive_in_process_ms": _spread(receive_calls),
             "plain_round_trip_ms": _spread(peer_calls),
             "sender_side_per_row_ms": (e2e.deliver.wall - sum(calls)) / count * 1e3,
@@ -750,6 +762,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--messages", type=int, default=DEFAULT_MESSAGES)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_MESSAGES} messages")
+    parser.add_argument(
+        "--json", action="store_true", help="print the summary as one JSON line, last"
+    )
     args = parser.parse_args(argv)
     count = QUICK_MESSAGES if args.quick else args.messages
     if count < 1:
@@ -778,6 +793,31 @@ def main(argv: list[str] | None = None) -> None:
     }
     out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"written {out}")
+    if args.json:
+        print(json.dumps(summary(result)))
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    """Issue 14.3: medians of wall time per message. ``sealed_ms`` is one delivery end to end
+    (``end_to_end_per_message_ms``: from one receipt to the next, sender and receiver work
+    and HTTP), ``plain_ms`` one plain round trip of the same bytes; the tenths are of the
+    sealed deliveries, in the order sent, so growth with the ledger shows as last > first."""
+    where = result["where_time_goes"]
+    sealed, plain = where["end_to_end_per_message_ms"], where["plain_round_trip_ms"]
+    scenarios = result["scenarios"]
+    return {
+        "messages": result["messages"],
+        "plain_ms": plain["median"],
+        "sealed_ms": sealed["median"],
+        "sealed_over_plain": sealed["median"] / plain["median"],
+        "first_tenth_ms": sealed["first_tenth"],
+        "last_tenth_ms": sealed["last_tenth"],
+        "last_over_first_tenth": sealed["last_tenth"] / sealed["first_tenth"],
+        "receive_in_process_first_tenth_ms": where["receive_in_process_ms"]["first_tenth"],
+        "receive_in_process_last_tenth_ms": where["receive_in_process_ms"]["last_tenth"],
+        "seal_over_plain": scenarios["seal"]["wall_ms"] / plain["median"],  # mean over median
+        "open_over_plain": scenarios["open"]["wall_ms"] / plain["median"],
+    }
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from repatria.errors import InvalidInput, NotFound, VerificationFailed
-from repatria.ledger import log
+from repatria.ledger import audit, log
 from repatria.ledger.compact_range import CompactRange
 from repatria.ledger.entry import EventRecord, parse_leaf
 from repatria.ledger.merkle import (
@@ -173,6 +174,59 @@ def test_a_corrupted_stored_hash_stops_signing_and_appends(
     with pytest.raises(VerificationFailed, match="self-audit"):
         cases.open_case(node, people.supervisor, {"title": "blocked"})
     assert not ledger_verification.verify_node_log(node).ok
+
+
+def _flip_stored_hash(node: Node, level: int, position: int) -> None:
+    with node.transaction() as session:
+        stored = session.scalar(
+            select(LedgerHashRow.hash).where(
+                LedgerHashRow.level == level, LedgerHashRow.position == position
+            )
+        )
+        assert stored is not None
+        session.execute(
+            update(LedgerHashRow)
+            .where(LedgerHashRow.level == level, LedgerHashRow.position == position)
+            .values(hash=bytes([stored[0] ^ 1]) + stored[1:])
+        )
+
+
+def test_an_old_hash_off_the_edge_never_reaches_a_proof(node: Node) -> None:
+    """R3 with the audit in turns (issue 14.1): a flipped interior hash that no new signature
+    depends on is caught the moment a proof would carry it, with the self-audit alarm."""
+    record(node, 300, batch=50)
+    ledger_checkpoints.checkpoint_now(node)
+    _flip_stored_hash(node, 1, 3)  # leaves [6, 8): on the path of leaf 4, off the edge
+    with node.transaction() as session:
+        event_id = session.scalar(
+            select(LedgerLeafRow.event_id).where(LedgerLeafRow.leaf_index == 4)
+        )
+    assert event_id is not None
+    with pytest.raises(VerificationFailed, match="refused to serve a proof"):
+        ledger_proofs.prove_inclusion(node, event_id)
+    assert [a.kind for a in ledger_alarms.alarms(node)] == ["self-audit"]
+
+
+def test_an_old_hash_off_the_edge_is_found_within_one_sweep_of_the_log(node: Node) -> None:
+    """Checkpoints keep being signed over the honest root (the flipped hash is not on their
+    edge) until the sweep reaches it, within ⌈size / SWEEP⌉ + 1 of them; then signing stops."""
+    record(node, 300, batch=50)
+    ledger_checkpoints.checkpoint_now(node)  # the first audit rehashes all; sweeps start at 0
+    _flip_stored_hash(node, 2, 40)  # leaves [160, 164): off the edge, swept by the fourth
+    signed = 0
+    for _ in range(math.ceil(log_size(node) / audit.SWEEP) + 2):
+        record(node, 1)
+        try:
+            checkpoint = ledger_checkpoints.checkpoint_now(node)
+        except VerificationFailed as refused:
+            assert "(2, 40)" in refused.message and "sweep" in refused.message
+            break
+        assert checkpoint.checkpoint.root_hash == root_hash(stored_leaves(node))
+        signed += 1
+    else:
+        pytest.fail("the sweep never reached the flipped hash")
+    assert signed == 2  # [0, 64) and [64, 128) were swept first
+    assert [a.kind for a in ledger_alarms.alarms(node)] == ["self-audit"]
 
 
 def test_prove_inclusion_signs_a_covering_checkpoint(node: Node) -> None:

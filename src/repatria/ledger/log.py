@@ -96,7 +96,7 @@ def append(storage: LogStorage, records: Sequence[EventRecord]) -> AppendResult:
     edge = complete_subtrees(0, head.size)
     hashes = storage.subtree_hashes(edge)
     stack = [SubtreeHash(s.level, s.index, h) for s, h in zip(edge, hashes, strict=True)]
-    if _fold(stack) != head.root:
+    if fold_edge(stack) != head.root:
         raise VerificationFailed(
             f"the stored right edge of the log at size {head.size} does not fold to the "
             "head's root; refusing to append (run `repatria ledger verify`)",
@@ -108,8 +108,8 @@ def append(storage: LogStorage, records: Sequence[EventRecord]) -> AppendResult:
         index = head.size + offset
         data = record.to_leaf(index)
         leaves.append(StoredLeaf(index, data, record.event_id))
-        _push(stack, completed, leaf_hash(data), index)
-    new_head = LogHead(head.size + len(records), _fold(stack))
+        push_leaf(stack, completed, leaf_hash(data), index)
+    new_head = LogHead(head.size + len(records), fold_edge(stack))
     storage.insert(leaves, completed)
     storage.write_head(new_head)
     return AppendResult(tuple(leaves), new_head)
@@ -175,18 +175,18 @@ def recompute(
                 )
                 return result
             if check_leaves:
-                _audit_leaf(leaf, result.problems)
+                leaf_problems(leaf, result.problems)
             if keep_leaves:
                 result.leaves.append(leaf)
-            _push(stack, completed, leaf_hash(leaf.data), leaf.index)
+            push_leaf(stack, completed, leaf_hash(leaf.data), leaf.index)
             expected += 1
             if expected in wanted:
-                result.roots[expected] = _fold(stack)
+                result.roots[expected] = fold_edge(stack)
         if expected != end:
             result.problems.append(f"leaf {expected}: missing (stored leaves stop early)")
             return result
         if audit:
-            _audit_hashes(storage, start, end, completed, result.problems)
+            hash_problems(storage, start, end, completed, result.problems)
     if audit:
         leaf_rows, low, high, hash_rows = storage.counts()
         if leaf_rows != size or (size and (low, high) != (0, size - 1)):
@@ -201,7 +201,8 @@ def recompute(
     return result
 
 
-def _audit_leaf(leaf: StoredLeaf, problems: list[str]) -> None:
+def leaf_problems(leaf: StoredLeaf, problems: list[str]) -> None:
+    """Add what is wrong with one stored leaf's bytes: unparsable, another seq, another event."""
     try:
         seq, record = parse_leaf(leaf.data)
     except InvalidInput as exc:
@@ -216,13 +217,15 @@ def _audit_leaf(leaf: StoredLeaf, problems: list[str]) -> None:
         )
 
 
-def _audit_hashes(
+def hash_problems(
     storage: LogStorage,
     start: int,
     end: int,
     completed: list[SubtreeHash],
     problems: list[str],
 ) -> None:
+    """Compare the subtree hashes leaves [start, end) complete with the stored ones: each
+    must be stored with the recomputed value, and no other row may end in that range."""
     stored = {(h.level, h.index): h.hash for h in storage.hashes_completed_in(start, end)}
     for want in completed:
         got = stored.pop((want.level, want.index), None)
@@ -240,7 +243,9 @@ def _audit_hashes(
         problems.append(f"stored hash of subtree ({level}, {position}) has no place in the tree")
 
 
-def _push(stack: list[SubtreeHash], completed: list[SubtreeHash], hash_: bytes, index: int) -> None:
+def push_leaf(
+    stack: list[SubtreeHash], completed: list[SubtreeHash], hash_: bytes, index: int
+) -> None:
     """Add leaf ``index`` to the right edge, merging equal levels (a binary counter)."""
     node = SubtreeHash(0, index, hash_)
     completed.append(node)
@@ -251,7 +256,7 @@ def _push(stack: list[SubtreeHash], completed: list[SubtreeHash], hash_: bytes, 
     stack.append(node)
 
 
-def _fold(stack: Sequence[SubtreeHash]) -> bytes:
+def fold_edge(stack: Sequence[SubtreeHash]) -> bytes:
     """The root of [0, size) from its complete subtrees, largest first (RFC 9162 §2.1.1)."""
     if not stack:
         return EMPTY_ROOT

@@ -52,7 +52,7 @@ from repatria.service.ledger.append import canonical_event
 from repatria.service.ledger.proofs import prove_inclusion
 from repatria.service.network_directory import accept_directory, current_directory, directory_key
 from repatria.service.node import Node
-from repatria.service.node_keys import key_store
+from repatria.service.node_keys import held_keys, key_store
 from repatria.service.outbox import (
     DELIVERY_ALARM,
     FAILED_KIND,
@@ -94,14 +94,19 @@ class Delivery:
 
 
 def hpke_keys(node: Node) -> dict[str, X25519PrivateKey]:
-    """The node's HPKE private keys by exchange key id (current and retired, for rotation)."""
-    store = key_store(node.settings)
-    keys: dict[str, X25519PrivateKey] = {}
-    for record in store.keyring().of(KeyPurpose.HPKE):
-        private = store.hpke_key(record)
-        public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        keys[make_key_id(KeyUse.HPKE, public)] = private
-    return keys
+    """The node's HPKE private keys by exchange key id (current and retired, for rotation),
+    held while the keyring is unchanged."""
+
+    def load() -> dict[str, X25519PrivateKey]:
+        store = key_store(node.settings)
+        keys: dict[str, X25519PrivateKey] = {}
+        for record in store.keyring().of(KeyPurpose.HPKE):
+            private = store.hpke_key(record)
+            public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+            keys[make_key_id(KeyUse.HPKE, public)] = private
+        return keys
+
+    return dict(held_keys(node.held, "hpke", node.settings, load))
 
 
 def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:

@@ -23,7 +23,13 @@ from repatria.service.access import authorize
 from repatria.service.actor import Actor
 from repatria.service.events import record_event
 from repatria.service.node import Node
-from repatria.service.node_keys import KEYS_DIR, key_store, origin_of, witness_name_of
+from repatria.service.node_keys import (
+    KEYS_DIR,
+    held_keys,
+    key_store,
+    origin_of,
+    witness_name_of,
+)
 from repatria.store.base import utcnow
 
 
@@ -37,22 +43,34 @@ class Signer:
 
 
 def log_signer(node: Node) -> Signer:
-    store = key_store(node.settings)
-    record = store.keyring().current(KeyPurpose.SIGNING)
-    return Signer(origin_of(node.config.node_id), store.signing_key(record), record)
+    """The current checkpoint-signing key, held while the keyring is unchanged."""
+
+    def load() -> Signer:
+        store = key_store(node.settings)
+        record = store.keyring().current(KeyPurpose.SIGNING)
+        return Signer(origin_of(node.config.node_id), store.signing_key(record), record)
+
+    return held_keys(node.held, "log-signer", node.settings, load)
 
 
 def witness_signer(node: Node) -> Signer:
-    store = key_store(node.settings)
-    record = store.keyring().current(KeyPurpose.WITNESS)
-    return Signer(witness_name_of(node.config.node_id), store.signing_key(record), record)
+    def load() -> Signer:
+        store = key_store(node.settings)
+        record = store.keyring().current(KeyPurpose.WITNESS)
+        return Signer(witness_name_of(node.config.node_id), store.signing_key(record), record)
+
+    return held_keys(node.held, "witness-signer", node.settings, load)
 
 
 def log_verifiers(node: Node) -> list[Ed25519Verifier]:
     """Every signing key this node ever had, as note verifiers."""
-    ring = read_keyring(node.settings.data_dir / KEYS_DIR)
-    name = origin_of(node.config.node_id)
-    return [Ed25519Verifier(name, r.public_key) for r in ring.of(KeyPurpose.SIGNING)]
+
+    def load() -> list[Ed25519Verifier]:
+        ring = read_keyring(node.settings.data_dir / KEYS_DIR)
+        name = origin_of(node.config.node_id)
+        return [Ed25519Verifier(name, r.public_key) for r in ring.of(KeyPurpose.SIGNING)]
+
+    return list(held_keys(node.held, "log-verifiers", node.settings, load))
 
 
 @dataclass(frozen=True, slots=True)

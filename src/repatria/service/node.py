@@ -74,6 +74,9 @@ class Node:
         self.config = config
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.held: dict[str, tuple[object, object]] = {}
+        """What the node keeps in memory between use cases, by name: (stamp, value). A value
+        is reused while its stamp (e.g. the keyring file's identity) is unchanged."""
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

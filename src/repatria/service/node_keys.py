@@ -8,12 +8,41 @@ Names follow C2SP: the checkpoint-signing key is named like the log's origin
 
 from __future__ import annotations
 
-from repatria.crypto.keystore import KeyPurpose, KeyRing, KeyStore
+import os
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+from repatria.crypto.keystore import KEYRING_FILE, KeyPurpose, KeyRing, KeyStore
 from repatria.crypto.passphrase import resolve_passphrase
 from repatria.settings import Settings
 from repatria.store.base import utcnow
 
 KEYS_DIR = "keys"
+
+T = TypeVar("T")
+
+
+def keyring_stamp(settings: Settings) -> tuple[int, int, int]:
+    """The keyring file's identity (inode, change time, size). A rotation rewrites the file
+    through a rename (``KeyStore``), so any change of the keys changes the stamp."""
+    found = os.stat(settings.data_dir / KEYS_DIR / KEYRING_FILE)
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+def held_keys(
+    held: dict[str, tuple[object, object]], name: str, settings: Settings, load: Callable[[], T]
+) -> T:
+    """``load()`` once per keyring: decrypting a private key costs a scrypt-protected file
+    read and a PEM parse, on every receipt and checkpoint (issue 14.2), so the opened node
+    keeps the keys it loaded until the keyring changes (a rotation, another process's).
+    Held in this process's memory only, as they are while in use; never written anywhere."""
+    stamp = keyring_stamp(settings)
+    kept = held.get(name)
+    if kept is not None and kept[0] == stamp:
+        return cast(T, kept[1])
+    value = load()
+    held[name] = (stamp, value)
+    return value
 
 
 def origin_of(node_id: str) -> str:

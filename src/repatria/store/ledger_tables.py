@@ -14,6 +14,7 @@ raised about them; alarms are never deleted, only marked cleared by an operator.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,11 +25,13 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    Select,
     SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     insert,
     or_,
@@ -58,6 +61,20 @@ class LedgerHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerSweepRow(Base):
+    """Where the self-audit's sweep of old leaves resumes (``ledger.audit``): one row.
+
+    Operational state, not a fact: the log's verification does not cover it, because a
+    change to it only changes which old leaves the next audit re-checks, and ``repatria
+    ledger verify`` re-checks them all.
+    """
+
+    __tablename__ = "ledger_sweep"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    next_leaf: Mapped[int] = mapped_column(BigInteger)
 
 
 class LedgerLeafRow(Base):
@@ -182,6 +199,41 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+_HASHES = LedgerHashRow.__table__.c
+
+
+@functools.cache
+def _positions_at_levels(levels: int) -> Select[Any]:
+    """Hash rows at positions ``p<i>`` of level ``l<i>``, for ``levels`` levels: built once
+    per count and reused (building the expression costs more than SQLite's answer). One IN
+    list per level, so SQLite and PostgreSQL both use the (level, position) primary key; a
+    row-value IN over both columns makes SQLite scan the table."""
+    return select(_HASHES.level, _HASHES.position, _HASHES.hash).where(
+        or_(
+            *(
+                (_HASHES.level == bindparam(f"l{i}"))
+                & _HASHES.position.in_(bindparam(f"p{i}", expanding=True))
+                for i in range(levels)
+            )
+        )
+    )
+
+
+@functools.cache
+def _ranges_at_levels(levels: int) -> Select[Any]:
+    """Hash rows at positions ``lo<i>``..``hi<i>`` of level ``l<i>``, built once per count."""
+    return select(_HASHES.level, _HASHES.position, _HASHES.hash).where(
+        or_(
+            *(
+                (_HASHES.level == bindparam(f"l{i}"))
+                & (_HASHES.position >= bindparam(f"lo{i}"))
+                & (_HASHES.position <= bindparam(f"hi{i}"))
+                for i in range(levels)
+            )
+        )
+    )
+
+
 class SqlLogStorage:
     """``repatria.ledger.log.LogStorage`` on one SQLAlchemy session (SQLite or PostgreSQL)."""
 
@@ -232,6 +284,20 @@ class SqlLogStorage:
                 [{"level": h.level, "position": h.index, "hash": h.hash} for h in hashes],
             )
 
+    def sweep_from(self) -> int:
+        """The leaf the next sweep starts at (0 before the first)."""
+        found = self.session.scalar(
+            select(LedgerSweepRow.next_leaf).where(LedgerSweepRow.id == HEAD_ID)
+        )
+        return 0 if found is None else found
+
+    def save_sweep(self, next_leaf: int) -> None:
+        row = self.session.get(LedgerSweepRow, HEAD_ID)
+        if row is None:
+            self.session.add(LedgerSweepRow(id=HEAD_ID, next_leaf=next_leaf))
+        else:
+            row.next_leaf = next_leaf
+
     def subtree_hashes(self, subtrees: Sequence[Subtree]) -> list[bytes]:
         """One query for all asked subtrees (``TreeHashSource``); ``NotFound`` if one is absent."""
         if not subtrees:
@@ -239,19 +305,11 @@ class SqlLogStorage:
         by_level: dict[int, set[int]] = {}
         for subtree in subtrees:
             by_level.setdefault(subtree.level, set()).add(subtree.index)
-        # One IN list per level, so both SQLite and PostgreSQL use the (level, position)
-        # primary key; a row-value IN over both columns makes SQLite scan the table.
-        rows = self.session.execute(
-            select(LedgerHashRow.level, LedgerHashRow.position, LedgerHashRow.hash).where(
-                or_(
-                    *(
-                        (LedgerHashRow.level == level)
-                        & LedgerHashRow.position.in_(sorted(positions))
-                        for level, positions in by_level.items()
-                    )
-                )
-            )
-        ).all()
+        params: dict[str, Any] = {}
+        for i, (level, positions) in enumerate(sorted(by_level.items())):
+            params[f"l{i}"] = level
+            params[f"p{i}"] = sorted(positions)
+        rows = self.session.execute(_positions_at_levels(len(by_level)), params).all()
         found = {(r.level, r.position): r.hash for r in rows}
         result = []
         for s in subtrees:
@@ -275,23 +333,16 @@ class SqlLogStorage:
 
     def hashes_completed_in(self, start: int, end: int) -> list[SubtreeHash]:
         """Stored rows whose subtree's last leaf is in [start, end): what leaves start..end-1 completed."""
-        conditions = []
+        params: dict[str, Any] = {}
         for level in range(max(end, 1).bit_length() + 1):
             low = (start + 1 + (1 << level) - 1) >> level  # ceil((start + 1) / 2^level)
             high = end >> level  # floor(end / 2^level)
             if low <= high:
-                conditions.append(
-                    (LedgerHashRow.level == level)
-                    & (LedgerHashRow.position >= low - 1)
-                    & (LedgerHashRow.position <= high - 1)
-                )
-        if not conditions:
+                i = len(params) // 3
+                params |= {f"l{i}": level, f"lo{i}": low - 1, f"hi{i}": high - 1}
+        if not params:
             return []
-        rows = self.session.execute(
-            select(LedgerHashRow.level, LedgerHashRow.position, LedgerHashRow.hash).where(
-                or_(*conditions)
-            )
-        ).all()
+        rows = self.session.execute(_ranges_at_levels(len(params) // 3), params).all()
         return [SubtreeHash(r.level, r.position, r.hash) for r in rows]
 
     def counts(self) -> tuple[int, int, int, int]:

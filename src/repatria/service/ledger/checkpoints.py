@@ -1,8 +1,9 @@
 """Signed checkpoints of the node's log (C2SP tlog-checkpoint) and the cosignatures on them.
 
-``checkpoint_now`` recomputes the tree from every stored leaf and checks it against the stored
-hashes, the head and every checkpoint signed before, then signs with the node's current key:
-a corrupted stored hash is never signed over (reliability.md R3; the Yeti 2022 lesson). A
+``checkpoint_now`` audits the tree against the newest checkpoint it signed (``ledger.audit``:
+the stored edge against the signed root, every leaf since rehashed, a sweep of old leaves),
+then signs with the node's current key: a corrupted stored hash is never signed over
+(reliability.md R3; the Yeti 2022 lesson), at a cost that does not grow with the log. A
 disagreement raises a self-audit alarm, which stops every append until an operator clears it.
 Cosignatures that peer witnesses return (C2SP tlog-cosignature) are kept with the checkpoint
 they sign and appended whenever it is served.
@@ -16,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repatria.errors import NotFound, VerificationFailed
-from repatria.ledger import log
+from repatria.errors import NotFound, RepatriaError, VerificationFailed
+from repatria.ledger import audit
 from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from repatria.ledger.cosignature import Cosignature, CosignatureVerifier
 from repatria.ledger.note import Ed25519Verifier, SignedNote, open_note
@@ -35,11 +36,14 @@ def note_hash(note: str) -> str:
 
 
 def checkpoint_now(node: Node) -> SignedCheckpoint:
-    """Sign the current tree head after recomputing it from every stored leaf.
+    """Sign the current tree head after auditing it against the last signed one.
 
-    Returns the latest checkpoint unchanged when the log has not grown since and the
-    current key signed it. Raises ``VerificationFailed`` and raises a self-audit alarm when
-    the recomputation disagrees with anything stored: nothing is signed then.
+    The audit (``ledger.audit``, R3) checks the stored edge at the newest checkpoint this
+    node signed against that checkpoint's signed root, rehashes every leaf since, and sweeps
+    a fixed number of old leaves: its cost does not grow with the log (issue 14.1). Returns
+    the latest checkpoint unchanged when the log has not grown since and the current key
+    signed it. Raises ``VerificationFailed`` and raises a self-audit alarm when the audit
+    disagrees with anything stored: nothing is signed then.
     """
     signer = log_signer(node)
     origin = origin_of(node.config.node_id)
@@ -47,41 +51,54 @@ def checkpoint_now(node: Node) -> SignedCheckpoint:
     with node.transaction() as session:
         storage = SqlLogStorage(session)
         head = storage.lock_head()
-        signed = session.execute(select(CheckpointRow.size, CheckpointRow.root)).all()
-        result = log.recompute(storage, head.size, roots_at=[s for s, _ in signed], audit=True)
-        if result.problems:
-            problem = result.problems[0]
-        elif result.root != head.root:
-            problem = (
-                f"root recomputed from {head.size} leaves is {result.root.hex()}, "
-                f"the head says {head.root.hex()}"
-            )
-        elif root_from(storage, head.size) != result.root:
-            problem = f"stored subtree hashes at size {head.size} do not give the recomputed root"
-        else:
-            for size, root in signed:
-                if result.roots[size] != root:
-                    problem = (
-                        f"checkpoint at size {size} has root {root.hex()}, recomputed "
-                        f"{result.roots[size].hex()}"
-                    )
-                    break
+        latest = latest_row(session)
+        base, problem = _base(node, latest, origin)
         if problem is None:
-            latest = latest_row(session)
+            found = audit.audit_since(storage, base, head, storage.sweep_from())
+            if found.problems:
+                problem = found.problems[0]
+            elif root_from(storage, head.size) != found.root:
+                problem = (
+                    f"stored subtree hashes at size {head.size} do not give the recomputed root"
+                )
+        if problem is None:
+            storage.save_sweep(found.next_sweep)
             if latest is not None and latest.size == head.size:
                 opened = open_note(latest.note, log_verifiers(node))
                 if any(s.key_id == signer_key_id(signer) for s in opened.verified):
                     return SignedCheckpoint(Checkpoint.from_text(opened.note.text), latest.note)
-            checkpoint = Checkpoint(origin, head.size, result.root)
+            checkpoint = Checkpoint(origin, head.size, found.root)
             note = sign_checkpoint(checkpoint, signer.name, signer.key).to_text()
             session.add(
-                CheckpointRow(
-                    note_hash=note_hash(note), size=head.size, root=result.root, note=note
-                )
+                CheckpointRow(note_hash=note_hash(note), size=head.size, root=found.root, note=note)
             )
             return SignedCheckpoint(checkpoint, note)
     raise_alarm(node, origin, SELF_AUDIT, f"refused to sign a checkpoint: {problem}")
     raise VerificationFailed(f"refused to sign a checkpoint: {problem}", where="ledger")
+
+
+def _base(
+    node: Node, latest: CheckpointRow | None, origin: str
+) -> tuple[audit.AuditBase, str | None]:
+    """The newest checkpoint this node signed, as the audit's base; the empty tree before
+    the first. Its note must verify under this node's log keys and name its origin, and the
+    row's size and root must be the signed ones: the base is what the signature covers."""
+    if latest is None:
+        return audit.NO_BASE, None
+    try:
+        opened = open_note(latest.note, log_verifiers(node))
+        signed = Checkpoint.from_text(opened.note.text)
+    except RepatriaError as refused:
+        return audit.NO_BASE, (
+            f"the newest stored checkpoint (size {latest.size}) does not verify under this "
+            f"node's log keys: {refused.message}"
+        )
+    if (signed.origin, signed.size, signed.root_hash) != (origin, latest.size, latest.root):
+        return audit.NO_BASE, (
+            f"the newest stored checkpoint row (size {latest.size}) does not match its signed "
+            f"note (origin {signed.origin}, size {signed.size})"
+        )
+    return audit.AuditBase(signed.size, signed.root_hash), None
 
 
 def signer_key_id(signer: Any) -> int:
@@ -101,10 +118,10 @@ def latest_checkpoint(node: Node) -> SignedCheckpoint | None:
 
 
 def latest_row(session: Session) -> CheckpointRow | None:
-    rows = session.scalars(
-        select(CheckpointRow).order_by(CheckpointRow.size.desc(), CheckpointRow.note_hash)
-    ).all()
-    return rows[0] if rows else None
+    """The newest checkpoint row: one row read, through the index on size."""
+    return session.scalars(
+        select(CheckpointRow).order_by(CheckpointRow.size.desc(), CheckpointRow.note_hash).limit(1)
+    ).first()
 
 
 def with_cosignatures(session: Session, row: CheckpointRow) -> str:

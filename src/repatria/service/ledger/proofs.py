@@ -1,7 +1,10 @@
 """Proofs that an event is in the log: inclusion and consistency (RFC 9162 §2.1.3-§2.1.4).
 
 Each proof is given under a signed checkpoint, signed anew first when none covers the event
-yet, so that anyone holding the node's public key can check it offline.
+yet, so that anyone holding the node's public key can check it offline. A proof is verified
+against that checkpoint's root before it is served: the audit before signing re-checks old
+stored hashes only in turn (``ledger.audit``), so a damaged hash on a proof's path is caught
+here, raises the self-audit alarm, and never reaches a receipt (reliability.md R3).
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from repatria.errors import NotFound
+from repatria.errors import NotFound, VerificationFailed
 from repatria.ledger import log
 from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint
+from repatria.ledger.merkle import verify_inclusion
 from repatria.ledger.note import SignedNote
+from repatria.service.ledger.alarms import raise_alarm
+from repatria.service.ledger.append import SELF_AUDIT
 from repatria.service.ledger.checkpoints import checkpoint_now, latest_row, with_cosignatures
 from repatria.service.node import Node
+from repatria.service.node_keys import origin_of
 from repatria.store.ledger_tables import CheckpointRow, CosignatureRow, LedgerLeafRow, SqlLogStorage
 
 
@@ -64,6 +71,15 @@ def prove_inclusion(node: Node, event_id: int) -> InclusionProof:
             Checkpoint.from_text(SignedNote.from_text(row.note).text),
             with_cosignatures(session, row),
         )
+    try:
+        verify_inclusion(leaf.data, leaf.leaf_index, row.size, proof, signed.checkpoint.root_hash)
+    except VerificationFailed as failed:
+        problem = (
+            f"the inclusion proof of leaf {leaf.leaf_index} at size {row.size}, built from "
+            f"stored hashes, does not verify against the signed root: {failed.message}"
+        )
+        raise_alarm(node, origin_of(node.config.node_id), SELF_AUDIT, problem)
+        raise VerificationFailed(f"refused to serve a proof: {problem}", where="ledger") from None
     return InclusionProof(event_id, leaf.leaf_index, leaf.data, tuple(proof), signed)
 
 
