@@ -92,7 +92,6 @@ from repatria.service.exchange import (
     receive,
 )
 from repatria.service.keys import log_signer
-from repatria.service.ledger import proofs as ledger_proofs  # where receive reaches checkpoint_now
 from repatria.service.ledger.checkpoints import checkpoint_now
 from repatria.service.network_directory import node_entry
 from repatria.service.node import Node, init_node, open_node
@@ -319,12 +318,14 @@ class Transactions:
 
 
 RECEIVE_PHASES = (
-    (exchange_service, "current_directory", "read the accepted directory"),
-    (exchange_service, "hpke_keys", "load the HPKE keys"),
+    (exchange_service, "held_directory", "the accepted directory (held per version)"),
+    (exchange_service, "hpke_keys", "the HPKE keys (held per keyring)"),
     (exchange_service, "open_envelope", "open_envelope (decrypt, all checks)"),
-    (exchange_service, "_store", "store, apply (new case + request), log"),
-    (ledger_proofs, "checkpoint_now", "audit the ledger since the last checkpoint, sign one"),
-    (exchange_service, "prove_inclusion", "inclusion proof (incl. the checkpoint)"),
+    (exchange_service, "_store", "store and apply (new case + request)"),
+    (exchange_service, "log_staged", "log what is still staged (a savepoint in _store logs most)"),
+    (exchange_service, "sign_in", "audit the ledger since the last checkpoint, sign one"),
+    (exchange_service, "prove_in", "inclusion proof, verified against the signed root"),
+    (exchange_service, "sign_receipt", "sign the receipt"),
 )
 """The steps of ``service.exchange.receive`` timed one by one in the in-process run
 (docs/exchange.md, "Receive"): module attributes wrapped for the run's duration only."""

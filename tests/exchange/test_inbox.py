@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import func, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select, update
 
 from repatria.crypto.keystore import KeyPurpose
-from repatria.errors import NotFound, RepatriaError
+from repatria.errors import NotFound, RepatriaError, VerificationFailed
 from repatria.exchange.directory import KeyUse, NodeKey, sign_directory
 from repatria.exchange.envelope import seal
 from repatria.exchange.messages import AdditionalInformation, AttachedFile, Message
@@ -19,8 +20,10 @@ from repatria.exchange.receipt import RECEIVED_KIND, ReceiptStatus, verify_recei
 from repatria.exchange.rejection import Reason, Rejected, reason_of
 from repatria.service.exchange import accept_directory, current_directory, receive
 from repatria.service.keys import key_store, log_signer
+from repatria.service.ledger import alarms as ledger_alarms
 from repatria.service.node import Node
 from repatria.store.exchange_tables import InboxRow
+from repatria.store.ledger_tables import LedgerLeafRow
 from repatria.store.tables import EventRow, RequestRow
 from tests.exchange.network import DIRECTORY_KEY, GB, NOW, T0, directory, handling, request
 
@@ -110,6 +113,54 @@ def test_a_duplicate_is_not_stored_again_and_its_receipt_names_the_first(node: N
     assert (receipt.accepted_at, receipt.received_at) == (NOW, later)
     assert _count(node, InboxRow) == 1
     assert verify_receipt(first.receipt, key, first.message_id).log.event == receipt.log.event
+
+
+def test_a_receive_is_one_transaction_on_one_pooled_connection(node: Node) -> None:
+    """Issue 14.2: store, apply, log, checkpoint, proof and receipt in one transaction; the
+    directory and keys held from the first receive, so a later one reads them from memory."""
+    hpke_raw = _join(node)
+    receive(node, _envelope(node, hpke_raw, "first"), NOW)
+    envelope = _envelope(node, hpke_raw, "second")
+    seen = {"begin": 0, "connect": 0}
+
+    def began(*_: object) -> None:
+        seen["begin"] += 1
+
+    def connected(*_: object) -> None:
+        seen["connect"] += 1
+
+    sa_event.listen(node.engine, "begin", began)
+    sa_event.listen(node.engine, "connect", connected)
+    try:
+        delivery = receive(node, envelope, NOW)
+    finally:
+        sa_event.remove(node.engine, "begin", began)
+        sa_event.remove(node.engine, "connect", connected)
+    assert not delivery.duplicate
+    assert seen == {"begin": 1, "connect": 0}
+
+
+def test_a_failed_self_audit_keeps_nothing_of_the_receive_and_raises_the_alarm(
+    node: Node,
+) -> None:
+    """A damaged leaf found by the audit's sweep stops the checkpoint the receipt needs: the
+    message is not stored, so the sender keeps it queued and retries once an operator has
+    cleared the alarm (R3)."""
+    hpke_raw = _join(node)
+    receive(node, _envelope(node, hpke_raw, "first"), NOW)
+    with node.transaction() as session:
+        leaf = session.get(LedgerLeafRow, 0)
+        assert leaf is not None
+        session.execute(
+            update(LedgerLeafRow)
+            .where(LedgerLeafRow.leaf_index == 0)
+            .values(data=leaf.data.replace(b'"v":1', b'"v":2'))
+        )
+    inbox, events = _count(node, InboxRow), _count(node, EventRow)
+    with pytest.raises(VerificationFailed, match="refused to sign a checkpoint"):
+        receive(node, _envelope(node, hpke_raw, "second"), NOW)
+    assert (_count(node, InboxRow), _count(node, EventRow)) == (inbox, events)
+    assert [a.kind for a in ledger_alarms.alarms(node)].count("self-audit") == 1
 
 
 def test_a_tampered_envelope_is_refused_and_nothing_is_written(node: Node) -> None:

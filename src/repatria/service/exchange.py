@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from repatria.adapters.transport import Transport, TransportError
 from repatria.crypto.keystore import KeyPurpose
@@ -47,10 +48,16 @@ from repatria.exchange.receipt import (
 from repatria.exchange.rejection import reason_of
 from repatria.service.events import record_event
 from repatria.service.incoming import apply_received
-from repatria.service.keys import log_signer
-from repatria.service.ledger.append import canonical_event
-from repatria.service.ledger.proofs import prove_inclusion
-from repatria.service.network_directory import accept_directory, current_directory, directory_key
+from repatria.service.keys import Signer, log_signer
+from repatria.service.ledger.append import canonical_event, log_staged
+from repatria.service.ledger.checkpoints import SelfAuditFailure, refuse, sign_in
+from repatria.service.ledger.proofs import prove_in
+from repatria.service.network_directory import (
+    accept_directory,
+    current_directory,
+    directory_key,
+    held_directory,
+)
 from repatria.service.node import Node
 from repatria.service.node_keys import held_keys, key_store
 from repatria.service.outbox import (
@@ -112,18 +119,34 @@ def hpke_keys(node: Node) -> dict[str, X25519PrivateKey]:
 def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:
     """Open, store once, log and acknowledge one envelope; raises ``Rejected`` unopened.
 
-    Nothing is written when the envelope fails any check of ``open_envelope``.
+    One transaction (issue 14.2): the message is stored, given its effect, logged, covered
+    by a checkpoint and proved, and the receipt signed, or none of it happens. Nothing is
+    written when the envelope fails any check of ``open_envelope``, and nothing is kept
+    without its receipt: a failed self-audit rolls the whole receive back (the sender keeps
+    the message queued) and then raises the alarm.
     """
     read_header(envelope)  # framing first: garbage is refused before any lookup
     now = now.replace(microsecond=0)  # receipts carry whole seconds (RFC 3339 "Z" times)
-    directory = current_directory(node)
-    opened = open_envelope(envelope, hpke_keys(node), node.config.node_id, directory, now)
+    keys, signer = hpke_keys(node), log_signer(node)
     try:
-        event_id, accepted_at, duplicate = _store(node, opened, directory, now)
-    except IntegrityError:  # a concurrent delivery of the same id won the unique key
-        event_id, accepted_at, duplicate = _store(node, opened, directory, now)
-    proof = prove_inclusion(node, event_id)
+        try:
+            return _receive(node, envelope, now, keys, signer)
+        except IntegrityError:  # a concurrent delivery of the same id won the unique key
+            return _receive(node, envelope, now, keys, signer)
+    except SelfAuditFailure as failed:
+        refuse(node, failed)
+
+
+def _receive(
+    node: Node, envelope: bytes, now: datetime, keys: dict[str, X25519PrivateKey], signer: Signer
+) -> Delivery:
     with node.transaction() as session:
+        directory = held_directory(node, session)
+        opened = open_envelope(envelope, keys, node.config.node_id, directory, now)
+        event_id, accepted_at, duplicate = _store(session, node, opened, directory, now)
+        log_staged(session)
+        sign_in(session, node)
+        proof = prove_in(session, event_id)
         event = session.get(EventRow, event_id)
         nonce = session.get(LedgerNonceRow, event_id)
         if event is None or nonce is None:  # written with the inbox row, so never apart
@@ -139,58 +162,56 @@ def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:
             event=canonical_event(event),
             nonce=nonce.nonce,
         )
-    received_at = max(now, accepted_at)
-    receipt = sign_receipt(
-        message_id=opened.message_id,
-        envelope_digest=opened.envelope_digest,
-        sender=opened.sender,
-        receiver=node.config.node_id,
-        received_at=received_at,
-        accepted_at=accepted_at,
-        log=evidence,
-        receiver_key=log_signer(node).key,
-        duplicate=duplicate,
-    )
+        receipt = sign_receipt(
+            message_id=opened.message_id,
+            envelope_digest=opened.envelope_digest,
+            sender=opened.sender,
+            receiver=node.config.node_id,
+            received_at=max(now, accepted_at),
+            accepted_at=accepted_at,
+            log=evidence,
+            receiver_key=signer.key,
+            duplicate=duplicate,
+        )
     return Delivery(opened.message_id, receipt, duplicate)
 
 
 def _store(
-    node: Node, opened: OpenedMessage, directory: Directory, now: datetime
+    session: Session, node: Node, opened: OpenedMessage, directory: Directory, now: datetime
 ) -> tuple[int, datetime, bool]:
-    with node.transaction() as session:
-        existing = session.scalars(
-            select(InboxRow).where(InboxRow.message_id == opened.message_id)
-        ).one_or_none()
-        if existing is not None and existing.event_id is not None:
-            return existing.event_id, existing.received_at, True
-        message = opened.message
-        payload = message.payload.to_dict()
-        reference = payload.get("reference")
-        event = record_event(
-            session,
-            actor=f"node:{opened.sender}",
-            action=RECEIVED_KIND,
-            why=f"{message.type.value} received from {opened.sender}",
-            details=received_details(opened.message_id, opened.sender, opened.envelope_digest),
-        )
-        row = InboxRow(
-            message_id=opened.message_id,
-            sender=opened.sender,
-            message_type=message.type.value,
-            case_ref=message.case,
-            request_ref=reference if isinstance(reference, str) else None,
-            received_at=now,
-            envelope_digest=opened.envelope_digest,
-            content=opened.signed.data,
-            event_id=event.id,
-            handling=message.handling.to_dict(),
-            level=message.handling.level.value,
-            outcome="",
-        )
-        session.add(row)
-        session.flush()
-        apply_received(session, node, opened, row, directory, now)
-        return event.id, now, False
+    existing = session.scalars(
+        select(InboxRow).where(InboxRow.message_id == opened.message_id)
+    ).one_or_none()
+    if existing is not None and existing.event_id is not None:
+        return existing.event_id, existing.received_at, True
+    message = opened.message
+    payload = message.payload.to_dict()
+    reference = payload.get("reference")
+    event = record_event(
+        session,
+        actor=f"node:{opened.sender}",
+        action=RECEIVED_KIND,
+        why=f"{message.type.value} received from {opened.sender}",
+        details=received_details(opened.message_id, opened.sender, opened.envelope_digest),
+    )
+    row = InboxRow(
+        message_id=opened.message_id,
+        sender=opened.sender,
+        message_type=message.type.value,
+        case_ref=message.case,
+        request_ref=reference if isinstance(reference, str) else None,
+        received_at=now,
+        envelope_digest=opened.envelope_digest,
+        content=opened.signed.data,
+        event_id=event.id,
+        handling=message.handling.to_dict(),
+        level=message.handling.level.value,
+        outcome="",
+    )
+    session.add(row)
+    session.flush()
+    apply_received(session, node, opened, row, directory, now)
+    return event.id, now, False
 
 
 def refusal_evidence(

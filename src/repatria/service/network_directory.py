@@ -13,6 +13,7 @@ import hashlib
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
@@ -105,7 +106,26 @@ def accept_directory(
 def current_directory(node: Node) -> Directory:
     """The highest directory version this node accepted (verified when it was accepted)."""
     with node.transaction() as session:
-        return directory_in(session)
+        return held_directory(node, session)
+
+
+def held_directory(node: Node, session: Session) -> Directory:
+    """``current_directory`` inside the caller's transaction, parsed once per version: the
+    opened node keeps the directory it read until a higher version is accepted (issue 14.2;
+    each receive and delivery needs it, and parsing it cost more than the rest of the read).
+    Accepted versions are never rewritten (``accept_directory`` refuses an old or equal one)."""
+    version = session.scalar(
+        select(DirectoryRow.version).order_by(DirectoryRow.version.desc()).limit(1)
+    )
+    kept = node.held.get(HELD_DIRECTORY)
+    if version is not None and kept is not None and kept[0] == version:
+        return cast(Directory, kept[1])
+    directory = directory_in(session)
+    node.held[HELD_DIRECTORY] = (directory.version, directory)
+    return directory
+
+
+HELD_DIRECTORY = "directory"
 
 
 def directory_in(session: Session) -> Directory:

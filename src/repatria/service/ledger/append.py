@@ -68,6 +68,13 @@ def stage_event(session: Session, row: EventRow) -> None:
 
 @sa_event.listens_for(Session, "before_commit")
 def _append_staged(session: Session) -> None:
+    log_staged(session)
+
+
+def log_staged(session: Session) -> None:
+    """Append the leaves staged so far now, inside the transaction, rather than at its commit:
+    for a use case that must sign and prove what it just logged before it commits (a receipt,
+    issue 14.2). What is staged later is appended at commit as usual."""
     staged: list[EventRecord] = session.info.pop(STAGED, [])
     if not staged:
         return

@@ -12,7 +12,7 @@ they sign and appended whenever it is served.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,12 @@ def note_hash(note: str) -> str:
     return hashlib.sha256(note.encode("utf-8")).hexdigest()
 
 
+class SelfAuditFailure(VerificationFailed):
+    """The audit before a signature, or the check of a proof before it is served, disagreed
+    with what is stored. Raised inside a transaction, which then rolls back; ``refuse``
+    raises the alarm after that, in its own transaction, so the alarm outlives it."""
+
+
 def checkpoint_now(node: Node) -> SignedCheckpoint:
     """Sign the current tree head after auditing it against the last signed one.
 
@@ -45,36 +51,49 @@ def checkpoint_now(node: Node) -> SignedCheckpoint:
     signed it. Raises ``VerificationFailed`` and raises a self-audit alarm when the audit
     disagrees with anything stored: nothing is signed then.
     """
+    try:
+        with node.transaction() as session:
+            return sign_in(session, node)
+    except SelfAuditFailure as failed:
+        refuse(node, failed)
+
+
+def refuse(node: Node, failed: SelfAuditFailure) -> NoReturn:
+    """Raise the self-audit alarm for ``failed`` (its own transaction), then refuse."""
+    raise_alarm(node, origin_of(node.config.node_id), SELF_AUDIT, failed.message)
+    raise VerificationFailed(failed.message, where="ledger") from None
+
+
+def sign_in(session: Session, node: Node) -> SignedCheckpoint:
+    """``checkpoint_now`` inside the caller's transaction (a receive logs, signs and proves
+    in one, issue 14.2). Raises ``SelfAuditFailure``: the caller lets its transaction roll
+    back and then calls ``refuse``."""
     signer = log_signer(node)
     origin = origin_of(node.config.node_id)
-    problem: str | None = None
-    with node.transaction() as session:
-        storage = SqlLogStorage(session)
-        head = storage.lock_head()
-        latest = latest_row(session)
-        base, problem = _base(node, latest, origin)
-        if problem is None:
-            found = audit.audit_since(storage, base, head, storage.sweep_from())
-            if found.problems:
-                problem = found.problems[0]
-            elif root_from(storage, head.size) != found.root:
-                problem = (
-                    f"stored subtree hashes at size {head.size} do not give the recomputed root"
-                )
-        if problem is None:
-            storage.save_sweep(found.next_sweep)
-            if latest is not None and latest.size == head.size:
-                opened = open_note(latest.note, log_verifiers(node))
-                if any(s.key_id == signer_key_id(signer) for s in opened.verified):
-                    return SignedCheckpoint(Checkpoint.from_text(opened.note.text), latest.note)
-            checkpoint = Checkpoint(origin, head.size, found.root)
-            note = sign_checkpoint(checkpoint, signer.name, signer.key).to_text()
-            session.add(
-                CheckpointRow(note_hash=note_hash(note), size=head.size, root=found.root, note=note)
-            )
-            return SignedCheckpoint(checkpoint, note)
-    raise_alarm(node, origin, SELF_AUDIT, f"refused to sign a checkpoint: {problem}")
-    raise VerificationFailed(f"refused to sign a checkpoint: {problem}", where="ledger")
+    storage = SqlLogStorage(session)
+    head = storage.lock_head()
+    latest = latest_row(session)
+    base, problem = _base(node, latest, origin)
+    if problem is None:
+        found = audit.audit_since(storage, base, head, storage.sweep_from())
+        if found.problems:
+            problem = found.problems[0]
+        elif root_from(storage, head.size) != found.root:
+            problem = f"stored subtree hashes at size {head.size} do not give the recomputed root"
+    if problem is not None:
+        raise SelfAuditFailure(f"refused to sign a checkpoint: {problem}", where="ledger")
+    storage.save_sweep(found.next_sweep)
+    if latest is not None and latest.size == head.size:
+        opened = open_note(latest.note, log_verifiers(node))
+        if any(s.key_id == signer_key_id(signer) for s in opened.verified):
+            return SignedCheckpoint(Checkpoint.from_text(opened.note.text), latest.note)
+    checkpoint = Checkpoint(origin, head.size, found.root)
+    note = sign_checkpoint(checkpoint, signer.name, signer.key).to_text()
+    session.add(
+        CheckpointRow(note_hash=note_hash(note), size=head.size, root=found.root, note=note)
+    )
+    session.flush()
+    return SignedCheckpoint(checkpoint, note)
 
 
 def _base(

@@ -14,17 +14,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from repatria.errors import NotFound, VerificationFailed
 from repatria.ledger import log
 from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint
 from repatria.ledger.merkle import verify_inclusion
 from repatria.ledger.note import SignedNote
-from repatria.service.ledger.alarms import raise_alarm
-from repatria.service.ledger.append import SELF_AUDIT
-from repatria.service.ledger.checkpoints import checkpoint_now, latest_row, with_cosignatures
+from repatria.service.ledger.checkpoints import (
+    SelfAuditFailure,
+    checkpoint_now,
+    latest_row,
+    refuse,
+    with_cosignatures,
+)
 from repatria.service.node import Node
-from repatria.service.node_keys import origin_of
 from repatria.store.ledger_tables import CheckpointRow, CosignatureRow, LedgerLeafRow, SqlLogStorage
 
 
@@ -56,31 +60,52 @@ def prove_inclusion(node: Node, event_id: int) -> InclusionProof:
     Signs a new checkpoint first when none covers the event yet.
     """
     with node.transaction() as session:
-        leaf = session.scalar(select(LedgerLeafRow).where(LedgerLeafRow.event_id == event_id))
-        if leaf is None:
-            raise NotFound(f"event {event_id} has no leaf in the ledger", where="event_id")
+        leaf = _leaf_of(session, event_id)
         latest = latest_row(session)
     if latest is None or latest.size <= leaf.leaf_index:
         checkpoint_now(node)
-    with node.transaction() as session:
-        row = latest_row(session)
-        if row is None:  # checkpoint_now stored one or raised
-            raise NotFound("no checkpoint is stored after signing one", where="checkpoints")
-        proof = log.inclusion_proof(SqlLogStorage(session), leaf.leaf_index, row.size)
-        signed = SignedCheckpoint(
-            Checkpoint.from_text(SignedNote.from_text(row.note).text),
-            with_cosignatures(session, row),
+    try:
+        with node.transaction() as session:
+            return prove_in(session, event_id)
+    except SelfAuditFailure as failed:
+        refuse(node, failed)
+
+
+def prove_in(session: Session, event_id: int) -> InclusionProof:
+    """The inclusion proof of ``event_id`` under the newest checkpoint, inside the caller's
+    transaction; that checkpoint must cover the event (sign one first: ``sign_in``). The
+    proof is verified against the signed root before it is returned: a damaged stored hash
+    on its path raises ``SelfAuditFailure``, and the caller, once its transaction has rolled
+    back, raises the alarm with ``refuse`` (R3)."""
+    leaf = _leaf_of(session, event_id)
+    row = latest_row(session)
+    if row is None or row.size <= leaf.leaf_index:
+        raise NotFound(
+            f"no signed checkpoint covers event {event_id} (leaf {leaf.leaf_index}) yet",
+            where="checkpoints",
         )
+    proof = log.inclusion_proof(SqlLogStorage(session), leaf.leaf_index, row.size)
+    signed = SignedCheckpoint(
+        Checkpoint.from_text(SignedNote.from_text(row.note).text),
+        with_cosignatures(session, row),
+    )
     try:
         verify_inclusion(leaf.data, leaf.leaf_index, row.size, proof, signed.checkpoint.root_hash)
     except VerificationFailed as failed:
-        problem = (
-            f"the inclusion proof of leaf {leaf.leaf_index} at size {row.size}, built from "
-            f"stored hashes, does not verify against the signed root: {failed.message}"
-        )
-        raise_alarm(node, origin_of(node.config.node_id), SELF_AUDIT, problem)
-        raise VerificationFailed(f"refused to serve a proof: {problem}", where="ledger") from None
+        raise SelfAuditFailure(
+            f"refused to serve a proof: the inclusion proof of leaf {leaf.leaf_index} at size "
+            f"{row.size}, built from stored hashes, does not verify against the signed root: "
+            f"{failed.message}",
+            where="ledger",
+        ) from None
     return InclusionProof(event_id, leaf.leaf_index, leaf.data, tuple(proof), signed)
+
+
+def _leaf_of(session: Session, event_id: int) -> LedgerLeafRow:
+    leaf = session.scalar(select(LedgerLeafRow).where(LedgerLeafRow.event_id == event_id))
+    if leaf is None:
+        raise NotFound(f"event {event_id} has no leaf in the ledger", where="event_id")
+    return leaf
 
 
 def consistency_proof(node: Node, old_size: int, new_size: int) -> list[bytes]:
