@@ -251,6 +251,7 @@ def _serve_env(data_dir: Path) -> dict[str, str]:
         "REPATRIA_DATA_DIR": str(data_dir),
         "REPATRIA_KEY_PASSPHRASE": KEY_PASSPHRASE,
         "REPATRIA_EXCHANGE_WORKER": "false",
+        "REPATRIA_WITNESSING_WORKER": "false",
     }
 
 

@@ -87,6 +87,21 @@ class Settings(BaseSettings):
             " anchor against which this node verifies every directory it accepts."
         ),
     )
+    directory_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description=(
+            "Where the network's signed directory is published (e.g. another node's"
+            " /api/exchange/directory/signed): `repatria serve` fetches it on a schedule and"
+            " accepts a newer version under the usual checks."
+        ),
+    )
+    directory_fetch_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=86_400,
+        description="How often `repatria serve` fetches the directory from REPATRIA_DIRECTORY_URL.",
+    )
     exchange_worker: bool = Field(
         default=True,
         description="Run the delivery worker inside `repatria serve` (sends the outbox).",
@@ -108,6 +123,22 @@ class Settings(BaseSettings):
         ge=1,
         le=100,
         description="Delivery attempts before a message is marked failed with an alarm.",
+    )
+    witnessing_worker: bool = Field(
+        default=True,
+        description=(
+            "Inside `repatria serve`, ask the ledger peers to cosign new checkpoints and gossip"
+            " with them on a schedule (docs/ledger.md)."
+        ),
+    )
+    witnessing_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        le=3600,
+        description=(
+            "How long after a successful witnessing round a peer is asked again: a new event is"
+            " witnessed within about this long. A failing peer waits twice as long each time."
+        ),
     )
     reminder_days: int = Field(
         default=7,

@@ -45,7 +45,7 @@ from tests.exchange.network import DIRECTORY_KEY, TestNode, raw
 from tests.ledger.harness.node_process import NodeProcess
 
 NETWORK = "repatria-served-test"
-QUIET_RECEIVER = {"REPATRIA_EXCHANGE_WORKER": "false"}
+QUIET_RECEIVER = {"REPATRIA_EXCHANGE_WORKER": "false", "REPATRIA_WITNESSING_WORKER": "false"}
 """The receiver only answers; its delivery worker would send on its own and muddy counts."""
 HTTP_TIMEOUT = 15.0
 

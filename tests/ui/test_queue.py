@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,11 +19,13 @@ from playwright.sync_api import Browser, Page, expect
 from repatria.adapters.http_transport import HttpTransport
 from repatria.service import requests, users
 from repatria.service.exchange import deliver_due
+from repatria.service.ledger import schedule
+from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import Node, init_node, open_node
 from repatria.settings import Settings
 from tests.conftest import PASSWORD, CaseFixture, People
 from tests.exchange.directory_of import join
-from tests.ledger.served import free_port, serving
+from tests.ledger.served import free_port, serving, sqlite_node, vkeys
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 
@@ -219,3 +221,31 @@ def test_a_supervisor_assigns_and_removes_an_officer_on_the_case_page(
     remove.locator("input[name=why]").fill("left the team")
     remove.locator("button").click()
     expect(page.locator("#members li[data-member='outsider']")).to_have_count(0)
+
+
+def test_the_admin_page_shows_a_witness_that_does_not_answer(
+    browser: Browser,
+    live_url: str,
+    node: Node,
+    people: People,
+    tmp_path: Path,
+    artifacts: Path,
+) -> None:
+    """Issue 14.4: a witness that is down is retried with back-off and shown where the
+    administrator looks, with the error and the next try; a new leaf waits for it."""
+    other = sqlite_node(tmp_path, "gb-b")
+    log_vkey, witness_vkey = vkeys(other)
+    other.close()
+    ledger_witnessing.add_peer(
+        node, people.admin, "gb-b", f"http://127.0.0.1:{free_port()}", log_vkey, witness_vkey
+    )
+    now = datetime.now(UTC)
+    for at in (now - timedelta(minutes=5), now):
+        schedule.run_due(node, at)
+    admin = open_as(browser, live_url, "admin", "/admin")
+    row = admin.locator("#peers tr[data-peer='gb-b']")
+    expect(row).to_contain_text("not answering")
+    expect(row).to_contain_text("2 failed rounds in a row")
+    expect(row).to_contain_text("Next try at")
+    expect(row.locator("td").nth(3)).to_have_text("not yet")
+    admin.screenshot(path=str(artifacts / "admin-witness-down.png"), full_page=True)

@@ -406,7 +406,11 @@ def _serve(data_dir: Path, port: int, env: dict[str, str] | None = None) -> subp
 def serving_briefly(node: Node, port: int) -> Iterator[str]:
     """Serve ``node`` as its own ``repatria serve`` process (worker off) while in the block."""
     url = f"http://127.0.0.1:{port}"
-    process = _serve(node.settings.data_dir, port, {"REPATRIA_EXCHANGE_WORKER": "false"})
+    process = _serve(
+        node.settings.data_dir,
+        port,
+        {"REPATRIA_EXCHANGE_WORKER": "false", "REPATRIA_WITNESSING_WORKER": "false"},
+    )
     try:
         _wait_healthy(url, process)
         yield url

@@ -147,6 +147,22 @@ class PeerRow(Base):
     added_by: Mapped[str] = mapped_column(String(64))
 
 
+class PeerRoundRow(Base):
+    """How the scheduled witnessing rounds with one peer went (``service.ledger.schedule``):
+    operational state shown on the admin page, not a fact of the log (the cosignatures a round
+    brings back are kept with their checkpoints)."""
+
+    __tablename__ = "ledger_peer_rounds"
+
+    peer: Mapped[str] = mapped_column(ForeignKey("ledger_peers.name"), primary_key=True)
+    last_attempt_at: Mapped[datetime]
+    last_success_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    cosigned_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 class WitnessStateRow(Base):
     """The latest checkpoint this node cosigned for a peer's origin (C2SP tlog-witness)."""
 

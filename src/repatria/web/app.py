@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from repatria import __version__
 from repatria.service.delivery_worker import DeliveryWorker
 from repatria.service.node import Node, open_node
+from repatria.service.witnessing_worker import WitnessingWorker
 from repatria.settings import Settings
 from repatria.web import errors
 from repatria.web.api import auth, cases, directory, drafting, law, ledger, requests, tracing
@@ -49,6 +50,9 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/ledger/cosignatures"),
         # Peers deliver sealed envelopes; the envelope itself authenticates (docs/exchange.md).
         ("POST", "/api/exchange/messages"),
+        # The signed network directory, for other nodes to fetch: its signature is what they
+        # trust (docs/exchange.md, "The directory reaches every node").
+        ("GET", "/api/exchange/directory/signed"),
     }
 )
 """Routes that answer without credentials; every other route demands them.
@@ -62,15 +66,20 @@ def create_app(settings: Settings, node: Node | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = node is None
         app.state.node = node if node is not None else open_node(settings)
-        # The delivery worker runs in the serving process only (not for an app built
-        # around an already opened node, as tests and the demo's in-process nodes do).
-        worker = DeliveryWorker(app.state.node) if opened and settings.exchange_worker else None
-        if worker is not None:
+        # The delivery and witnessing workers run in the serving process only (not for an
+        # app built around an already opened node, as tests and the demo's in-process nodes
+        # do).
+        workers: list[DeliveryWorker | WitnessingWorker] = []
+        if opened and settings.exchange_worker:
+            workers.append(DeliveryWorker(app.state.node))
+        if opened and settings.witnessing_worker:
+            workers.append(WitnessingWorker(app.state.node))
+        for worker in workers:
             worker.start()
         try:
             yield
         finally:
-            if worker is not None:
+            for worker in workers:
                 worker.stop()
             if opened:
                 app.state.node.close()

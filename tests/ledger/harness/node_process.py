@@ -27,16 +27,30 @@ START_TIMEOUT = 120.0
 class NodeProcess:
     """``repatria serve`` for ``data_dir`` on 127.0.0.1:``port``."""
 
-    def __init__(self, data_dir: Path, port: int, *, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        database_url: str | None = None,
+        witnessing: bool = False,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
         self.database_url = database_url
+        self.witnessing = witnessing
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> float:
         """Start the process and wait until it answers; return seconds to healthy."""
-        env = os.environ | {"REPATRIA_DATA_DIR": str(self.data_dir)}
+        # Witnessing on a schedule is off unless a test asks for it: the R4/R5 tests drive
+        # every round themselves.
+        env = os.environ | {
+            "REPATRIA_DATA_DIR": str(self.data_dir),
+            "REPATRIA_WITNESSING_WORKER": "true" if self.witnessing else "false",
+            "REPATRIA_WITNESSING_SECONDS": "1",
+        }
         if self.database_url:
             env["REPATRIA_DATABASE_URL"] = self.database_url
         began = time.monotonic()

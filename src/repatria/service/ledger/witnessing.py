@@ -351,30 +351,34 @@ def gossip_with(node: Node, name: str) -> GossipRound:
 def publish_checkpoint(node: Node) -> list[Publication]:
     """Sign the current checkpoint and ask every peer to witness it (push, tlog-witness)."""
     signed = checkpoint_now(node)
-    results = []
     with node.transaction() as session:
         targets = [(p.name, p.url) for p in session.scalars(select(PeerRow).order_by(PeerRow.name))]
-    for name, url in targets:
-        client = PeerClient(url, timeout=node.settings.peer_timeout_seconds)
-        try:
-            old = 0
-            for _ in range(2):
-                proof = consistency_proof(node, old, signed.checkpoint.size) if old else []
-                answer = client.add_checkpoint(format_add_checkpoint(old, proof, signed.note))
-                if answer.stored_size is not None:
-                    old = answer.stored_size
-                    continue
-                break
-            kept = 0
-            if answer.accepted:
-                cosigned = SignedNote.from_text(signed.note).with_signatures(
-                    *SignedNote.from_text(signed.note.rstrip("\n") + "\n" + answer.text).signatures
-                )
-                kept = accept_cosignatures(node, cosigned.to_text())
-            reason = "" if answer.accepted else answer.text[:300]
-            results.append(Publication(name, answer.status, kept, reason))
-        except PeerUnavailable as exc:
-            results.append(Publication(name, None, 0, exc.message))
-        finally:
-            client.close()
-    return results
+    return [publish_to(node, signed, name, url) for name, url in targets]
+
+
+def publish_to(node: Node, signed: SignedCheckpoint, name: str, url: str) -> Publication:
+    """Ask peer ``name`` at ``url`` to cosign ``signed`` (tlog-witness add-checkpoint): from
+    the size it says it holds, with a consistency proof; keep the cosignatures it returns.
+    An unreachable peer is a ``Publication`` with no status, not an exception."""
+    client = PeerClient(url, timeout=node.settings.peer_timeout_seconds)
+    try:
+        old = 0
+        for _ in range(2):
+            proof = consistency_proof(node, old, signed.checkpoint.size) if old else []
+            answer = client.add_checkpoint(format_add_checkpoint(old, proof, signed.note))
+            if answer.stored_size is not None:
+                old = answer.stored_size
+                continue
+            break
+        kept = 0
+        if answer.accepted:
+            cosigned = SignedNote.from_text(signed.note).with_signatures(
+                *SignedNote.from_text(signed.note.rstrip("\n") + "\n" + answer.text).signatures
+            )
+            kept = accept_cosignatures(node, cosigned.to_text())
+        reason = "" if answer.accepted else answer.text[:300]
+        return Publication(name, answer.status, kept, reason)
+    except PeerUnavailable as exc:
+        return Publication(name, None, 0, exc.message)
+    finally:
+        client.close()

@@ -21,7 +21,7 @@ from repatria.adapters.http_transport import HttpTransport
 from repatria.errors import InvalidInput
 from repatria.exchange.messages import SpontaneousBasis
 from repatria.exchange.rejection import Rejected, reason_of
-from repatria.service import deliveries, spontaneous
+from repatria.service import deliveries, directory_fetch, spontaneous
 from repatria.service import exchange as exchange_service
 from repatria.service import requests as request_service
 from repatria.web.api.common import ERRORS
@@ -125,6 +125,18 @@ def directory(actor: ApiActor, node: NodeDep) -> dict[str, Any]:
     """The accepted network directory: nodes, keys, contact points (any signed-in user)."""
     del actor  # contact points of central authorities are for every officer (46(13))
     return exchange_service.current_directory(node).to_dict()
+
+
+@router.get(
+    "/exchange/directory/signed",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "The signed bytes."}},
+)
+def signed_directory(node: NodeDep) -> Response:
+    """The signed network directory this node accepted, byte for byte: a publication point
+    other nodes fetch from (``REPATRIA_DIRECTORY_URL``). Public, as its signature, not this
+    node, is what they trust (docs/exchange.md, "The directory reaches every node")."""
+    return Response(directory_fetch.published_directory(node), media_type="application/json")
 
 
 @router.post("/exchange/directory")

@@ -99,5 +99,11 @@ def unassign(
 def admin_page(request: Request, node: NodeDep, session: UiSession) -> HTMLResponse:
     actor, csrf = session
     return render_page(
-        request, "admin.html", node, actor, csrf, overview=node_overview(node, actor)
+        request,
+        "admin.html",
+        node,
+        actor,
+        csrf,
+        overview=node_overview(node, actor),
+        interval=f"{node.settings.witnessing_seconds:g}",
     )
