@@ -282,9 +282,15 @@ def _status_codes(tree: ast.AST) -> Iterator[tuple[int, str]]:
                 yield node.lineno, "status compared with a code"
 
 
-HTTP_CLIENTS = {"adapters/http_transport.py", "adapters/peer_client.py", "demo/run.py"}
-"""Where repatria is an HTTP client and must read the answer's status: the two adapters that
-call peers, and the demo's wait for its nodes to answer /api/health."""
+HTTP_CLIENTS = {
+    "adapters/http_transport.py",
+    "adapters/peer_client.py",
+    "adapters/directory_source.py",
+    "demo/run.py",
+}
+"""Where repatria is an HTTP client and must read the answer's status: the adapters that
+call peers and fetch the network directory, and the demo's wait for its nodes to answer
+/api/health."""
 
 CODES_AWAITING_WEB: set[str] = set()
 """Refusals that still carry tlog-witness's status codes outside web/; another part of

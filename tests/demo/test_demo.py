@@ -4,14 +4,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from repatria.demo.run import NIGERIA, UNITED_KINGDOM, load_scenario
 from repatria.domain.lifecycle import Direction, RequestState
 from repatria.service import cases, entities, requests, users
+from repatria.service.ledger import proofs as ledger_proofs
 from repatria.service.ledger import verification as ledger_verification
 from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import open_node
 from repatria.settings import Settings
+from repatria.store.tables import EventRow
+from tests.ledger.harness.node_process import NodeProcess
+from tests.ledger.served import free_port
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.process
 
@@ -79,3 +85,40 @@ def test_the_demo_plays_the_case_on_two_nodes(tmp_path: Path) -> None:
     finally:
         ng.close()
         gb.close()
+
+
+def test_every_event_of_the_served_demo_is_witnessed_without_a_command(tmp_path: Path) -> None:
+    """Issue 14.4: both demo nodes served as `repatria serve` serves them; each asks the other
+    to cosign on its own schedule, and every event of both ledgers shows "witnessed" within a
+    deadline, nobody having typed `ledger publish`."""
+    ng_port, gb_port = free_port(), free_port()
+    result = load_scenario(tmp_path / "demo", ng_port=ng_port, gb_port=gb_port)
+    served = [
+        NodeProcess(result.ng_dir, ng_port, witnessing=True),
+        NodeProcess(result.gb_dir, gb_port, witnessing=True),
+    ]
+    nodes = [open_node(Settings(data_dir=d)) for d in (result.ng_dir, result.gb_dir)]
+    try:
+        for process in served:
+            process.start()
+
+        def unwitnessed() -> dict[str, int]:
+            left = {}
+            for opened in nodes:
+                with opened.transaction() as session:
+                    ids = list(session.scalars(select(EventRow.id)))
+                marks = ledger_proofs.event_marks(opened, ids)
+                left[opened.config.node_id] = sum(not m.witnessed for m in marks.values())
+            return left
+
+        wait_until(
+            lambda: not any(unwitnessed().values()),
+            what="every event of both demo ledgers witnessed",
+            describe=lambda: f"events not yet witnessed: {unwitnessed()}",
+            timeout=90,
+        )
+    finally:
+        for process in served:
+            process.kill()
+        for opened in nodes:
+            opened.close()
