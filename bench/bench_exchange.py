@@ -593,6 +593,8 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
             )
         leaves = _count(receiver, LedgerLeafRow.leaf_index)
         checkpoints = _count(receiver, CheckpointRow.size)
+        wal = receiver.settings.data_dir / "repatria.db-wal"
+        wal_bytes = wal.stat().st_size if wal.exists() else 0
         recompute = _median_seconds(lambda: checkpoint_now(receiver), repeat=3)
         load_signer = _median_seconds(lambda: log_signer(sender))
         load_hpke = _median_seconds(lambda: hpke_keys(receiver))
@@ -643,6 +645,7 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
             "receiver_ledger_leaves": leaves,
             "receiver_ledger_leaves_per_message": leaves / count,
             "receiver_checkpoints": checkpoints,
+            "receiver_wal_bytes_at_end": wal_bytes,
             "checkpoint_recompute_at_final_size_ms": recompute * 1e3,
             "load_signing_key_ms": load_signer * 1e3,
             "load_hpke_keys_ms": load_hpke * 1e3,
@@ -737,6 +740,7 @@ def _report(r: dict[str, Any]) -> None:
         ]),
         ("receiver: ledger leaves at the end (count)", w["receiver_ledger_leaves"]),
         ("receiver: signed checkpoints at the end (count)", w["receiver_checkpoints"]),
+        ("receiver: SQLite WAL file at the end (bytes)", w["receiver_wal_bytes_at_end"]),
         ("load the signing key from the key store", w["load_signing_key_ms"]),
         ("load the HPKE keys from the key store", w["load_hpke_keys_ms"]),
     ):  # fmt: skip

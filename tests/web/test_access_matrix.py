@@ -309,6 +309,11 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         lambda c: ("GET", "/api/exchange/directory", {}),
         row(404, 404, 404, 404, 404, 404, 401),
     ),
+    # The signed directory is public for other nodes to fetch; this node has accepted none.
+    ("GET", "/api/exchange/directory/signed"): (
+        lambda c: ("GET", "/api/exchange/directory/signed", {}),
+        row(404, 404, 404, 404, 404, 404, 404),
+    ),
     # An unsigned directory is refused even for the operator; nobody else may offer one.
     ("POST", "/api/exchange/directory"): (
         lambda c: ("POST", "/api/exchange/directory", {"content": b"{}"}),
