@@ -8,7 +8,7 @@ own SQLite data directory and delivery worker, joined by one signed directory.
   acknowledged and executed there, and NG sees ``executed``; every message carries a receipt
   that verifies offline under the receiver's key, inclusion proof included.
 - R10 (reliability.md, "Reception awareness"), CI size: 200 messages NG→GB while GB is killed
-  -9 three times at random moments and stays down 1-5 s each time (1,000 and 10 kills of up
+  -9 three times at random moments and stays down 1-5 s each time (2,000 and 10 kills of up
   to 60 s with ``REPATRIA_SOAK=1``). Each message is stored at GB exactly once, NG keeps one
   verifying receipt per message, and NG's outbox drains after GB's last restart.
 - R10, second run: GB down past the retry limit; every message ends ``failed`` with signed
@@ -66,7 +66,7 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.process
 
 SOAK = bool(os.environ.get("REPATRIA_SOAK"))
-MESSAGES = 1000 if SOAK else 200
+MESSAGES = 2000 if SOAK else 200
 KILLS = 10 if SOAK else 3
 LONGEST_DOWN = 60.0 if SOAK else 5.0
 DRAIN = WAIT
