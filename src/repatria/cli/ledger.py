@@ -165,10 +165,17 @@ def rotate_key(
     purpose: Annotated[str, typer.Argument(help="signing, witness or hpke.")],
     why: Annotated[str, typer.Option(help="Why the key is replaced.")],
 ) -> None:
-    """Retire the current key of a purpose and make a new one (old ones stay for verifying)."""
+    """Retire the current key of a purpose and make a new one (old ones stay for verifying).
+    A new signing or HPKE key is cross-signed by the signing key held before; give the
+    operator this node's new entry (`repatria exchange entry`) to sign into the directory."""
     with opened_node() as node:
         new = key_service.rotate_key(node, current_actor(node), purpose, why)
     output.say(f"new {purpose} key {new.fingerprint}")
+    if purpose != "witness":
+        output.say(
+            "cross-signed by the previous signing key; send the network's operator this"
+            " node's entry (`repatria exchange entry --endpoint URL`) for the next directory"
+        )
 
 
 @app.command("witness")

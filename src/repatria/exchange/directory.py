@@ -57,6 +57,7 @@ from repatria.exchange.wire import (
     WIRE_CONFIG,
     Key32,
     Signature,
+    Signature64,
     WireTime,
     canonical_bytes,
     domain_rule,
@@ -139,6 +140,17 @@ Languages = Annotated[
 
 
 @wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
+class KeyEndorsement:
+    """A node's own signature over a key it announces, by a signing key it already had: the
+    cross-signature of a rotation (issue 14.5; ``key_succession`` says what it covers and
+    when it is required)."""
+
+    by: Annotated[StrictStr, AfterValidator(text(40, _KEY_ID))]
+    at: WireTime
+    signature: Signature64
+
+
+@wire_dataclass(frozen=True, slots=True, config=WIRE_CONFIG)
 class NodeKey:
     """One public key of a node and when it may be used.
 
@@ -154,6 +166,9 @@ class NodeKey:
     valid_until: WireTime | None = None
     revoked_at: WireTime | None = None
     revocation_reason: Annotated[StrictStr, AfterValidator(text(500))] | None = None
+    endorsement: KeyEndorsement | None = None
+    """Absent on a node's first keys (the operator vouches for a new node); required on a
+    key added later to a node the network knows (``key_succession.check_succession``)."""
 
     @model_validator(mode="wrap")
     @classmethod
@@ -175,7 +190,11 @@ class NodeKey:
 
     @model_serializer(mode="wrap")
     def _with_id(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The id first; no ``endorsement`` member on a key without one, so directories
+        signed before endorsements existed read back to the same bytes."""
         body: dict[str, Any] = handler(self)
+        if body.get("endorsement") is None:
+            body.pop("endorsement", None)
         return {"id": self.key_id} | body
 
     def __post_init__(self) -> None:

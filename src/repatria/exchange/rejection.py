@@ -23,6 +23,7 @@ class Reason(StrEnum):
     INACTIVE_KEY = "inactive-key"
     REVOKED_KEY = "revoked-key"
     BAD_SIGNATURE = "bad-signature"
+    UNENDORSED_KEY = "unendorsed-key"
     EXPIRED = "expired"
     NOT_YET_VALID = "not-yet-valid"
     MISADDRESSED = "misaddressed"

@@ -17,6 +17,9 @@ from repatria.crypto.keystore import KeyPurpose, KeyRecord, read_keyring
 from repatria.domain.access import Action
 from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput
+from repatria.exchange.directory import KeyUse, NodeKey
+from repatria.exchange.key_succession import endorse
+from repatria.exchange.wire import to_wire
 from repatria.ledger.cosignature import CosignatureVerifier
 from repatria.ledger.note import Ed25519Verifier
 from repatria.service.access import authorize
@@ -127,7 +130,9 @@ def public_keys(node: Node) -> PublicKeys:
 
 
 def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> KeyRecord:
-    """Retire the current key of ``purpose`` and make its successor; a node admin's act."""
+    """Retire the current key of ``purpose`` and make its successor; a node admin's act.
+    A key the directory lists is cross-signed by the signing key held before the rotation,
+    recorded in the ``keys.rotated`` event, and carried by ``node_entry`` (issue 14.5)."""
     authorize(
         node, actor, Action.KEYS_ROTATE, refusal="only a node-admin may rotate the node's keys"
     )
@@ -140,20 +145,33 @@ def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> KeyRecord:
         raise InvalidInput("say why the key is rotated", where="why")
     store = key_store(node.settings)
     old = store.keyring().current(chosen)
+    endorser = store.signing_key(store.keyring().current(KeyPurpose.SIGNING))
     now: datetime = utcnow()
     ring = store.rotate(chosen, now)
     new = ring.current(chosen)
+    details: dict[str, Any] = {
+        "purpose": chosen.value,
+        "retired": old.fingerprint,
+        "current": new.fingerprint,
+        "public_key": new.to_dict()["public_key"],
+    }
+    use = DIRECTORY_USE.get(chosen)
+    if use is not None:
+        announced = NodeKey(use, new.public_key, new.created_at)
+        details["key_id"] = announced.key_id
+        details["endorsement"] = to_wire(endorse(node.config.node_id, announced, endorser, now))
     with node.transaction() as session:
         record_event(
             session,
             actor=actor.username,
             action=EventKind.KEYS_ROTATED,
             why=why.strip(),
-            details={
-                "purpose": chosen.value,
-                "retired": old.fingerprint,
-                "current": new.fingerprint,
-                "public_key": new.to_dict()["public_key"],
-            },
+            details=details,
         )
     return new
+
+
+DIRECTORY_USE = {KeyPurpose.SIGNING: KeyUse.SIGNING, KeyPurpose.HPKE: KeyUse.HPKE}
+"""The purposes whose keys the network directory lists: their successors are endorsed by the
+signing key the node had before the rotation (the old one, for a signing key), so peers can
+tell the node's own rotation from a substituted key (``exchange.key_succession``, 14.5)."""

@@ -33,12 +33,16 @@ from repatria.exchange.canonical import parse_canonical
 from repatria.exchange.directory import (
     AuthorityContact,
     Directory,
+    KeyEndorsement,
     KeyUse,
     NodeEntry,
     NodeKey,
+    make_key_id,
     verify_directory,
 )
 from repatria.exchange.handling import Confidentiality
+from repatria.exchange.key_succession import check_succession
+from repatria.exchange.wire import read_wire
 from repatria.service.events import record_event
 from repatria.service.ledger.alarms import add_alarm_once
 from repatria.service.node import Node
@@ -46,6 +50,7 @@ from repatria.service.node_keys import key_store, origin_of
 from repatria.settings import Settings
 from repatria.store.base import utcnow
 from repatria.store.exchange_tables import DirectoryRow
+from repatria.store.tables import EventRow
 
 
 def directory_key(settings: Settings) -> Ed25519PublicKey:
@@ -79,13 +84,18 @@ def accept_directory(
     The highest version accepted before is the floor: an older one is refused as a rollback
     (reliability.md R15, ``verify_directory``). The same version may be accepted again.
     A new version is recorded as a ``directory.accepted`` event (who, which version, its
-    digest), so which keys and contacts a node trusted when is on its ledger.
+    digest), so which keys and contacts a node trusted when is on its ledger. A key added to
+    a node the previous version listed must be cross-signed by that node's old signing key
+    (``key_succession``, issue 14.5); keys accepted without, in recovery after every old
+    signing key was revoked, are named in the event.
     """
     with node.transaction() as session:
         highest = session.scalar(select(func.max(DirectoryRow.version)))
     directory = verify_directory(data, directory_key, now, highest)
     with node.transaction() as session:
         if session.get(DirectoryRow, directory.version) is None:
+            previous = directory_in(session) if highest is not None else None
+            succession = check_succession(previous, directory)
             session.add(DirectoryRow(version=directory.version, data=bytes(data), accepted_at=now))
             record_event(
                 session,
@@ -98,6 +108,8 @@ def accept_directory(
                     "sha256": hashlib.sha256(data).hexdigest(),
                     "nodes": [n.node_id for n in directory.nodes],
                     "expires_at": directory.expires_at.isoformat(),
+                    "keys_endorsed": list(succession.endorsed),
+                    "keys_unendorsed_after_revocation": list(succession.unendorsed),
                 },
             )
     return directory.version
@@ -161,6 +173,7 @@ def node_entry(
     messages keep verifying; R15), for the network's operator to sign into the directory."""
     store = key_store(node.settings)
     now = utcnow()
+    endorsements = _endorsements(node)
     keys = []
     for purpose, use in ((KeyPurpose.SIGNING, KeyUse.SIGNING), (KeyPurpose.HPKE, KeyUse.HPKE)):
         for record in store.keyring().of(purpose):
@@ -170,6 +183,7 @@ def node_entry(
                     record.public_key,
                     min(record.created_at, now - timedelta(minutes=5)),
                     _whole_second_after(record.retired_at),
+                    endorsement=endorsements.get(make_key_id(use, record.public_key)),
                 )
             )
     entry = NodeEntry(
@@ -184,6 +198,20 @@ def node_entry(
         expires_at=now + timedelta(days=days),
     )
     return NodeEntry.from_dict(entry.to_dict(), "entry")  # the same checks as on receipt
+
+
+def _endorsements(node: Node) -> dict[str, KeyEndorsement]:
+    """The cross-signatures this node made when it rotated keys, by the new key's id, from
+    its ``keys.rotated`` events (``service.keys.rotate_key``)."""
+    with node.transaction() as session:
+        rotated = session.scalars(
+            select(EventRow.details).where(EventRow.action == EventKind.KEYS_ROTATED)
+        ).all()
+    return {
+        details["key_id"]: read_wire(KeyEndorsement, details["endorsement"], "keys.rotated")
+        for details in rotated
+        if "endorsement" in details
+    }
 
 
 # --- the network operator's side: the directory key and signing -------------------------
