@@ -154,7 +154,8 @@ def _verify(node_id: str, key: NodeKey, voucher: NodeKey, *, revoked_ok: bool = 
     """The endorsement of ``key`` by ``voucher``: the right kind of key, valid when it signed,
     and a signature that verifies."""
     endorsement = key.endorsement
-    assert endorsement is not None
+    if endorsement is None:
+        raise Rejected(Reason.UNENDORSED_KEY, f"{key.key_id} carries no endorsement")
     where = f"directory.{node_id}.{key.key_id}.endorsement"
     if voucher.use is not KeyUse.SIGNING:
         raise Rejected(
