@@ -46,7 +46,7 @@ soak: $(STAMP) system
 	REPATRIA_SOAK=1 $(PY) -m pytest tests/ledger/test_crash_points.py \
 		tests/ledger/test_r4_split_view_gossip.py tests/ledger/test_r4_rollback.py \
 		tests/ledger/test_r5_witness_kill.py tests/ledger/test_r7_kill_soak.py \
-		tests/web/test_api_schema_fuzz.py $(PYTEST_ARGS)
+		tests/exchange/test_network.py tests/web/test_api_schema_fuzz.py $(PYTEST_ARGS)
 	# R22: ten minutes of coverage-guided fuzzing per parser (tests/fuzz, atheris).
 	for t in camt053 mt940 ftm csv envelope checkpoint; do \
 		PYTHONPATH=src:. $(PY) -m tests.fuzz.run $$t -max_total_time=600 || exit 1; done

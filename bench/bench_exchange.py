@@ -372,6 +372,14 @@ class TimedTransport:
         self.receipt_sizes: list[int] = []
         self.started = time.perf_counter()
         self.ends: list[float] = []
+        self.server_pid: int | None = None
+        self.cpu_marks: list[tuple[float, float]] = []
+        """(this process's CPU, the server's CPU) in seconds at each answer, cumulative."""
+
+    def start(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.started = time.perf_counter()
+        self.cpu_marks = [(time.process_time(), _process_cpu(server_pid))]
 
     def send(self, endpoint: str, envelope: bytes) -> bytes:
         began = time.perf_counter()
@@ -379,7 +387,32 @@ class TimedTransport:
         self.ends.append(time.perf_counter())
         self.seconds.append(self.ends[-1] - began)
         self.receipt_sizes.append(len(data))
+        if self.server_pid is not None:
+            self.cpu_marks.append((time.process_time(), _process_cpu(self.server_pid)))
         return data
+
+    def cpu_tenths(self) -> dict[str, float]:
+        """CPU ms per delivery (sender and served receiver together, and the receiver alone)
+        in the first and the last tenth of the run: unlike wall time, CPU time does not
+        stretch when other work shares the machine, so growth here is the code's own. A
+        tenth's total is exact to a clock tick (10 ms) over hundreds of deliveries."""
+        marks = self.cpu_marks
+        tenth = max(1, (len(marks) - 1) // 10)
+        if len(marks) < 2:
+            return {}
+
+        def per(a: int, b: int, server_only: bool) -> float:
+            (own0, srv0), (own1, srv1) = marks[a], marks[b]
+            spent = (srv1 - srv0) if server_only else (own1 - own0) + (srv1 - srv0)
+            return spent / (b - a) * 1e3
+
+        last = len(marks) - 1
+        return {
+            "first_tenth_ms": per(0, tenth, False),
+            "last_tenth_ms": per(last - tenth, last, False),
+            "receiver_first_tenth_ms": per(0, tenth, True),
+            "receiver_last_tenth_ms": per(last - tenth, last, True),
+        }
 
     def per_message(self) -> list[float]:
         """Wall time from one answer to the next: the sender's work on the row before (its
@@ -521,7 +554,7 @@ def _end_to_end(
         transport.inner.client.get(f"http://127.0.0.1:{port}/api/health")  # keep-alive open
         counted = Transactions(sender)
         rounds = 0
-        transport.started = time.perf_counter()
+        transport.start(served.pid)
         with Stopwatch(served.pid) as delivering:
             while _count(sender, OutboxRow.id, OutboxRow.state == "pending"):
                 rounds += 1
@@ -626,6 +659,7 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
         "where_time_goes": {
             "delivery_http_call_ms": _spread(calls),
             "end_to_end_per_message_ms": _spread(e2e.transport.per_message()),
+            "end_to_end_cpu_tenths_ms": e2e.transport.cpu_tenths(),
             "receive_in_process_ms": _spread(receive_calls),
             "plain_round_trip_ms": _spread(peer_calls),
             "sender_side_per_row_ms": (e2e.deliver.wall - sum(calls)) / count * 1e3,
@@ -723,6 +757,14 @@ def _report(r: dict[str, Any]) -> None:
         ("  of which receive itself (in-process run, mean)", received["mean"]),
         ("    median; first tenth / last tenth, medians", _trio(received)),
         ("sender's own work per row (verify receipt, record)", w["sender_side_per_row_ms"]),
+        ("CPU ms per delivery, sender + receiver: first tenth / last tenth", "{:.2f} / {:.2f}".format(
+            w["end_to_end_cpu_tenths_ms"]["first_tenth_ms"],
+            w["end_to_end_cpu_tenths_ms"]["last_tenth_ms"],
+        )),
+        ("  of which the served receiver: first tenth / last tenth", "{:.2f} / {:.2f}".format(
+            w["end_to_end_cpu_tenths_ms"]["receiver_first_tenth_ms"],
+            w["end_to_end_cpu_tenths_ms"]["receiver_last_tenth_ms"],
+        )),
         ("CPU ms: served receiver process per message", w["receiver_process_cpu_per_message_ms"]),
         ("  of which receive itself (in-process run)", w["receive_in_process_cpu_per_message_ms"]),
         ("  of which HTTP, uvicorn, FastAPI (by difference)", w["web_stack_cpu_per_message_ms"]),
@@ -820,6 +862,8 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "first_tenth_ms": sealed["first_tenth"],
         "last_tenth_ms": sealed["last_tenth"],
         "last_over_first_tenth": sealed["last_tenth"] / sealed["first_tenth"],
+        "cpu_first_tenth_ms": where["end_to_end_cpu_tenths_ms"]["first_tenth_ms"],
+        "cpu_last_tenth_ms": where["end_to_end_cpu_tenths_ms"]["last_tenth_ms"],
         "receive_in_process_first_tenth_ms": where["receive_in_process_ms"]["first_tenth"],
         "receive_in_process_last_tenth_ms": where["receive_in_process_ms"]["last_tenth"],
         "seal_over_plain": scenarios["seal"]["wall_ms"] / plain["median"],  # mean over median
