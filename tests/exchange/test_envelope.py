@@ -639,3 +639,34 @@ def test_sender_checkpoint_refusals_name_the_checkpoint() -> None:
     forged = NG.checkpoint(5).replace("5\n", "6\n", 1)
     check(refusal(sealed(checkpoint=forged)), Reason.BAD_SIGNATURE, "envelope.checkpoint",
           "sender checkpoint: ")  # fmt: skip
+
+
+@given(
+    summary=st.text(min_size=1, max_size=2000).filter(str.strip),
+    seconds=st.integers(min_value=1, max_value=86_400),
+)
+@settings(max_examples=40, deadline=None)
+def test_signed_content_as_built_is_what_a_reader_reads_back(summary: str, seconds: int) -> None:
+    """``sign_message`` assembles the signed document from the canonical body rather than
+    serialising it twice (issue 14.3): the bytes must equal the canonical form of the whole,
+    and every field what ``_read_signed`` reads from them."""
+    built = sign_message(
+        request(summary), NG.sign, NG.sign_id, "ng-moj", "gb-uka", NOW,
+        lifetime=timedelta(seconds=seconds, microseconds=seconds % 7),
+    )  # fmt: skip
+    assert built.data == rfc8785.dumps(parse_canonical(built.data, where="t"))
+    assert built == envelope._read_signed(built.data)
+    verify_origin_signature(built, NG.sign.public_key())
+
+
+def test_signed_document_is_the_canonical_form_of_the_whole() -> None:
+    body = rfc8785.dumps({"a": 'é\u2028"', "z": [1, {"b": None}]})
+    document = envelope.signed_document("signing-0123456789abcdef", b"\x00" * 64, body)
+    whole = {
+        "signature": {
+            "key": "signing-0123456789abcdef",
+            "value": base64.b64encode(b"\x00" * 64).decode(),
+        },
+        "signed": parse_canonical(body, where="t"),
+    }
+    assert document == rfc8785.dumps(whole)

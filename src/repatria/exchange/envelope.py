@@ -44,7 +44,7 @@ import hashlib
 import os
 import struct
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -132,6 +132,11 @@ class SignedContent:
     signer_key: str
     checkpoint: str | None
     message: Message
+    body: bytes = field(repr=False, default=b"")
+    """The canonical bytes of the ``signed`` object: what the signature covers and what the
+    message id hashes. Kept when read, so checking the signature re-parses nothing."""
+    signature: bytes = field(repr=False, default=b"")
+    """The raw Ed25519 signature over ``SIGNING_CONTEXT + body``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,12 +257,13 @@ def sign_message(
             f"lifetime {lifetime} is outside 1 s..{MAX_LIFETIME}", where="envelope.lifetime"
         )
     created = whole_seconds(now)
+    expires = whole_seconds(created + lifetime)  # the wire carries whole seconds
     signed = to_wire(
         SignedBody(
             sender=sender_id,
             recipient=recipient_id,
             created=created,
-            expires=created + lifetime,
+            expires=expires,
             nonce=os.urandom(16),
             signer_key=signer_key_id,
             message=message.to_dict(),
@@ -265,16 +271,32 @@ def sign_message(
         )
     )
     body = canonical_json(signed, where="envelope.signed")
-    document = canonical_json(
-        {
-            "signature": {
-                "key": signer_key_id,
-                "value": base64.b64encode(sender_key.sign(SIGNING_CONTEXT + body)).decode(),
-            },
-            "signed": signed,
-        }
+    signature = sender_key.sign(SIGNING_CONTEXT + body)
+    document = signed_document(signer_key_id, signature, body)
+    return SignedContent(
+        data=document,
+        message_id=hashlib.sha256(body).hexdigest(),
+        sender=sender_id,
+        recipient=recipient_id,
+        created_at=created,
+        expires_at=expires,
+        signer_key=signer_key_id,
+        checkpoint=checkpoint,
+        message=message,
+        body=body,
+        signature=signature,
     )
-    return _read_signed(document)
+
+
+def signed_document(signer_key_id: str, signature: bytes, body: bytes) -> bytes:
+    """The canonical bytes of ``{"signature": {"key", "value"}, "signed": <body>}`` from the
+    already canonical ``body``, without serialising it a second time: under RFC 8785 (§3.2.3)
+    an object is its members in sorted order, each the canonical name, a colon and the
+    canonical value, so a canonical value can be placed as it is ("signature" sorts before
+    "signed"). Equal to ``canonical_json`` of the whole; a property test holds it to that."""
+    value = base64.b64encode(signature).decode("ascii")
+    head = canonical_json({"key": signer_key_id, "value": value})
+    return b'{"signature":' + head + b',"signed":' + body + b"}"
 
 
 def encrypt(
@@ -434,11 +456,13 @@ def verify_origin(signed_data: bytes, directory: Directory) -> SignedContent:
 
 
 def verify_origin_signature(signed: SignedContent, public_key: Ed25519PublicKey) -> None:
-    outer = parse_canonical(signed.data, where="envelope.signed")
-    body = canonical_json(outer["signed"])
-    value = base64.b64decode(outer["signature"]["value"])
+    """The signature over the content as read: ``body`` and ``signature`` are kept when it
+    is read or made, and must be the ones ``data`` (what is stored and shown) carries, else
+    ``data`` is read again, as a verifier with only the bytes would."""
+    if signed_document(signed.signer_key, signed.signature, signed.body) != signed.data:
+        signed = _read_signed(signed.data)
     try:
-        public_key.verify(value, SIGNING_CONTEXT + body)
+        public_key.verify(signed.signature, SIGNING_CONTEXT + signed.body)
     except InvalidSignature:
         raise Rejected(
             Reason.BAD_SIGNATURE,
@@ -471,9 +495,10 @@ def _read_signed(data: bytes) -> SignedContent:
             f"{inner.signer_key!r}",
             where="envelope.signature.key",
         )
+    body = _body_of(data, outer)
     return SignedContent(
         data=bytes(data),
-        message_id=hashlib.sha256(canonical_json(outer.signed)).hexdigest(),
+        message_id=hashlib.sha256(body).hexdigest(),
         sender=inner.sender,
         recipient=inner.recipient,
         created_at=inner.created,
@@ -481,7 +506,21 @@ def _read_signed(data: bytes) -> SignedContent:
         signer_key=inner.signer_key,
         checkpoint=inner.checkpoint,
         message=Message.from_dict(inner.message, where="envelope.signed.message"),
+        body=body,
+        signature=outer.signature.value,
     )
+
+
+def _body_of(data: bytes, outer: _SignedEnvelope) -> bytes:
+    """The canonical bytes of ``signed``, cut from ``data`` (already checked canonical, with
+    exactly the members ``signature`` and ``signed``): it is what ``signed_document`` put
+    after the signature. Serialising it again would give the same bytes at twice the cost."""
+    value = base64.b64encode(outer.signature.value).decode("ascii")
+    prefix = b'{"signature":' + canonical_json({"key": outer.signature.key, "value": value})
+    prefix += b',"signed":'
+    if not data.startswith(prefix):  # impossible for canonical input: RFC 8785 fixes the order
+        raise InvalidInput("signed content is not laid out canonically", where="envelope.signed")
+    return bytes(data[len(prefix) : -1])
 
 
 def _split(data: bytes) -> tuple[Header, bytes, bytes]:
