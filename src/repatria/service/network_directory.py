@@ -208,7 +208,9 @@ def _endorsements(node: Node) -> dict[str, KeyEndorsement]:
             select(EventRow.details).where(EventRow.action == EventKind.KEYS_ROTATED)
         ).all()
     return {
-        details["key_id"]: read_wire(KeyEndorsement, details["endorsement"], "keys.rotated")
+        details["key_id"]: read_wire(
+            KeyEndorsement, details["endorsement"], EventKind.KEYS_ROTATED.value
+        )
         for details in rotated
         if "endorsement" in details
     }
