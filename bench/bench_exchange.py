@@ -30,8 +30,9 @@ read from ``/proc``), since the machine is shared and wall times stretch under l
 where the time goes: the HTTP call of each delivery (receiver included) against the in-process
 ``receive`` and the sender's own work per row; the transactions (each on a new SQLite
 connection) per message on both sides; how the calls grow from the first tenth of the run to
-the last (before each receipt the receiver signs a checkpoint, auditing its ledger since the
-last one first: flat since issue 14.1); that checkpoint at the final ledger size; loading the
+the last, in wall time and in CPU time of sender and served receiver together, which load
+does not stretch (before each receipt the receiver signs a checkpoint, auditing its ledger
+since the last one first: flat since issue 14.1); that checkpoint at the final ledger size; loading the
 node's keys (held in memory until the keyring changes, issue 14.2).
 
 Prints the tables with ratios against the plain round trip and writes

@@ -171,7 +171,7 @@ def rotate_key(
     with opened_node() as node:
         new = key_service.rotate_key(node, current_actor(node), purpose, why)
     output.say(f"new {purpose} key {new.fingerprint}")
-    if purpose != "witness":
+    if new.purpose in key_service.DIRECTORY_USE:
         output.say(
             "cross-signed by the previous signing key; send the network's operator this"
             " node's entry (`repatria exchange entry --endpoint URL`) for the next directory"

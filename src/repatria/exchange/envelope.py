@@ -294,9 +294,14 @@ def signed_document(signer_key_id: str, signature: bytes, body: bytes) -> bytes:
     an object is its members in sorted order, each the canonical name, a colon and the
     canonical value, so a canonical value can be placed as it is ("signature" sorts before
     "signed"). Equal to ``canonical_json`` of the whole; a property test holds it to that."""
+    return _before_body(signer_key_id, signature) + body + b"}"
+
+
+def _before_body(signer_key_id: str, signature: bytes) -> bytes:
+    """What precedes the canonical body in a signed document: ``{"signature":{...},"signed":``."""
     value = base64.b64encode(signature).decode("ascii")
     head = canonical_json({"key": signer_key_id, "value": value})
-    return b'{"signature":' + head + b',"signed":' + body + b"}"
+    return b'{"signature":' + head + b',"signed":'
 
 
 def encrypt(
@@ -515,9 +520,7 @@ def _body_of(data: bytes, outer: _SignedEnvelope) -> bytes:
     """The canonical bytes of ``signed``, cut from ``data`` (already checked canonical, with
     exactly the members ``signature`` and ``signed``): it is what ``signed_document`` put
     after the signature. Serialising it again would give the same bytes at twice the cost."""
-    value = base64.b64encode(outer.signature.value).decode("ascii")
-    prefix = b'{"signature":' + canonical_json({"key": outer.signature.key, "value": value})
-    prefix += b',"signed":'
+    prefix = _before_body(outer.signature.key, outer.signature.value)
     if not data.startswith(prefix):  # impossible for canonical input: RFC 8785 fixes the order
         raise InvalidInput("signed content is not laid out canonically", where="envelope.signed")
     return bytes(data[len(prefix) : -1])

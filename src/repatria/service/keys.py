@@ -144,8 +144,9 @@ def rotate_key(node: Node, actor: Actor, purpose: str, why: str) -> KeyRecord:
     if not why.strip():
         raise InvalidInput("say why the key is rotated", where="why")
     store = key_store(node.settings)
-    old = store.keyring().current(chosen)
-    endorser = store.signing_key(store.keyring().current(KeyPurpose.SIGNING))
+    before = store.keyring()
+    old = before.current(chosen)
+    endorser = store.signing_key(before.current(KeyPurpose.SIGNING))
     now: datetime = utcnow()
     ring = store.rotate(chosen, now)
     new = ring.current(chosen)
