@@ -76,11 +76,13 @@ from sqlalchemy import event, func, select
 
 from repatria.adapters.http_transport import HttpTransport
 from repatria.domain.measure import Measure
+from repatria.exchange.batch import MAX_BATCH, batch_body
 from repatria.exchange.directory import Directory, KeyUse, make_key_id, sign_directory
 from repatria.exchange.envelope import SignedContent, encrypt, open_envelope, sign_message
 from repatria.exchange.handling import Confidentiality, Handling, HandlingCode, Purpose
 from repatria.exchange.messages import Message, Request
 from repatria.exchange.receipt import ReceiptStatus
+from repatria.exchange.rejection import Rejected
 from repatria.service import exchange as exchange_service
 from repatria.service import users
 from repatria.service.actor import Actor
@@ -116,6 +118,8 @@ KEY_PASSPHRASE = "bench exchange key passphrase, not a secret"
 """Given to both nodes (and the served receiver) so the key store does not warn that its
 passphrase lies next to the keys; it protects throw-away keys in a temporary directory."""
 DEFAULT_MESSAGES, QUICK_MESSAGES = 300, 50
+DEFAULT_BATCH = Settings.model_fields["exchange_batch_size"].default
+"""Envelopes to a request in the batched runs: the node's own default."""
 PEER_NAME = "plain HTTP round trip (unsealed bytes stored in SQLite, WAL, synchronous=FULL)"
 
 
@@ -365,47 +369,62 @@ class Phases:
 
 
 class TimedTransport:
-    """``HttpTransport`` that records how long each call took and what came back."""
+    """``HttpTransport`` that records how long each call took, how many envelopes it carried
+    (one, or a batch) and what came back."""
 
     def __init__(self, inner: HttpTransport) -> None:
         self.inner = inner
         self.seconds: list[float] = []
+        self.carried: list[int] = []
         self.receipt_sizes: list[int] = []
         self.started = time.perf_counter()
         self.ends: list[float] = []
         self.server_pid: int | None = None
-        self.cpu_marks: list[tuple[float, float]] = []
-        """(this process's CPU, the server's CPU) in seconds at each answer, cumulative."""
+        self.cpu_marks: list[tuple[float, float, int]] = []
+        """(this process's CPU, the server's CPU) in seconds at each answer, cumulative, and
+        the envelopes answered so far."""
 
     def start(self, server_pid: int) -> None:
         self.server_pid = server_pid
         self.started = time.perf_counter()
-        self.cpu_marks = [(time.process_time(), _process_cpu(server_pid))]
+        self.cpu_marks = [(time.process_time(), _process_cpu(server_pid), 0)]
 
     def send(self, endpoint: str, envelope: bytes) -> bytes:
         began = time.perf_counter()
         data = self.inner.send(endpoint, envelope)
-        self.ends.append(time.perf_counter())
-        self.seconds.append(self.ends[-1] - began)
-        self.receipt_sizes.append(len(data))
-        if self.server_pid is not None:
-            self.cpu_marks.append((time.process_time(), _process_cpu(self.server_pid)))
+        self._answered(began, [data])
         return data
 
+    def send_batch(self, endpoint: str, envelopes: list[bytes]) -> list[bytes | Rejected]:
+        began = time.perf_counter()
+        answers = self.inner.send_batch(endpoint, envelopes)
+        self._answered(began, answers)
+        return answers
+
+    def _answered(self, began: float, answers: Sequence[bytes | Rejected]) -> None:
+        self.ends.append(time.perf_counter())
+        self.seconds.append(self.ends[-1] - began)
+        self.carried.append(len(answers))
+        self.receipt_sizes.extend(len(a) for a in answers if isinstance(a, bytes))
+        if self.server_pid is not None:
+            total = self.cpu_marks[-1][2] + len(answers)
+            self.cpu_marks.append((time.process_time(), _process_cpu(self.server_pid), total))
+
     def cpu_tenths(self) -> dict[str, float]:
-        """CPU ms per delivery (sender and served receiver together, and the receiver alone)
-        in the first and the last tenth of the run: unlike wall time, CPU time does not
-        stretch when other work shares the machine, so growth here is the code's own. A
-        tenth's total is exact to a clock tick (10 ms) over hundreds of deliveries."""
+        """CPU ms per delivered envelope (sender and served receiver together, and the
+        receiver alone) in the first and the last tenth of the calls: unlike wall time, CPU
+        time does not stretch when other work shares the machine, so growth here is the
+        code's own. A tenth's total is exact to a clock tick (10 ms) over hundreds of
+        deliveries."""
         marks = self.cpu_marks
         tenth = max(1, (len(marks) - 1) // 10)
         if len(marks) < 2:
             return {}
 
         def per(a: int, b: int, server_only: bool) -> float:
-            (own0, srv0), (own1, srv1) = marks[a], marks[b]
+            (own0, srv0, sent0), (own1, srv1, sent1) = marks[a], marks[b]
             spent = (srv1 - srv0) if server_only else (own1 - own0) + (srv1 - srv0)
-            return spent / (b - a) * 1e3
+            return spent / (sent1 - sent0) * 1e3
 
         last = len(marks) - 1
         return {
@@ -416,10 +435,20 @@ class TimedTransport:
         }
 
     def per_message(self) -> list[float]:
-        """Wall time from one answer to the next: the sender's work on the row before (its
-        receipt verified and kept, the next row sealed and sent) and the whole receive."""
+        """Wall time from one answer to the next, shared by the envelopes it answered: the
+        sender's work on the rows before (receipts verified and kept, the next rows sent)
+        and the whole receive."""
         marks = [self.started, *self.ends]
-        return [b - a for a, b in itertools.pairwise(marks)]
+        return _shared([b - a for a, b in itertools.pairwise(marks)], self.carried)
+
+    def call_per_message(self) -> list[float]:
+        """Each HTTP call's wall time (the receive included), shared by what it carried."""
+        return _shared(self.seconds, self.carried)
+
+
+def _shared(seconds: list[float], carried: list[int]) -> list[float]:
+    """Per envelope: each interval divided evenly among the envelopes it answered."""
+    return [t / n for t, n in zip(seconds, carried, strict=True) for _ in range(n)]
 
 
 # --- the scenarios --------------------------------------------------------------------------
@@ -459,16 +488,21 @@ def _seal_and_open(
     return Sealing(signed, envelopes, signing.spent, encrypting.spent, opening.spent)
 
 
-def _plain_round_trips(bodies: list[bytes], workdir: Path) -> tuple[Spent, list[float]]:
-    """POST each body to the plain peer, one after the other; returns the time spent (CPU of
-    client and peer) and each call's wall time."""
+def _plain_round_trips(
+    bodies: list[bytes], workdir: Path, batch: int = 1
+) -> tuple[Spent, list[float]]:
+    """POST the bodies to the plain peer, one after the other, alone (``batch`` 1) or
+    ``batch`` to a request in the same JSON and base64 as the nodes' batch route, stored in
+    one transaction; returns the time spent (CPU of client and peer) and each body's wall
+    time (a batch's call shared evenly by its bodies)."""
     port = _free_port()
     peer = Served(
-        [sys.executable, str(PEER_APP), "--port", str(port), "--db", str(workdir / "peer.db")],
+        [sys.executable, str(PEER_APP), "--port", str(port),
+         "--db", str(workdir / f"peer-{batch}.db")],
         dict(os.environ),
         f"http://127.0.0.1:{port}/health",
-        workdir / "peer.log",
-    )
+        workdir / f"peer-{batch}.log",
+    )  # fmt: skip
     peer.start()
     try:
         base = f"http://127.0.0.1:{port}"
@@ -476,17 +510,27 @@ def _plain_round_trips(bodies: list[bytes], workdir: Path) -> tuple[Spent, list[
         with httpx.Client(timeout=HTTP_TIMEOUT) as client:
             client.get(base + "/health")  # open the keep-alive connection, as deliver_due's
             with Stopwatch(peer.pid) as watch:
-                for body in bodies:
+                for first in range(0, len(bodies), batch):
+                    chunk = bodies[first : first + batch]
                     start = time.perf_counter()
-                    answer = client.post(
-                        base + "/messages",
-                        content=body,
-                        headers={"Content-Type": "application/json"},
-                    )
-                    calls.append(time.perf_counter() - start)
+                    if batch == 1:
+                        answer = client.post(
+                            base + "/messages", content=chunk[0],
+                            headers={"Content-Type": "application/json"},
+                        )  # fmt: skip
+                    else:
+                        answer = client.post(
+                            base + "/batch", content=batch_body(chunk),
+                            headers={"Content-Type": "application/json"},
+                        )  # fmt: skip
+                    spent = time.perf_counter() - start
+                    calls.extend([spent / len(chunk)] * len(chunk))
                     if answer.status_code != 200:
                         raise RuntimeError(f"peer answered {answer.status_code}: {answer.text}")
-                    if answer.json()["sha256"] != hashlib.sha256(body).hexdigest():
+                    acks = [answer.json()] if batch == 1 else answer.json()["results"]
+                    if [a["sha256"] for a in acks] != [
+                        hashlib.sha256(b).hexdigest() for b in chunk
+                    ]:
                         raise RuntimeError("peer acknowledged other bytes than were sent")
             stored = client.get(base + "/count").json()["stored"]
         if stored != len(bodies):
@@ -535,14 +579,16 @@ class EndToEnd:
 
 
 def _end_to_end(
-    sender: Node, receiver: Node, port: int, messages: list[Message], workdir: Path
+    sender: Node, receiver: Node, port: int, messages: list[Message], workdir: Path, batch: int
 ) -> EndToEnd:
-    """Enqueue every message, then deliver them all over HTTP to the served receiver."""
+    """Enqueue every message, then deliver them all over HTTP to the served receiver,
+    ``batch`` envelopes to a request at most (the sender's ``exchange_batch_size``)."""
+    sender.settings.exchange_batch_size = batch
     served = Served(
         [str(REPATRIA), "serve", "--host", "127.0.0.1", "--port", str(port)],
         _serve_env(receiver.settings.data_dir),
         f"http://127.0.0.1:{port}/api/health",
-        workdir / "receiver.log",
+        workdir / f"receiver-{batch}.log",
     )
     started = served.start()
     transport = TimedTransport(HttpTransport(timeout=HTTP_TIMEOUT))
@@ -596,7 +642,23 @@ def _per_message(spent: Spent, count: int) -> dict[str, float]:
     return {"wall_ms": spent.wall / count * 1e3, "cpu_ms": spent.cpu / count * 1e3}
 
 
-def run(count: int, workdir: Path) -> dict[str, Any]:
+def _copy(node: Node, to: Path) -> Node:
+    """The node as it is now (same id, keys, directory, users) in another data directory."""
+    shutil.copytree(node.settings.data_dir, to)
+    return open_node(node.settings.model_copy(update={"data_dir": to}))
+
+
+def _delivered(sender: Node, receiver: Node, count: int) -> None:
+    inbox = _count(receiver, InboxRow.id)
+    receipts = _count(sender, ReceiptRow.id, ReceiptRow.status == ReceiptStatus.ACCEPTED)
+    if inbox != count or receipts != count:
+        raise RuntimeError(
+            f"expected {count} inbox rows on the receiver and {count} accepted receipts on "
+            f"the sender, found {inbox} and {receipts}"
+        )
+
+
+def run(count: int, workdir: Path, batch: int = DEFAULT_BATCH) -> dict[str, Any]:
     sender, receiver = _node(workdir, SENDER, "NG"), _node(workdir, RECEIVER, "GB")
     try:
         _accounts(sender, intake=False)
@@ -606,25 +668,30 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
         messages = [_request(i + 1) for i in range(count)]
         # A copy of the receiver as it is now (same id, keys, directory, users), to receive
         # the same envelopes in this process, without HTTP, from the same starting state.
-        shutil.copytree(receiver.settings.data_dir, workdir / "receiver-in-process")
-        twin = open_node(
-            receiver.settings.model_copy(update={"data_dir": workdir / "receiver-in-process"})
-        )
+        twin = _copy(receiver, workdir / "receiver-in-process")
+        # And of both nodes, to deliver the same messages one envelope to a request too.
+        single = (
+            (_copy(sender, workdir / "single" / SENDER), _copy(receiver, workdir / "single" / RECEIVER))
+            if batch > 1 else None
+        )  # fmt: skip
 
         sealing = _seal_and_open(sender, receiver, directory, messages)
         in_process = _receive_in_process(twin, sealing.envelopes)
         received, receive_calls = in_process.spent, in_process.calls
         twin.close()
-        plain, peer_calls = _plain_round_trips([s.data for s in sealing.signed], workdir)
-        e2e = _end_to_end(sender, receiver, port, messages, workdir)
-
-        inbox = _count(receiver, InboxRow.id)
-        receipts = _count(sender, ReceiptRow.id, ReceiptRow.status == ReceiptStatus.ACCEPTED)
-        if inbox != count or receipts != count:
-            raise RuntimeError(
-                f"expected {count} inbox rows on the receiver and {count} accepted receipts on "
-                f"the sender, found {inbox} and {receipts}"
-            )
+        bodies = [s.data for s in sealing.signed]
+        plain, peer_calls = _plain_round_trips(bodies, workdir)
+        plain_batched, plain_batched_calls = (
+            _plain_round_trips(bodies, workdir, batch) if batch > 1 else (plain, peer_calls)
+        )
+        e2e = _end_to_end(sender, receiver, port, messages, workdir, batch)
+        _delivered(sender, receiver, count)
+        one_by_one = e2e
+        if single is not None:
+            one_by_one = _end_to_end(*single, port, messages, workdir, 1)
+            _delivered(*single, count)
+            for node in single:
+                node.close()
         leaves = _count(receiver, LedgerLeafRow.leaf_index)
         checkpoints = _count(receiver, CheckpointRow.size)
         wal = receiver.settings.data_dir / "repatria.db-wal"
@@ -636,7 +703,7 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
         sender.close()
         receiver.close()
 
-    calls = e2e.transport.seconds
+    calls = e2e.transport.call_per_message()
     seal = Spent(sealing.sign.wall + sealing.encrypt.wall, sealing.sign.cpu + sealing.encrypt.cpu)
     return {
         "messages": count,
@@ -647,7 +714,9 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
         },
         "scenarios": {
             "plain_round_trip": _per_message(plain, count),
+            "plain_round_trip_batched": _per_message(plain_batched, count),
             "end_to_end_sealed": _per_message(e2e.deliver, count),
+            "end_to_end_sealed_one_by_one": _per_message(one_by_one.deliver, count),
             "receive_in_process": _per_message(received, count),
             "enqueue": _per_message(e2e.enqueue, count),
             "seal": _per_message(seal, count),
@@ -655,18 +724,28 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
             "encrypt": _per_message(sealing.encrypt, count),
             "open": _per_message(sealing.open, count),
         },
+        "batch": batch,
         "deliver_due_rounds": e2e.rounds,
         "receiver_start_seconds": e2e.serve_start_seconds,
         "where_time_goes": {
             "delivery_http_call_ms": _spread(calls),
             "end_to_end_per_message_ms": _spread(e2e.transport.per_message()),
+            "end_to_end_one_by_one_per_message_ms": _spread(one_by_one.transport.per_message()),
+            "plain_round_trip_batched_ms": _spread(plain_batched_calls),
             "end_to_end_cpu_tenths_ms": e2e.transport.cpu_tenths(),
             "receive_in_process_ms": _spread(receive_calls),
             "plain_round_trip_ms": _spread(peer_calls),
             "sender_side_per_row_ms": (e2e.deliver.wall - sum(calls)) / count * 1e3,
             "receiver_process_cpu_per_message_ms": e2e.deliver.server_cpu / count * 1e3,
+            "receiver_process_cpu_one_by_one_per_message_ms": (
+                one_by_one.deliver.server_cpu / count * 1e3
+            ),
             "receive_in_process_cpu_per_message_ms": received.cpu / count * 1e3,
-            "web_stack_cpu_per_message_ms": (e2e.deliver.server_cpu - received.cpu) / count * 1e3,
+            # the in-process receive takes one envelope at a time: compared with the served
+            # receiver's one-by-one run, the difference is HTTP, uvicorn and FastAPI
+            "web_stack_cpu_per_message_ms": (
+                (one_by_one.deliver.server_cpu - received.cpu) / count * 1e3
+            ),
             "sender_cpu_per_row_ms": (e2e.deliver.cpu - e2e.deliver.server_cpu) / count * 1e3,
             "plain_peer_process_cpu_per_message_ms": plain.server_cpu / count * 1e3,
             "receive_phases_ms": {
@@ -691,8 +770,10 @@ def run(count: int, workdir: Path) -> dict[str, Any]:
 # --- report -----------------------------------------------------------------------------------
 
 SCENARIOS = (
-    ("plain_round_trip", "plain HTTP round trip (peer)"),
-    ("end_to_end_sealed", "end to end sealed: deliver_due over HTTP"),
+    ("plain_round_trip", "plain HTTP round trip (peer), one body to a request"),
+    ("plain_round_trip_batched", "plain HTTP (peer), a batch of bodies to a request"),
+    ("end_to_end_sealed", "end to end sealed: deliver_due over HTTP, in batches"),
+    ("end_to_end_sealed_one_by_one", "end to end sealed, one envelope to a request"),
     ("receive_in_process", "receive alone, in-process (no HTTP)"),
     ("enqueue", "enqueue: sign + seal + log + queue"),
     ("seal", "sealing alone: sign_message + encrypt"),
@@ -753,7 +834,8 @@ def _report(r: dict[str, Any]) -> None:
     detail.add_column("measure")
     detail.add_column("value", justify="right")
     for name, value in (
-        ("delivery HTTP call incl. receiver, mean", call["mean"]),
+        (f"delivery HTTP call incl. receiver, per envelope (batches of {r['batch']}), mean",
+         call["mean"]),
         ("  median; first tenth / last tenth of the run, medians", _trio(call)),
         ("  of which receive itself (in-process run, mean)", received["mean"]),
         ("    median; first tenth / last tenth, medians", _trio(received)),
@@ -766,13 +848,26 @@ def _report(r: dict[str, Any]) -> None:
             w["end_to_end_cpu_tenths_ms"]["receiver_first_tenth_ms"],
             w["end_to_end_cpu_tenths_ms"]["receiver_last_tenth_ms"],
         )),
-        ("CPU ms: served receiver process per message", w["receiver_process_cpu_per_message_ms"]),
-        ("  of which receive itself (in-process run)", w["receive_in_process_cpu_per_message_ms"]),
+        ("CPU ms: served receiver process per message, in batches", w[
+            "receiver_process_cpu_per_message_ms"
+        ]),
+        ("CPU ms: served receiver process per message, one by one", w[
+            "receiver_process_cpu_one_by_one_per_message_ms"
+        ]),
+        ("  of which receive itself (in-process run, one by one)", w[
+            "receive_in_process_cpu_per_message_ms"
+        ]),
         ("  of which HTTP, uvicorn, FastAPI (by difference)", w["web_stack_cpu_per_message_ms"]),
         ("CPU ms: sender per row (deliver_due, httpx, verify)", w["sender_cpu_per_row_ms"]),
         ("CPU ms: plain peer process per message", w["plain_peer_process_cpu_per_message_ms"]),
         ("plain round trip (peer), mean", plain["mean"]),
         ("  median; first tenth / last tenth, medians", _trio(plain)),
+        ("end to end sealed, one by one, per message: median; tenths", _trio(
+            w["end_to_end_one_by_one_per_message_ms"]
+        )),
+        (f"plain (peer) in batches of {r['batch']}, per body: median; tenths", _trio(
+            w["plain_round_trip_batched_ms"]
+        )),
         ("receiver: transactions per message (count)", w["receiver_transactions_per_message"]),
         ("receiver: new SQLite connections per message (pooled)", w["receiver_connections_per_message"]),
         ("sender: deliver_due transactions per message (count)", w[
@@ -813,15 +908,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, default=DEFAULT_MESSAGES)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_MESSAGES} messages")
     parser.add_argument(
+        "--batch", type=int, default=DEFAULT_BATCH,
+        help=f"envelopes (and plain bodies) to a request in the batched runs, 1 to {MAX_BATCH};"
+        " 1 runs only the one-by-one delivery",
+    )  # fmt: skip
+    parser.add_argument(
         "--json", action="store_true", help="print the summary as one JSON line, last"
     )
     args = parser.parse_args(argv)
     count = QUICK_MESSAGES if args.quick else args.messages
     if count < 1:
         parser.error(f"--messages must be at least 1, got {count}")
+    if not 1 <= args.batch <= MAX_BATCH:
+        parser.error(f"--batch must be 1 to {MAX_BATCH}, got {args.batch}")
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-exchange-") as tmp:
-        result = run(count, Path(tmp))
+        result = run(count, Path(tmp), args.batch)
     _report(result)
     load = os.getloadavg()
     print(
@@ -849,17 +951,31 @@ def main(argv: list[str] | None = None) -> None:
 
 def summary(result: dict[str, Any]) -> dict[str, Any]:
     """Issue 14.3: medians of wall time per message. ``sealed_ms`` is one delivery end to end
-    (``end_to_end_per_message_ms``: from one receipt to the next, sender and receiver work
-    and HTTP), ``plain_ms`` one plain round trip of the same bytes; the tenths are of the
+    as the node sends them (in batches of ``batch``: from one answer to the next, sender and
+    receiver work and HTTP, shared by the envelopes the answer carried), ``plain_ms`` one
+    plain round trip of the same bytes, one body to a request. That ratio compares batched
+    with unbatched work, so the like-for-like ratios stand beside it:
+    ``sealed_over_plain_batched`` (both in batches of ``batch``) and
+    ``sealed_one_by_one_over_plain`` (both one to a request). The tenths are of the batched
     sealed deliveries, in the order sent, so growth with the ledger shows as last > first."""
     where = result["where_time_goes"]
     sealed, plain = where["end_to_end_per_message_ms"], where["plain_round_trip_ms"]
+    single = where["end_to_end_one_by_one_per_message_ms"]
+    plain_batched = where["plain_round_trip_batched_ms"]
     scenarios = result["scenarios"]
     return {
         "messages": result["messages"],
+        "batch": result["batch"],
         "plain_ms": plain["median"],
         "sealed_ms": sealed["median"],
         "sealed_over_plain": sealed["median"] / plain["median"],
+        "sealed_over_plain_compares": (
+            f"sealed in batches of {result['batch']} against plain one body to a request"
+        ),
+        "plain_batched_ms": plain_batched["median"],
+        "sealed_over_plain_batched": sealed["median"] / plain_batched["median"],
+        "sealed_one_by_one_ms": single["median"],
+        "sealed_one_by_one_over_plain": single["median"] / plain["median"],
         "first_tenth_ms": sealed["first_tenth"],
         "last_tenth_ms": sealed["last_tenth"],
         "last_over_first_tenth": sealed["last_tenth"] / sealed["first_tenth"],

@@ -12,13 +12,16 @@ Served by uvicorn in its own process, like ``repatria serve``:
 
     .venv/bin/python bench/exchange_peer.py --port 8799 --db /tmp/peer.db
 
-``POST /messages`` stores the body and answers ``{"id", "sha256", "size"}``;
+``POST /messages`` stores the body and answers ``{"id", "sha256", "size"}``; ``POST /batch``
+takes ``{"envelopes": [base64, ...]}`` (the nodes' batch shape), stores every body in one
+transaction and answers ``{"results": [{"id", "sha256", "size"}, ...]}``;
 ``GET /count`` says how many bodies are stored; ``GET /health`` answers when ready.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import sqlite3
 from datetime import UTC, datetime
@@ -73,6 +76,30 @@ def create_peer(path: Path) -> FastAPI:
             store.execute("ROLLBACK")
             return JSONResponse({"error": f"body {digest} already stored"}, status_code=409)
         return JSONResponse({"id": cursor.lastrowid, "sha256": digest, "size": len(body)})
+
+    @app.post("/batch")
+    async def receive_batch(request: Request) -> JSONResponse:
+        bodies = [base64.b64decode(text) for text in (await request.json())["envelopes"]]
+        digests = [hashlib.sha256(body).hexdigest() for body in bodies]
+        now = datetime.now(UTC).isoformat()
+        store.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [
+                store.execute(
+                    "INSERT INTO messages (sha256, body, received_at) VALUES (?, ?, ?)",
+                    (digest, body, now),
+                ).lastrowid
+                for digest, body in zip(digests, bodies, strict=True)
+            ]
+            store.execute("COMMIT")
+        except sqlite3.IntegrityError:
+            store.execute("ROLLBACK")
+            return JSONResponse({"error": "a body of the batch is already stored"}, status_code=409)
+        results = [
+            {"id": i, "sha256": d, "size": len(b)}
+            for i, d, b in zip(ids, digests, bodies, strict=True)
+        ]
+        return JSONResponse({"results": results})
 
     @app.get("/count")
     async def count() -> dict[str, int]:

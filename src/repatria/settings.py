@@ -118,6 +118,15 @@ class Settings(BaseSettings):
         le=3600,
         description="Wait after the first failed delivery; doubles each time, capped at 1 h.",
     )
+    exchange_batch_size: int = Field(
+        default=32,
+        ge=1,
+        le=64,
+        description=(
+            "Envelopes due for one node sent in one request, stored there under one"
+            " checkpoint (at most 64, the batch route's limit); 1 sends each alone."
+        ),
+    )
     exchange_max_attempts: int = Field(
         default=12,
         ge=1,

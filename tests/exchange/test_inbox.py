@@ -18,12 +18,19 @@ from repatria.exchange.envelope import seal
 from repatria.exchange.messages import AdditionalInformation, AttachedFile, Message
 from repatria.exchange.receipt import RECEIVED_KIND, ReceiptStatus, verify_receipt
 from repatria.exchange.rejection import Reason, Rejected, reason_of
-from repatria.service.exchange import accept_directory, current_directory, receive
+from repatria.service.exchange import (
+    Delivery,
+    Refused,
+    accept_directory,
+    current_directory,
+    receive,
+    receive_batch,
+)
 from repatria.service.keys import key_store, log_signer
 from repatria.service.ledger import alarms as ledger_alarms
 from repatria.service.node import Node
 from repatria.store.exchange_tables import InboxRow
-from repatria.store.ledger_tables import LedgerLeafRow
+from repatria.store.ledger_tables import CheckpointRow, LedgerLeafRow
 from repatria.store.tables import EventRow, RequestRow
 from tests.exchange.network import DIRECTORY_KEY, GB, NOW, T0, directory, handling, request
 
@@ -228,3 +235,89 @@ def test_a_document_that_does_not_match_its_hash_refuses_the_message(
     assert "does not match its SHA-256" in refused.value.message
     assert refused.value.where == "envelope.signed.message.payload.files[0].sha256"
     assert (_count(node, InboxRow), _count(node, EventRow)) == (0, events_before)
+
+
+# --- envelopes that arrive together (group commit, issue 14.1) -------------------------------
+
+
+def test_a_batch_is_stored_under_one_checkpoint_each_with_its_own_receipt(node: Node) -> None:
+    hpke_raw = _join(node)
+    envelopes = [_envelope(node, hpke_raw, f"batch {i}") for i in range(5)]
+    with node.transaction() as session:
+        checkpoints_before = int(
+            session.scalar(select(func.count()).select_from(CheckpointRow)) or 0
+        )
+    outcomes = receive_batch(node, envelopes, NOW)
+    key = log_signer(node).key.public_key()
+    receipts = []
+    for outcome in outcomes:
+        assert isinstance(outcome, Delivery) and not outcome.duplicate
+        receipts.append(verify_receipt(outcome.receipt, key, outcome.message_id))
+    assert len({r.message_id for r in receipts}) == 5
+    assert len({r.log.checkpoint for r in receipts}) == 1, "one checkpoint signed for the batch"
+    assert sorted(r.log.leaf_index for r in receipts) == [r.log.leaf_index for r in receipts]
+    with node.transaction() as session:
+        checkpoints = int(session.scalar(select(func.count()).select_from(CheckpointRow)) or 0)
+    assert checkpoints - checkpoints_before == 1
+    assert _count(node, InboxRow) == 5
+
+
+def test_a_refused_envelope_of_a_batch_is_refused_alone_and_writes_nothing(node: Node) -> None:
+    """Garbage, a tampered envelope and a misaddressed one get their reasons at their own
+    positions; the good ones around them are stored, and a repeat within the batch is a
+    duplicate of the first."""
+    hpke_raw = _join(node)
+    good, other = _envelope(node, hpke_raw, "good"), _envelope(node, hpke_raw, "other")
+    tampered = bytearray(_envelope(node, hpke_raw, "tampered"))
+    tampered[-5] ^= 0x01
+    misaddressed = seal(request(), GB.sign, "gb-uka", "ch-fojo", GB.hpke.public_key(),
+                        signer_key_id=GB.sign_id, recipient_hpke_key_id=GB.hpke_id, now=NOW)  # fmt: skip
+    outcomes = receive_batch(
+        node, [b"not an envelope", good, bytes(tampered), misaddressed, good, other], NOW
+    )
+    reasons = [reason_of(o.problem) if isinstance(o, Refused) else None for o in outcomes]
+    assert reasons == [Reason.MALFORMED, None, Reason.TAMPERED, Reason.MISADDRESSED, None, None]
+    first, repeat, last = outcomes[1], outcomes[4], outcomes[5]
+    assert isinstance(first, Delivery) and isinstance(repeat, Delivery)
+    assert isinstance(last, Delivery)
+    assert (first.duplicate, repeat.duplicate, last.duplicate) == (False, True, False)
+    assert repeat.message_id == first.message_id
+    assert _count(node, InboxRow) == 2
+
+
+def test_a_batch_of_refused_envelopes_writes_nothing_at_all(node: Node) -> None:
+    hpke_raw = _join(node)
+    receive(node, _envelope(node, hpke_raw, "first"), NOW)
+    tampered = bytearray(_envelope(node, hpke_raw, "tampered"))
+    tampered[-5] ^= 0x01
+    seen = {"statements": 0}
+
+    def wrote(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            seen["statements"] += 1
+
+    sa_event.listen(node.engine, "before_cursor_execute", wrote)
+    try:
+        outcomes = receive_batch(node, [bytes(tampered), b"RPX1 garbage"], NOW)
+    finally:
+        sa_event.remove(node.engine, "before_cursor_execute", wrote)
+    assert all(isinstance(o, Refused) for o in outcomes)
+    assert seen["statements"] == 0, "a refused batch wrote to the database"
+
+
+def test_a_failed_self_audit_refuses_the_whole_batch(node: Node) -> None:
+    hpke_raw = _join(node)
+    receive(node, _envelope(node, hpke_raw, "first"), NOW)
+    with node.transaction() as session:
+        leaf = session.get(LedgerLeafRow, 0)
+        assert leaf is not None
+        session.execute(
+            update(LedgerLeafRow)
+            .where(LedgerLeafRow.leaf_index == 0)
+            .values(data=leaf.data.replace(b'"v":1', b'"v":2'))
+        )
+    inbox = _count(node, InboxRow)
+    batch = [_envelope(node, hpke_raw, f"after {i}") for i in range(3)]
+    with pytest.raises(VerificationFailed, match="refused to sign a checkpoint"):
+        receive_batch(node, batch, NOW)
+    assert _count(node, InboxRow) == inbox

@@ -14,18 +14,21 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
 
+from repatria.adapters.transport import BatchRefused
 from repatria.crypto.keystore import KeyPurpose
 from repatria.exchange.directory import KeyUse, NodeEntry, NodeKey, sign_directory
 from repatria.exchange.receipt import ReceiptStatus, verify_negative_receipt
-from repatria.exchange.rejection import Reason, Rejected
+from repatria.exchange.rejection import Reason, Rejected, reason_of
 from repatria.service.actor import Actor
 from repatria.service.exchange import (
     MAX_ATTEMPTS,
+    Delivery,
     TransportError,
     accept_directory,
     deliver_due,
     enqueue,
     receive,
+    receive_batch,
     refusal_evidence,
     retry_delay,
 )
@@ -199,3 +202,86 @@ def test_retry_delay_doubles_and_is_capped() -> None:
     assert delays[0] == timedelta(seconds=30)
     assert all(b == min(2 * a, timedelta(hours=1)) for a, b in pairwise(delays))
     assert sum(delays[:MAX_ATTEMPTS], timedelta()) < timedelta(days=7)
+
+
+class InBatches(InProcess):
+    """``InProcess`` that also carries batches, to the peer's ``receive_batch``; a batch can
+    be refused as a whole (a node without the route) or fail (no answer)."""
+
+    def __init__(self, peer: Node, batch_answer: type[Exception] | None = None) -> None:
+        super().__init__(peer)
+        self.batch_answer = batch_answer
+        self.batches: list[int] = []
+
+    def send_batch(self, endpoint: str, envelopes: list[bytes]) -> list[bytes | Rejected]:
+        self.batches.append(len(envelopes))
+        if self.batch_answer is not None:
+            raise self.batch_answer(f"{endpoint} takes no batch")
+        return [
+            o.receipt if isinstance(o, Delivery) else Rejected(reason_of(o.problem), str(o.problem))
+            for o in receive_batch(self.peer, envelopes, NOW)
+        ]
+
+
+def _queue(sender: Node, people: People, count: int) -> list[str]:
+    return [enqueue(sender, people.officer, request(f"message {i}"), "gb-test", NOW)
+            for i in range(count)]  # fmt: skip
+
+
+def test_messages_due_together_go_in_batches_each_with_its_receipt(
+    pair: tuple[Node, Node], people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender, receiver = pair
+    monkeypatch.setattr(sender.settings, "exchange_batch_size", 3)
+    ids = _queue(sender, people, 7)
+    transport = InBatches(receiver)
+    attempts = deliver_due(sender, transport, NOW)
+    assert [a.message_id for a in attempts] == ids, "answered in the order they were queued"
+    assert {(a.state, a.attempts) for a in attempts} == {("delivered", 1)}
+    assert (transport.batches, transport.calls) == ([3, 3], 1), "3 + 3, and the last alone"
+    assert _count(receiver, InboxRow) == 7 and _count(sender, ReceiptRow) == 7
+    with sender.transaction() as session:
+        receipted = session.scalars(
+            select(EventRow.details).where(EventRow.action == "message.receipted")
+        ).all()
+    indexes = [d["receiver_log_index"] for d in receipted]
+    assert sorted(indexes) == indexes and len(set(indexes)) == 7
+
+
+def test_an_envelope_refused_in_a_batch_fails_alone(
+    pair: tuple[Node, Node], people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender, receiver = pair
+    monkeypatch.setattr(sender.settings, "exchange_batch_size", 4)
+    ids = _queue(sender, people, 4)
+    with sender.transaction() as session:  # the third one's envelope is damaged in the queue
+        row = session.scalars(select(OutboxRow).where(OutboxRow.message_id == ids[2])).one()
+        damaged = bytearray(row.envelope)
+        damaged[-5] ^= 0x01
+        row.envelope = bytes(damaged)
+    attempts = deliver_due(sender, InBatches(receiver), NOW)
+    assert [a.state for a in attempts] == ["delivered", "delivered", "failed", "delivered"]
+    assert attempts[2].error.startswith("tampered")
+    assert _count(receiver, InboxRow) == 3
+
+
+@pytest.mark.parametrize(
+    ("answer", "delivered"), [(BatchRefused, True), (TransportError, False)],
+    ids=["no-batch-route-one-by-one", "no-answer-all-retried"],
+)  # fmt: skip
+def test_a_batch_not_taken_is_sent_one_by_one_and_one_not_answered_is_retried(
+    pair: tuple[Node, Node], people: People, monkeypatch: pytest.MonkeyPatch,
+    answer: type[Exception], delivered: bool,
+) -> None:  # fmt: skip
+    sender, receiver = pair
+    monkeypatch.setattr(sender.settings, "exchange_batch_size", 8)
+    _queue(sender, people, 3)
+    transport = InBatches(receiver, batch_answer=answer)
+    attempts = deliver_due(sender, transport, NOW)
+    assert transport.batches == [3]
+    if delivered:
+        assert transport.calls == 3 and {a.state for a in attempts} == {"delivered"}
+    else:
+        assert transport.calls == 0 and {a.state for a in attempts} == {"pending"}
+        assert all("takes no batch" in a.error for a in attempts)
+    assert _count(receiver, InboxRow) == (3 if delivered else 0)

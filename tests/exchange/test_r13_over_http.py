@@ -16,6 +16,7 @@ Senders are fixed-key peers (``tests.exchange.network``) listed in the directory
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -334,3 +335,50 @@ def test_replays_inside_the_lifetime_get_the_original_receipt_after_it_expired(
     events = received_events(served.receiver, message_id)
     assert len(events) == 1 and leaves_of(served.receiver, events) == 1
     assert incoming_requests(served.receiver, reference) == 1
+
+
+def test_in_a_batch_each_envelope_is_refused_for_its_own_reason_and_the_good_ones_stored(
+    served: Served, captured: bytes
+) -> None:
+    """The batch route (group commit, issue 14.1) answers position by position: the refusals
+    a single delivery gets, with the same signed evidence, beside receipts for the good
+    envelopes, all of them under one checkpoint; nothing of a refused envelope is written."""
+    tampered = bytearray(captured)
+    tampered[-5] ^= 0x01
+    good = [served.seal_from(B, reference=f"CH-2025-0009/{i}") for i in range(3)]
+    batch = [good[0], served.seal_from(STRANGER), bytes(tampered), good[1],
+             served.seal_from(A, to=B.node_id), good[2], b"not an envelope"]  # fmt: skip
+    expected = [None, Reason.UNKNOWN_SENDER, Reason.TAMPERED, None, Reason.MISADDRESSED, None,
+                Reason.MALFORMED]  # fmt: skip
+    before = counts(served.receiver)
+    body = {"envelopes": [base64.b64encode(e).decode() for e in batch] + ["not base64!"]}
+    answer = served.client.post(f"{served.process.url}/api/exchange/batch", json=body)
+    assert answer.status_code == 422, "the schema's pattern refuses text that is not base64"
+    body["envelopes"][-1] = "QUJD="  # base64 alphabet, wrong padding: refused alone
+    expected.append(Reason.MALFORMED)
+    answer = served.client.post(f"{served.process.url}/api/exchange/batch", json=body)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["outcome"] for r in results] == [
+        "refused" if reason else "accepted" for reason in expected
+    ]
+    checkpoints = set()
+    for envelope, reason, result in zip([*batch, b""], expected, results, strict=True):
+        if reason is None:
+            receipt = verify_receipt(result["receipt"].encode(), served.receiver_key,
+                                     result["message_id"])  # fmt: skip
+            checkpoints.add(receipt.log.checkpoint)
+            continue
+        assert result["error"]["type"] == f"rejected:{reason.value}", result["error"]
+        if result["negative_receipt"] is None:
+            assert reason is Reason.MALFORMED  # no claimed sender to attest a refusal to
+            continue
+        negative = verify_negative_receipt(
+            result["negative_receipt"].encode(), served.receiver_key,
+            hashlib.sha256(envelope).hexdigest(),
+        )  # fmt: skip
+        assert (negative.reason, negative.issuer) == (reason, RECEIVER)
+    assert len(checkpoints) == 1
+    after = counts(served.receiver)
+    assert (after.inbox - before.inbox, after.requests - before.requests) == (3, 3)
+    assert after.leaves - before.leaves == after.events - before.events

@@ -294,6 +294,15 @@ ROUTES: dict[tuple[str, str], tuple[Maker, dict[str, int]]] = {
         lambda c: ("POST", "/api/exchange/messages", {"content": b"not an envelope"}),
         row(400, 400, 400, 400, 400, 400, 400),
     ),
+    # A batch is answered item by item: the garbage envelope is refused inside a 200.
+    ("POST", "/api/exchange/batch"): (
+        lambda c: (
+            "POST",
+            "/api/exchange/batch",
+            {"json": {"envelopes": ["bm90IGFuIGVudmVsb3Bl"]}},
+        ),
+        row(200, 200, 200, 200, 200, 200, 200),
+    ),
     ("GET", "/api/requests/{reference}/messages"): (
         lambda c: ("GET", f"/api/requests/{c.case.request}/messages", {}),
         MEMBER_READ,

@@ -13,7 +13,9 @@ succeed); anything else, or no answer, is a ``TransportError`` retried with back
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from repatria.exchange.rejection import Rejected
 
 
 class Transport(Protocol):
@@ -26,5 +28,21 @@ class Transport(Protocol):
     def send(self, endpoint: str, envelope: bytes) -> bytes: ...
 
 
+@runtime_checkable
+class BatchTransport(Transport, Protocol):
+    """A transport that can also carry several envelopes for one node in one exchange.
+
+    Returns, per envelope and in order, the receipt bytes or the ``Rejected`` refusal;
+    raises ``TransportError`` when nothing usable came back for the batch as a whole, and
+    ``BatchRefused`` when the node takes no batch (then send them one by one).
+    """
+
+    def send_batch(self, endpoint: str, envelopes: list[bytes]) -> list[bytes | Rejected]: ...
+
+
 class TransportError(Exception):
     """A delivery attempt failed in a way a later attempt may not (retry with back-off)."""
+
+
+class BatchRefused(TransportError):
+    """The node does not take this batch (no batch route, or a body too large for it)."""

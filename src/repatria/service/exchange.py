@@ -20,6 +20,7 @@ The sender's half lives in ``service.outbox`` and the directory in
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,10 +85,10 @@ from repatria.store.tables import EventRow
 
 __all__ = [
     "DELIVERY_ALARM", "FAILED_KIND", "FIRST_RETRY", "LONGEST_RETRY", "MAX_ATTEMPTS",
-    "OUTBOX_SIGNAL", "QUEUED_KIND", "RECEIPTED_KIND", "Attempt", "Delivery", "Sealed",
+    "OUTBOX_SIGNAL", "QUEUED_KIND", "RECEIPTED_KIND", "Attempt", "Delivery", "Refused", "Sealed",
     "Transport", "TransportError", "accept_directory", "current_directory", "deliver_due",
     "directory_key", "enqueue", "enqueue_in", "hpke_keys", "queue_in", "receive",
-    "refusal_evidence", "retry_delay", "seal_for",
+    "receive_batch", "refusal_evidence", "retry_delay", "seal_for",
 ]  # fmt: skip
 
 
@@ -125,55 +126,120 @@ def receive(node: Node, envelope: bytes, now: datetime) -> Delivery:
     without its receipt: a failed self-audit rolls the whole receive back (the sender keeps
     the message queued) and then raises the alarm.
     """
-    read_header(envelope)  # framing first: garbage is refused before any lookup
+    (outcome,) = receive_batch(node, [envelope], now)
+    if isinstance(outcome, Refused):
+        raise outcome.problem
+    return outcome
+
+
+def receive_batch(
+    node: Node, envelopes: Sequence[bytes], now: datetime
+) -> list[Delivery | Refused]:
+    """``receive`` for envelopes that arrived together, in order, in one transaction that
+    signs one checkpoint for all of them (group commit, issue 14.1): each accepted one gets
+    its own receipt and inclusion proof under that shared checkpoint.
+
+    An envelope that fails a check is refused on its own (``Refused``, nothing of it
+    written) and the others proceed; a failed self-audit refuses the whole batch, as it
+    would each of its messages alone, since no receipt may be signed over a damaged log.
+    """
     now = now.replace(microsecond=0)  # receipts carry whole seconds (RFC 3339 "Z" times)
+    framed = [_framing(envelope) for envelope in envelopes]
+    if all(refused is not None for refused in framed):
+        return [refused for refused in framed if refused is not None]
     keys, signer = hpke_keys(node), log_signer(node)
     try:
         try:
-            return _receive(node, envelope, now, keys, signer)
+            return _receive(node, envelopes, framed, now, keys, signer)
         except IntegrityError:  # a concurrent delivery of the same id won the unique key
-            return _receive(node, envelope, now, keys, signer)
+            return _receive(node, envelopes, framed, now, keys, signer)
     except SelfAuditFailure as failed:
         refuse(node, failed)
 
 
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """An envelope of a batch refused before anything of it was written, and why."""
+
+    problem: RepatriaError
+
+
+def _framing(envelope: bytes) -> Refused | None:
+    """Framing first: garbage is refused before any lookup."""
+    try:
+        read_header(envelope)
+    except RepatriaError as problem:
+        return Refused(problem)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    opened: OpenedMessage
+    event_id: int
+    accepted_at: datetime
+    duplicate: bool
+
+
 def _receive(
-    node: Node, envelope: bytes, now: datetime, keys: dict[str, X25519PrivateKey], signer: Signer
-) -> Delivery:
+    node: Node, envelopes: Sequence[bytes], framed: Sequence[Refused | None],
+    now: datetime, keys: dict[str, X25519PrivateKey], signer: Signer,
+) -> list[Delivery | Refused]:  # fmt: skip
     with node.transaction() as session:
         directory = held_directory(node, session)
-        opened = open_envelope(envelope, keys, node.config.node_id, directory, now)
-        event_id, accepted_at, duplicate = _store(session, node, opened, directory, now)
+        stored: list[_Stored | Refused] = []
+        for envelope, refused in zip(envelopes, framed, strict=True):
+            if refused is not None:
+                stored.append(refused)
+                continue
+            try:
+                opened = open_envelope(envelope, keys, node.config.node_id, directory, now)
+            except RepatriaError as problem:  # checked before any write: nothing to undo
+                stored.append(Refused(problem))
+                continue
+            stored.append(_Stored(opened, *_store(session, node, opened, directory, now)))
+        if not any(isinstance(item, _Stored) for item in stored):
+            return [item for item in stored if isinstance(item, Refused)]  # nothing written
         log_staged(session)
         sign_in(session, node)
-        proof = prove_in(session, event_id)
-        event = session.get(EventRow, event_id)
-        nonce = session.get(LedgerNonceRow, event_id)
-        if event is None or nonce is None:  # written with the inbox row, so never apart
-            raise VerificationFailed(
-                f"event {event_id} of the message just stored has no row or no nonce",
-                where="ledger",
-            )
-        evidence = LogEvidence(
-            leaf=proof.leaf,
-            leaf_index=proof.leaf_index,
-            proof=proof.proof,
-            checkpoint=proof.checkpoint.note,
-            event=canonical_event(event),
-            nonce=nonce.nonce,
+        return [
+            _receipt(session, node, item, now, signer) if isinstance(item, _Stored) else item
+            for item in stored
+        ]
+
+
+def _receipt(
+    session: Session, node: Node, stored: _Stored, now: datetime, signer: Signer
+) -> Delivery:
+    proof = prove_in(session, stored.event_id)
+    event = session.get(EventRow, stored.event_id)
+    nonce = session.get(LedgerNonceRow, stored.event_id)
+    if event is None or nonce is None:  # written with the inbox row, so never apart
+        raise VerificationFailed(
+            f"event {stored.event_id} of the message just stored has no row or no nonce",
+            where="ledger",
         )
-        receipt = sign_receipt(
-            message_id=opened.message_id,
-            envelope_digest=opened.envelope_digest,
-            sender=opened.sender,
-            receiver=node.config.node_id,
-            received_at=max(now, accepted_at),
-            accepted_at=accepted_at,
-            log=evidence,
-            receiver_key=signer.key,
-            duplicate=duplicate,
-        )
-    return Delivery(opened.message_id, receipt, duplicate)
+    evidence = LogEvidence(
+        leaf=proof.leaf,
+        leaf_index=proof.leaf_index,
+        proof=proof.proof,
+        checkpoint=proof.checkpoint.note,
+        event=canonical_event(event),
+        nonce=nonce.nonce,
+    )
+    opened = stored.opened
+    receipt = sign_receipt(
+        message_id=opened.message_id,
+        envelope_digest=opened.envelope_digest,
+        sender=opened.sender,
+        receiver=node.config.node_id,
+        received_at=max(now, stored.accepted_at),
+        accepted_at=stored.accepted_at,
+        log=evidence,
+        receiver_key=signer.key,
+        duplicate=stored.duplicate,
+    )
+    return Delivery(opened.message_id, receipt, stored.duplicate)
 
 
 def _store(

@@ -20,11 +20,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from repatria.adapters.transport import Transport, TransportError
+from repatria.adapters.transport import BatchRefused, BatchTransport, Transport, TransportError
 from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput, NotFound, RepatriaError
+from repatria.exchange.batch import batch_size
 from repatria.exchange.canonical import parse_canonical
-from repatria.exchange.directory import Directory, KeyUse, make_key_id
+from repatria.exchange.directory import Directory, KeyUse, NodeEntry, make_key_id
 from repatria.exchange.envelope import encrypt, sign_message
 from repatria.exchange.messages import Message
 from repatria.exchange.receipt import (
@@ -51,6 +52,11 @@ FAILED_KIND = EventKind.MESSAGE_FAILED
 """Logged when a message is given up on, with the signed negative evidence kept."""
 DELIVERY_ALARM = "delivery-failed"
 """The alarm kind raised with a failed message; it stays open until an operator clears it."""
+
+BATCH_BYTES = 960_000
+"""The largest batch body a sender builds: under the 1 MiB body limit a node takes by
+default (``max_body_bytes``); a node with a smaller limit answers 413, and gets the
+envelopes one by one."""
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
@@ -187,6 +193,12 @@ def deliver_due(node: Node, transport: Transport, now: datetime) -> list[Attempt
     evidence, a ``message.failed`` event and an alarm an operator must clear (R10: nothing
     fails silently). A row already delivered meanwhile (a second worker) is left alone, so
     the sender keeps exactly one receipt per message (R11).
+
+    Rows due for one node go together when the transport can carry a batch
+    (``BatchTransport``): up to ``exchange_batch_size`` envelopes per request, so that the
+    receiver stores them under one checkpoint (issue 14.1), and their attempts are recorded
+    here in one transaction. Each still gets its own receipt or refusal. A node that takes
+    no batch gets them one by one.
     """
     directory = current_directory(node)
     with node.transaction() as session:
@@ -205,113 +217,189 @@ def deliver_due(node: Node, transport: Transport, now: datetime) -> list[Attempt
                 .group_by(OutboxRow.request_id)
             ).all()
         )
-    results = []
+    results: dict[int, Attempt] = {}
+    by_node: dict[str, list[OutboxRow]] = {}
     for row in due:
         if row.request_id is not None and first_pending.get(row.request_id) != row.id:
             continue
-        error, refusal, receipt = "", None, None
         try:
-            entry = directory.node(row.recipient, now)
+            directory.node(row.recipient, now)
         except Rejected as stale:  # our directory's fault, not the message's: retry later
-            results.append(_record_attempt(
-                node, row.id, now, None,
-                f"{stale}; accept a renewed network directory", None,
-            ))  # fmt: skip
+            error = f"{stale}; accept a renewed network directory"
+            results[row.id] = _record_attempt(node, row.id, now, None, error, None)
             continue
+        by_node.setdefault(row.recipient, []).append(row)
+    for recipient, rows in by_node.items():
+        entry = directory.node(recipient, now)
+        for batch in _batches(rows, node.settings.exchange_batch_size):
+            answers = _send(transport, entry.endpoint, [row.envelope for row in batch])
+            outcomes = [
+                _checked(entry, row, answer) for row, answer in zip(batch, answers, strict=True)
+            ]
+            for row, attempt in zip(
+                batch, _record_attempts(node, batch, now, outcomes), strict=True
+            ):
+                results[row.id] = attempt
+    return [results[row.id] for row in due if row.id in results]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    receipt: Receipt | None
+    error: str
+    refusal: Rejected | None
+
+
+def _batches(rows: list[OutboxRow], size: int) -> list[list[OutboxRow]]:
+    """``rows`` in order, in batches of at most ``size`` envelopes and ``BATCH_BYTES``."""
+    batches: list[list[OutboxRow]] = []
+    current: list[OutboxRow] = []
+    weight = 0
+    for row in rows:
+        added = batch_size(row.envelope)
+        if current and (len(current) >= size or weight + added > BATCH_BYTES):
+            batches.append(current)
+            current, weight = [], 0
+        current.append(row)
+        weight += added
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _send(transport: Transport, endpoint: str, envelopes: list[bytes]) -> list[bytes | Exception]:
+    """The answer for each envelope: receipt bytes, or what went wrong with it."""
+    if len(envelopes) > 1 and isinstance(transport, BatchTransport):
         try:
-            data = transport.send(entry.endpoint, row.envelope)
-            signer_id = parse_canonical(data, where="receipt")["signature"]["key"]
-            public = Ed25519PublicKey.from_public_bytes(entry.key(str(signer_id)).public_key)
-            receipt = verify_receipt(data, public, row.message_id)
-        except Rejected as refused:
-            error, refusal = f"{refused.reason.value}: {refused}", refused
-        except (TransportError, InvalidInput, KeyError, TypeError, ValueError) as failed:
-            error = f"{type(failed).__name__}: {failed}"
-        results.append(_record_attempt(node, row.id, now, receipt, error, refusal))
-    return results
+            return list(transport.send_batch(endpoint, envelopes))
+        except BatchRefused:
+            pass  # a node without the batch route, or a smaller body limit: one by one
+        except TransportError as failed:
+            return [failed] * len(envelopes)
+    answers: list[bytes | Exception] = []
+    for envelope in envelopes:
+        try:
+            answers.append(transport.send(endpoint, envelope))
+        except (Rejected, TransportError) as failed:
+            answers.append(failed)
+    return answers
+
+
+def _checked(entry: NodeEntry, row: OutboxRow, answer: bytes | Exception) -> _Outcome:
+    """Verify one answer: the receipt under the recipient's directory key, for this message."""
+    if isinstance(answer, Rejected):
+        return _Outcome(None, f"{answer.reason.value}: {answer}", answer)
+    if isinstance(answer, Exception):
+        return _Outcome(None, f"{type(answer).__name__}: {answer}", None)
+    try:
+        signer_id = parse_canonical(answer, where="receipt")["signature"]["key"]
+        public = Ed25519PublicKey.from_public_bytes(entry.key(str(signer_id)).public_key)
+        return _Outcome(verify_receipt(answer, public, row.message_id), "", None)
+    except Rejected as refused:
+        return _Outcome(None, f"{refused.reason.value}: {refused}", refused)
+    except (InvalidInput, KeyError, TypeError, ValueError) as failed:
+        return _Outcome(None, f"{type(failed).__name__}: {failed}", None)
+
+
+def _record_attempts(
+    node: Node, rows: list[OutboxRow], now: datetime, outcomes: list[_Outcome]
+) -> list[Attempt]:
+    """Record the attempts of one batch in one transaction (one commit for all of them)."""
+    with node.transaction() as session:
+        return [
+            _record_in(session, node, row.id, now, o.receipt, o.error, o.refusal)
+            for row, o in zip(rows, outcomes, strict=True)
+        ]
 
 
 def _record_attempt(
     node: Node, row_id: int, now: datetime, receipt: Receipt | None, error: str,
     refusal: Rejected | None,
 ) -> Attempt:  # fmt: skip
-    settings = node.settings
     with node.transaction() as session:
-        stored = session.get(OutboxRow, row_id, with_for_update=True)
-        if stored is None:  # outbox rows are never deleted
-            raise NotFound(f"outbox row {row_id} is gone", where="outbox")
-        if stored.state != "pending":  # another worker finished it meanwhile
-            return Attempt(stored.message_id, stored.state, stored.attempts, "")
-        stored.attempts += 1
-        case_id = case_of_request_id(session, stored.request_id)
-        if receipt is not None:
-            stored.state, stored.delivered_at, stored.last_error = "delivered", now, ""
-            session.add(
-                ReceiptRow(
-                    message_id=stored.message_id,
-                    recipient=stored.recipient,
-                    status=receipt.status.value,
-                    receipt=receipt.data,
-                    stored_at=now,
-                )
+        return _record_in(session, node, row_id, now, receipt, error, refusal)
+
+
+def _record_in(
+    session: Session, node: Node, row_id: int, now: datetime, receipt: Receipt | None,
+    error: str, refusal: Rejected | None,
+) -> Attempt:  # fmt: skip
+    settings = node.settings
+    stored = session.get(OutboxRow, row_id, with_for_update=True)
+    if stored is None:  # outbox rows are never deleted
+        raise NotFound(f"outbox row {row_id} is gone", where="outbox")
+    if stored.state != "pending":  # another worker finished it meanwhile
+        return Attempt(stored.message_id, stored.state, stored.attempts, "")
+    stored.attempts += 1
+    case_id = case_of_request_id(session, stored.request_id)
+    if receipt is not None:
+        stored.state, stored.delivered_at, stored.last_error = "delivered", now, ""
+        session.add(
+            ReceiptRow(
+                message_id=stored.message_id,
+                recipient=stored.recipient,
+                status=receipt.status.value,
+                receipt=receipt.data,
+                stored_at=now,
             )
-            record_event(
-                session,
-                actor=f"node:{node.config.node_id}",
-                action=RECEIPTED_KIND,
-                why=f"{stored.message_type} receipted by {stored.recipient}",
-                case_id=case_id,
-                request_id=stored.request_id,
-                details={
-                    "message_id": stored.message_id,
-                    "recipient": stored.recipient,
-                    "status": receipt.status.value,
-                    "receipt": hashlib.sha256(receipt.data).hexdigest(),
-                    "receiver_log_index": receipt.log.leaf_index,
-                },
-            )
-            return Attempt(stored.message_id, stored.state, stored.attempts, "")
-        stored.last_error = error[:2000]
-        if refusal is None and stored.attempts < settings.exchange_max_attempts:
-            first = timedelta(seconds=settings.exchange_first_retry_seconds)
-            stored.next_attempt_at = now + retry_delay(stored.attempts, first)
-            return Attempt(stored.message_id, stored.state, stored.attempts, error)
-        stored.state = "failed"
-        reason = refusal.reason if refusal is not None else Reason.NOT_DELIVERED
-        theirs = _receivers_evidence(session, stored, refusal, now)
-        stored.negative_receipt = theirs or sign_negative_receipt(
-            issuer=node.config.node_id,
-            envelope_digest=hashlib.sha256(stored.envelope).hexdigest(),
-            message_id=stored.message_id,
-            sender=node.config.node_id,
-            receiver=stored.recipient,
-            at=now.replace(microsecond=0),
-            reason=reason,
-            detail=f"after {stored.attempts} attempt(s): {error}"[:2000],
-            issuer_key=log_signer(node).key,
         )
         record_event(
             session,
             actor=f"node:{node.config.node_id}",
-            action=FAILED_KIND,
-            why=f"{stored.message_type} to {stored.recipient} not delivered: {reason.value}",
+            action=RECEIPTED_KIND,
+            why=f"{stored.message_type} receipted by {stored.recipient}",
             case_id=case_id,
             request_id=stored.request_id,
             details={
                 "message_id": stored.message_id,
                 "recipient": stored.recipient,
-                "reason": reason.value,
-                "attempts": stored.attempts,
+                "status": receipt.status.value,
+                "receipt": hashlib.sha256(receipt.data).hexdigest(),
+                "receiver_log_index": receipt.log.leaf_index,
             },
         )
-        add_alarm(
-            session,
-            stored.recipient,
-            DELIVERY_ALARM,
-            f"message {stored.message_id} ({stored.message_type}) to {stored.recipient} failed"
-            f" after {stored.attempts} attempt(s): {error}"[:2000],
-        )
+        return Attempt(stored.message_id, stored.state, stored.attempts, "")
+    stored.last_error = error[:2000]
+    if refusal is None and stored.attempts < settings.exchange_max_attempts:
+        first = timedelta(seconds=settings.exchange_first_retry_seconds)
+        stored.next_attempt_at = now + retry_delay(stored.attempts, first)
         return Attempt(stored.message_id, stored.state, stored.attempts, error)
+    stored.state = "failed"
+    reason = refusal.reason if refusal is not None else Reason.NOT_DELIVERED
+    theirs = _receivers_evidence(session, stored, refusal, now)
+    stored.negative_receipt = theirs or sign_negative_receipt(
+        issuer=node.config.node_id,
+        envelope_digest=hashlib.sha256(stored.envelope).hexdigest(),
+        message_id=stored.message_id,
+        sender=node.config.node_id,
+        receiver=stored.recipient,
+        at=now.replace(microsecond=0),
+        reason=reason,
+        detail=f"after {stored.attempts} attempt(s): {error}"[:2000],
+        issuer_key=log_signer(node).key,
+    )
+    record_event(
+        session,
+        actor=f"node:{node.config.node_id}",
+        action=FAILED_KIND,
+        why=f"{stored.message_type} to {stored.recipient} not delivered: {reason.value}",
+        case_id=case_id,
+        request_id=stored.request_id,
+        details={
+            "message_id": stored.message_id,
+            "recipient": stored.recipient,
+            "reason": reason.value,
+            "attempts": stored.attempts,
+        },
+    )
+    add_alarm(
+        session,
+        stored.recipient,
+        DELIVERY_ALARM,
+        f"message {stored.message_id} ({stored.message_type}) to {stored.recipient} failed"
+        f" after {stored.attempts} attempt(s): {error}"[:2000],
+    )
+    return Attempt(stored.message_id, stored.state, stored.attempts, error)
 
 
 def case_of_request_id(session: Session, request_id: int | None) -> int | None:

@@ -50,6 +50,7 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/ledger/cosignatures"),
         # Peers deliver sealed envelopes; the envelope itself authenticates (docs/exchange.md).
         ("POST", "/api/exchange/messages"),
+        ("POST", "/api/exchange/batch"),
         # The signed network directory, for other nodes to fetch: its signature is what they
         # trust (docs/exchange.md, "The directory reaches every node").
         ("GET", "/api/exchange/directory/signed"),

@@ -1,9 +1,11 @@
-"""The receiver's endpoint of the exchange: ``POST /api/exchange/messages``.
+"""The receiver's endpoints of the exchange: ``POST /api/exchange/messages`` (one envelope)
+and ``POST /api/exchange/batch`` (up to 64 that arrived together, one checkpoint for all).
 
 No bearer token: the envelope authenticates itself (HPKE to this node's key, the sender's
 Ed25519 signature checked against the network directory; docs/exchange.md). A refused
 envelope gets 400 with its reason code and nothing is written; an accepted or duplicate one
-gets the signed receipt (canonical JSON) that the sender keeps as evidence.
+gets the signed receipt (canonical JSON) that the sender keeps as evidence. In a batch each
+envelope gets that answer at its own position (``exchange.batch``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from repatria.adapters.http_transport import HttpTransport
-from repatria.errors import InvalidInput
+from repatria.errors import InvalidInput, RepatriaError
+from repatria.exchange.batch import BatchIn, BatchItemOut, BatchOut, ItemRefusal, envelopes_of
 from repatria.exchange.messages import SpontaneousBasis
 from repatria.exchange.rejection import Rejected, reason_of
 from repatria.service import deliveries, directory_fetch, spontaneous
@@ -58,6 +61,38 @@ async def receive_message(request: Request, node: NodeDep) -> Response:
         media_type="application/json",
         headers={DUPLICATE_HEADER: "true" if delivery.duplicate else "false"},
     )
+
+
+@router.post("/exchange/batch", response_model=BatchOut)
+async def receive_batch(batch: BatchIn, node: NodeDep) -> BatchOut:
+    """Receive sealed envelopes that travel together: one transaction and one checkpoint for
+    all, and for each, at its position, the signed receipt or the refusal with its reason."""
+    envelopes = envelopes_of(batch)
+    now = datetime.now(UTC)
+    sendable = [e for e in envelopes if isinstance(e, bytes)]
+    outcomes = iter(await run_in_threadpool(exchange_service.receive_batch, node, sendable, now))
+    results = []
+    for envelope in envelopes:
+        outcome = envelope if isinstance(envelope, InvalidInput) else next(outcomes)
+        if isinstance(outcome, exchange_service.Delivery):
+            results.append(BatchItemOut(
+                outcome="duplicate" if outcome.duplicate else "accepted",
+                message_id=outcome.message_id, receipt=outcome.receipt.decode(),
+            ))  # fmt: skip
+            continue
+        problem = outcome if isinstance(outcome, RepatriaError) else outcome.problem
+        evidence = None
+        if isinstance(envelope, bytes):
+            evidence = await run_in_threadpool(
+                exchange_service.refusal_evidence, node, envelope, problem, now
+            )
+        results.append(BatchItemOut(
+            outcome="refused",
+            error=ItemRefusal(type=f"rejected:{reason_of(problem).value}", message=str(problem),
+                              where=problem.where),
+            negative_receipt=evidence.decode() if evidence is not None else None,
+        ))  # fmt: skip
+    return BatchOut(results=results)
 
 
 class MessageTraceOut(BaseModel):
