@@ -280,7 +280,7 @@ def _send(transport: Transport, endpoint: str, envelopes: list[bytes]) -> list[b
     for envelope in envelopes:
         try:
             answers.append(transport.send(endpoint, envelope))
-        except (Rejected, TransportError) as failed:
+        except (Rejected, TransportError, InvalidInput, KeyError, TypeError, ValueError) as failed:
             answers.append(failed)
     return answers
 
