@@ -79,6 +79,18 @@ def _count(node: Node, model: type[InboxRow | EventRow]) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+def _damage_first_leaf(node: Node) -> None:
+    """Change leaf 0 in the database, as someone with access to it could (R3)."""
+    with node.transaction() as session:
+        leaf = session.get(LedgerLeafRow, 0)
+        assert leaf is not None
+        session.execute(
+            update(LedgerLeafRow)
+            .where(LedgerLeafRow.leaf_index == 0)
+            .values(data=leaf.data.replace(b'"v":1', b'"v":2'))
+        )
+
+
 def test_a_request_is_stored_logged_and_receipted(node: Node) -> None:
     envelope = _envelope(node, _join(node))
     events_before = _count(node, EventRow)
@@ -155,14 +167,7 @@ def test_a_failed_self_audit_keeps_nothing_of_the_receive_and_raises_the_alarm(
     cleared the alarm (R3)."""
     hpke_raw = _join(node)
     receive(node, _envelope(node, hpke_raw, "first"), NOW)
-    with node.transaction() as session:
-        leaf = session.get(LedgerLeafRow, 0)
-        assert leaf is not None
-        session.execute(
-            update(LedgerLeafRow)
-            .where(LedgerLeafRow.leaf_index == 0)
-            .values(data=leaf.data.replace(b'"v":1', b'"v":2'))
-        )
+    _damage_first_leaf(node)
     inbox, events = _count(node, InboxRow), _count(node, EventRow)
     with pytest.raises(VerificationFailed, match="refused to sign a checkpoint"):
         receive(node, _envelope(node, hpke_raw, "second"), NOW)
@@ -308,14 +313,7 @@ def test_a_batch_of_refused_envelopes_writes_nothing_at_all(node: Node) -> None:
 def test_a_failed_self_audit_refuses_the_whole_batch(node: Node) -> None:
     hpke_raw = _join(node)
     receive(node, _envelope(node, hpke_raw, "first"), NOW)
-    with node.transaction() as session:
-        leaf = session.get(LedgerLeafRow, 0)
-        assert leaf is not None
-        session.execute(
-            update(LedgerLeafRow)
-            .where(LedgerLeafRow.leaf_index == 0)
-            .values(data=leaf.data.replace(b'"v":1', b'"v":2'))
-        )
+    _damage_first_leaf(node)
     inbox = _count(node, InboxRow)
     batch = [_envelope(node, hpke_raw, f"after {i}") for i in range(3)]
     with pytest.raises(VerificationFailed, match="refused to sign a checkpoint"):
