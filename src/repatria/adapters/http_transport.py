@@ -79,6 +79,11 @@ def _reason(answer: httpx.Response) -> Reason:
         kind = str(answer.json()["error"]["type"])
     except (ValueError, KeyError, TypeError):
         return Reason.MALFORMED
+    return _reason_named(kind)
+
+
+def _reason_named(kind: str) -> Reason:
+    """The reason code in a refusal's ``rejected:<reason>`` type; malformed if unknown."""
     code = kind.removeprefix("rejected:")
     return Reason(code) if code in {r.value for r in Reason} else Reason.MALFORMED
 
@@ -97,8 +102,7 @@ def _item(url: str, item: BatchItemOut) -> bytes | Rejected:
     if item.outcome != "refused" and item.receipt is not None:
         return item.receipt.encode()
     kind = item.error.type if item.error is not None else "rejected:malformed"
-    code = kind.removeprefix("rejected:")
-    reason = Reason(code) if code in {r.value for r in Reason} else Reason.MALFORMED
+    reason = _reason_named(kind)
     words = item.error.message if item.error is not None else "no receipt in the answer"
     refused = Rejected(reason, f"{url} refused the envelope: {words[:500]}",
                        where="exchange.transport")  # fmt: skip
