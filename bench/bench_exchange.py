@@ -328,9 +328,9 @@ RECEIVE_PHASES = (
     (exchange_service, "hpke_keys", "the HPKE keys (held per keyring)"),
     (exchange_service, "open_envelope", "open_envelope (decrypt, all checks)"),
     (exchange_service, "_store", "store and apply (new case + request)"),
-    (exchange_service, "log_staged", "log what is still staged (a savepoint in _store logs most)"),
+    (exchange_service, "log_staged", "log the staged events (one append a batch)"),
     (exchange_service, "sign_in", "audit the ledger since the last checkpoint, sign one"),
-    (exchange_service, "prove_in", "inclusion proof, verified against the signed root"),
+    (exchange_service, "prove_all_in", "inclusion proofs, verified against the signed root"),
     (exchange_service, "sign_receipt", "sign the receipt"),
 )
 """The steps of ``service.exchange.receive`` timed one by one in the in-process run

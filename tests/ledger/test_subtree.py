@@ -16,6 +16,7 @@ from repatria.ledger.subtree import (
     complete_subtrees,
     consistency_proof_from,
     inclusion_proof_from,
+    inclusion_proofs_from,
     root_from,
 )
 from tests.ledger import merkle_reference as ref
@@ -94,6 +95,33 @@ def test_proofs_read_logarithmically_many_hashes_in_one_batch(size: int) -> None
     source.batches.clear()
     root_from(source, size)
     assert sum(map(len, source.batches)) == size.bit_count()
+
+
+@given(st.lists(st.binary(max_size=4), min_size=1, max_size=70), st.data())
+def test_proofs_of_many_leaves_equal_their_proofs_one_by_one(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
+    source = CountingSource(leaves)
+    size = data.draw(st.integers(1, len(leaves)), label="size")
+    indexes = data.draw(st.lists(st.integers(0, size - 1), max_size=40), label="indexes")
+    proofs = inclusion_proofs_from(source, indexes, size)
+    assert len(source.batches) == (1 if indexes else 0)
+    assert proofs == [merkle.inclusion_proof(i, leaves[:size]) for i in indexes]
+
+
+def test_proofs_of_a_group_commit_share_their_reads() -> None:
+    """The 32 leaves a batch appended side by side ask for far fewer hashes than 32 proofs."""
+    size = 1000
+    source = CountingSource([i.to_bytes(4, "big") for i in range(size)])
+    inclusion_proofs_from(source, range(size - 32, size), size)
+    (batch,) = source.batches
+    assert len(set(batch)) <= 2 * 32 + 2 * _log2_ceil(size)
+    assert len(batch) > len(set(batch))  # the same subtree is asked once per proof, read once
+
+
+def test_proofs_of_many_leaves_refuse_an_index_outside_the_tree() -> None:
+    with pytest.raises(InvalidInput, match="leaf index 3 is outside the tree"):
+        inclusion_proofs_from(CountingSource([b"a", b"b", b"c"]), [0, 3], 3)
 
 
 @pytest.mark.parametrize(

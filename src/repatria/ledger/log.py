@@ -35,6 +35,7 @@ from repatria.ledger.subtree import (
     complete_subtrees,
     consistency_proof_from,
     inclusion_proof_from,
+    inclusion_proofs_from,
 )
 
 CHUNK = 4096
@@ -119,6 +120,12 @@ def inclusion_proof(storage: LogStorage, index: int, size: int) -> list[bytes]:
     """PATH(index, D[size]) from stored hashes (RFC 9162 §2.1.3.1); size ≤ the head's."""
     _check_size(storage, size)
     return inclusion_proof_from(storage, index, size)
+
+
+def inclusion_proofs(storage: LogStorage, indexes: Sequence[int], size: int) -> list[list[bytes]]:
+    """``inclusion_proof`` of each index under one tree size, from one read of hashes."""
+    _check_size(storage, size)
+    return inclusion_proofs_from(storage, indexes, size)
 
 
 def consistency_proof(storage: LogStorage, old_size: int, new_size: int) -> list[bytes]:

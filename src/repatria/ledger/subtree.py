@@ -124,6 +124,29 @@ def inclusion_proof_from(source: TreeHashSource, index: int, size: int) -> list[
     return _hash_ranges(source, inclusion_ranges(index, size))
 
 
+def inclusion_proofs_from(
+    source: TreeHashSource, indexes: Sequence[int], size: int
+) -> list[list[bytes]]:
+    """PATH(i, D[size]) for each ``i`` of ``indexes``, from one batched read: the leaves of a
+    group commit sit side by side, so their paths share most of their subtrees."""
+    for index in indexes:
+        if not 0 <= index < size:
+            raise InvalidInput(
+                f"leaf index {index} is outside the tree: want 0 <= index < {size}",
+                where="index",
+            )
+    if not indexes:
+        return []
+    paths = [inclusion_ranges(index, size) for index in indexes]
+    hashes = _hash_ranges(source, [r for path in paths for r in path])
+    proofs: list[list[bytes]] = []
+    offset = 0
+    for path in paths:
+        proofs.append(hashes[offset : offset + len(path)])
+        offset += len(path)
+    return proofs
+
+
 def consistency_proof_from(source: TreeHashSource, old_size: int, new_size: int) -> list[bytes]:
     """Return PROOF(old_size, D[new_size]) (RFC 9162 §2.1.4.1) from stored hashes.
 

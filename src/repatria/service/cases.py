@@ -52,13 +52,24 @@ def load_case(session: Session, reference: str) -> CaseRow:
     return row
 
 
+HELD_COUNTERS = "repatria.counters"
+"""The counters this transaction has locked, held so that the next number of the same counter
+needs no second ``SELECT ... FOR UPDATE`` (the lock lasts until the transaction ends)."""
+
+
 def next_sequence(session: Session, name: str) -> int:
-    counter = session.get(CounterRow, name, with_for_update=True)
+    """The next number of counter ``name``, under a row lock held until the transaction ends,
+    so two transactions never draw the same number."""
+    held: dict[str, CounterRow] = session.info.setdefault(HELD_COUNTERS, {})
+    counter = held.get(name)
     if counter is None:
-        counter = CounterRow(name=name, value=0)
-        session.add(counter)
+        counter = session.get(CounterRow, name, with_for_update=True)
+        if counter is None:
+            counter = CounterRow(name=name, value=0)
+            session.add(counter)
+            session.flush()  # a concurrent first use fails here, at its unique key
+        held[name] = counter
     counter.value += 1
-    session.flush()
     return counter.value
 
 

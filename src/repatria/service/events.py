@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from repatria.domain.event import Event, EventKind
@@ -29,22 +29,31 @@ def record_event(
     entity_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> EventRow:
-    head = chain_head(session)
-    row = EventRow(
-        at=utcnow(),
-        actor=actor,
-        action=action,
-        why=why,
-        case_id=case_id,
-        request_id=request_id,
-        entity_id=entity_id,
-        details=details or {},
-        decisions_head=head,
-    )
-    session.add(row)
-    session.flush()
+    """Write one event and stage its leaf; returns the row as written (not attached to the
+    session: an event is never changed once recorded).
+
+    One ``INSERT ... RETURNING`` on the transaction's connection rather than a flush of the
+    unit of work: a receive records three events a message, and a flush each cost more than
+    everything else it did (issue 14.3). Ids follow the calls, so the log's order is theirs.
+    """
+    values: dict[str, Any] = {
+        "at": utcnow(),
+        "actor": actor,
+        "action": str(action),
+        "why": why,
+        "case_id": case_id,
+        "request_id": request_id,
+        "entity_id": entity_id,
+        "details": details or {},
+        "decisions_head": chain_head(session),
+    }
+    event_id = session.connection().execute(_INSERT, values).scalar_one()
+    row = EventRow(id=event_id, **values)
     stage_event(session, row)
     return row
+
+
+_INSERT = insert(EventRow.__table__).returning(EventRow.__table__.c.id)  # type: ignore[arg-type]
 
 
 def events_of_case(session: Session, case_id: int) -> list[Event]:

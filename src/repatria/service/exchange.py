@@ -52,7 +52,7 @@ from repatria.service.incoming import apply_received
 from repatria.service.keys import Signer, log_signer
 from repatria.service.ledger.append import canonical_event, log_staged
 from repatria.service.ledger.checkpoints import SelfAuditFailure, refuse, sign_in
-from repatria.service.ledger.proofs import prove_in
+from repatria.service.ledger.proofs import InclusionProof, prove_all_in
 from repatria.service.network_directory import (
     accept_directory,
     current_directory,
@@ -187,33 +187,53 @@ def _receive(
 ) -> list[Delivery | Refused]:  # fmt: skip
     with node.transaction() as session:
         directory = held_directory(node, session)
-        stored: list[_Stored | Refused] = []
+        opened: list[OpenedMessage | Refused] = []
         for envelope, refused in zip(envelopes, framed, strict=True):
-            if refused is not None:
-                stored.append(refused)
-                continue
-            try:
-                opened = open_envelope(envelope, keys, node.config.node_id, directory, now)
-            except RepatriaError as problem:  # checked before any write: nothing to undo
-                stored.append(Refused(problem))
-                continue
-            stored.append(_Stored(opened, *_store(session, node, opened, directory, now)))
+            try:  # checked before any write: nothing to undo
+                opened.append(
+                    refused or open_envelope(envelope, keys, node.config.node_id, directory, now)
+                )
+            except RepatriaError as problem:
+                opened.append(Refused(problem))
+        known = _known(session, [item for item in opened if isinstance(item, OpenedMessage)])
+        stored = [
+            item if isinstance(item, Refused)
+            else _Stored(item, *_store(session, node, item, directory, now, known))
+            for item in opened
+        ]  # fmt: skip
         if not any(isinstance(item, _Stored) for item in stored):
             return [item for item in stored if isinstance(item, Refused)]  # nothing written
         log_staged(session)
         sign_in(session, node)
-        return [
-            _receipt(session, node, item, now, signer) if isinstance(item, _Stored) else item
-            for item in stored
-        ]
+        accepted = [item for item in stored if isinstance(item, _Stored)]
+        receipts = iter(_receipts(session, node, accepted, now, signer))
+        return [next(receipts) if isinstance(item, _Stored) else item for item in stored]
+
+
+def _receipts(
+    session: Session, node: Node, stored: Sequence[_Stored], now: datetime, signer: Signer
+) -> list[Delivery]:
+    """The receipts of a batch under its one checkpoint: proofs, events and nonces are read
+    once for the batch, not once for each message."""
+    ids = [item.event_id for item in stored]
+    proofs = prove_all_in(session, ids)
+    events = {row.id: row for row in session.scalars(select(EventRow).where(EventRow.id.in_(ids)))}
+    nonces = {
+        row.event_id: row.nonce
+        for row in session.scalars(select(LedgerNonceRow).where(LedgerNonceRow.event_id.in_(ids)))
+    }
+    return [
+        _receipt(
+            node, item, proof, events.get(item.event_id), nonces.get(item.event_id), now, signer
+        )
+        for item, proof in zip(stored, proofs, strict=True)
+    ]
 
 
 def _receipt(
-    session: Session, node: Node, stored: _Stored, now: datetime, signer: Signer
-) -> Delivery:
-    proof = prove_in(session, stored.event_id)
-    event = session.get(EventRow, stored.event_id)
-    nonce = session.get(LedgerNonceRow, stored.event_id)
+    node: Node, stored: _Stored, proof: InclusionProof, event: EventRow | None,
+    nonce: bytes | None, now: datetime, signer: Signer,
+) -> Delivery:  # fmt: skip
     if event is None or nonce is None:  # written with the inbox row, so never apart
         raise VerificationFailed(
             f"event {stored.event_id} of the message just stored has no row or no nonce",
@@ -225,7 +245,7 @@ def _receipt(
         proof=proof.proof,
         checkpoint=proof.checkpoint.note,
         event=canonical_event(event),
-        nonce=nonce.nonce,
+        nonce=nonce,
     )
     opened = stored.opened
     receipt = sign_receipt(
@@ -242,14 +262,32 @@ def _receipt(
     return Delivery(opened.message_id, receipt, stored.duplicate)
 
 
+def _known(session: Session, opened: Sequence[OpenedMessage]) -> dict[str, tuple[int, datetime]]:
+    """The event and time of acceptance of each message of the batch already stored here,
+    read at once; ``_store`` adds each message it stores, so a repeat within the batch is a
+    duplicate too."""
+    ids = {item.message_id for item in opened}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(InboxRow.message_id, InboxRow.event_id, InboxRow.received_at).where(
+            InboxRow.message_id.in_(ids), InboxRow.event_id.is_not(None)
+        )
+    ).all()
+    return {row.message_id: (row.event_id, row.received_at) for row in rows}
+
+
 def _store(
-    session: Session, node: Node, opened: OpenedMessage, directory: Directory, now: datetime
-) -> tuple[int, datetime, bool]:
-    existing = session.scalars(
-        select(InboxRow).where(InboxRow.message_id == opened.message_id)
-    ).one_or_none()
-    if existing is not None and existing.event_id is not None:
-        return existing.event_id, existing.received_at, True
+    session: Session, node: Node, opened: OpenedMessage, directory: Directory, now: datetime,
+    known: dict[str, tuple[int, datetime]],
+) -> tuple[int, datetime, bool]:  # fmt: skip
+    """Store and apply one opened message, or name its first acceptance when it is known.
+
+    The inbox row is added after the message's effect, so it is written once, whole, with
+    the outcome the effect gave it; a refused effect rolls back only its savepoint."""
+    if opened.message_id in known:
+        event_id, accepted_at = known[opened.message_id]
+        return event_id, accepted_at, True
     message = opened.message
     payload = message.payload.to_dict()
     reference = payload.get("reference")
@@ -274,9 +312,9 @@ def _store(
         level=message.handling.level.value,
         outcome="",
     )
-    session.add(row)
-    session.flush()
     apply_received(session, node, opened, row, directory, now)
+    session.add(row)
+    known[opened.message_id] = (event.id, now)
     return event.id, now, False
 
 

@@ -276,18 +276,13 @@ def _open_incoming(
 ) -> RequestRow:  # fmt: skip
     sender = directory.entry(opened.sender)
     title = payload.title or f"Request {payload.reference} from {sender.jurisdiction}"
-    case = _open_case(
-        session,
-        node,
-        title=f"Incoming: {title}"[:300],
-        summary=payload.summary,
-        actor=actor,
-        details={"message_id": opened.message_id, "from": opened.sender},
+    case = _new_case(
+        session, node, title=f"Incoming: {title}"[:300], summary=payload.summary, actor=actor
     )
-    case.request_count += 1
+    case.request_count = 1
     row = RequestRow(
         reference=make_request_reference(case.reference, case.request_count),
-        case_id=case.id,
+        case=case,
         direction=Direction.INCOMING.value,
         requesting_state=sender.jurisdiction,
         requested_state=node.config.jurisdiction,
@@ -306,7 +301,10 @@ def _open_incoming(
         peer_node=opened.sender,
     )
     session.add(row)
-    session.flush()
+    session.flush()  # the case, its members and the request in one flush
+    _case_opened(
+        session, node, case, actor, {"message_id": opened.message_id, "from": opened.sender}
+    )
     record_event(
         session,
         actor=actor,
@@ -331,6 +329,14 @@ def _open_case(
     session: Session, node: Node, *, title: str, summary: str, actor: str,
     details: dict[str, Any],
 ) -> CaseRow:  # fmt: skip
+    case = _new_case(session, node, title=title, summary=summary, actor=actor)
+    session.flush()
+    _case_opened(session, node, case, actor, details)
+    return case
+
+
+def _new_case(session: Session, node: Node, *, title: str, summary: str, actor: str) -> CaseRow:
+    """A case opened from the network, not yet written, with the node's intake as members."""
     year = datetime.now().year
     seq = next_sequence(session, f"case-{year}")
     case = CaseRow(
@@ -340,22 +346,26 @@ def _open_case(
         offences=[],
         status=CaseStatus.OPEN.value,
         created_by=actor,
+        request_count=0,
     )
+    case.members.extend(CaseMemberRow(user_id=u.id, added_by=actor) for u in _intake(session))
     session.add(case)
-    session.flush()
-    intake = [
-        u for u in session.scalars(select(UserRow).where(UserRow.active.is_(True))).all()
-        if INTAKE_ROLE in u.roles
-    ]  # fmt: skip
-    for user in intake:
-        session.add(CaseMemberRow(case_id=case.id, user_id=user.id, added_by=actor))
+    return case
+
+
+def _case_opened(
+    session: Session, node: Node, case: CaseRow, actor: str, details: dict[str, Any]
+) -> None:
+    """Record that ``case`` (written) was opened, for whom; alarm when no one receives it."""
+    intake = [member.user_id for member in case.members]
+    names = [u.username for u in _intake(session) if u.id in intake]
     record_event(
         session,
         actor=actor,
         action=EventKind.CASE_OPENED,
-        why=title,
+        why=case.title,
         case_id=case.id,
-        details=details | {"intake": [u.username for u in intake]},
+        details=details | {"intake": names},
     )
     if not intake:
         add_alarm(
@@ -365,7 +375,19 @@ def _open_case(
             f"case {case.reference} was opened from the network but this node has no active"
             f" {INTAKE_ROLE} to receive it; add one and assign the case",
         )
-    return case
+
+
+HELD_INTAKE = "repatria.intake"
+
+
+def _intake(session: Session) -> list[UserRow]:
+    """The active supervisors, read once per transaction: a batch of incoming requests opens
+    a case each, and each goes to the same people."""
+    held: list[UserRow] | None = session.info.get(HELD_INTAKE)
+    if held is None:
+        active = session.scalars(select(UserRow).where(UserRow.active.is_(True))).all()
+        held = session.info[HELD_INTAKE] = [u for u in active if INTAKE_ROLE in u.roles]
+    return held
 
 
 def _sent_to(session: Session, message_id: str, peer: str, what: str) -> OutboxRow:

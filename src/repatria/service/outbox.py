@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -304,12 +305,34 @@ def _checked(entry: NodeEntry, row: OutboxRow, answer: bytes | Exception) -> _Ou
 def _record_attempts(
     node: Node, rows: list[OutboxRow], now: datetime, outcomes: list[_Outcome]
 ) -> list[Attempt]:
-    """Record the attempts of one batch in one transaction (one commit for all of them)."""
+    """Record the attempts of one batch in one transaction (one commit for all of them);
+    the rows are locked, and their cases read, in one query each."""
     with node.transaction() as session:
+        ids = [row.id for row in rows]
+        locked = {
+            row.id: row
+            for row in session.scalars(
+                select(OutboxRow).where(OutboxRow.id.in_(ids)).with_for_update()
+            )
+        }
+        request_ids = {row.request_id for row in locked.values() if row.request_id is not None}
+        cases = {
+            request_id: case_id
+            for request_id, case_id in session.execute(
+                select(RequestRow.id, RequestRow.case_id).where(RequestRow.id.in_(request_ids))
+            )
+        }
         return [
-            _record_in(session, node, row.id, now, o.receipt, o.error, o.refusal)
-            for row, o in zip(rows, outcomes, strict=True)
+            _record_in(session, node, _locked(locked, row_id), now, o, cases.get)
+            for row_id, o in zip(ids, outcomes, strict=True)
         ]
+
+
+def _locked(locked: dict[int, OutboxRow], row_id: int) -> OutboxRow:
+    stored = locked.get(row_id)
+    if stored is None:  # outbox rows are never deleted
+        raise NotFound(f"outbox row {row_id} is gone", where="outbox")
+    return stored
 
 
 def _record_attempt(
@@ -317,21 +340,27 @@ def _record_attempt(
     refusal: Rejected | None,
 ) -> Attempt:  # fmt: skip
     with node.transaction() as session:
-        return _record_in(session, node, row_id, now, receipt, error, refusal)
+        stored = session.get(OutboxRow, row_id, with_for_update=True)
+        if stored is None:  # outbox rows are never deleted
+            raise NotFound(f"outbox row {row_id} is gone", where="outbox")
+        outcome = _Outcome(receipt, error, refusal)
+        return _record_in(
+            session, node, stored, now, outcome, lambda r: case_of_request_id(session, r)
+        )
 
 
 def _record_in(
-    session: Session, node: Node, row_id: int, now: datetime, receipt: Receipt | None,
-    error: str, refusal: Rejected | None,
+    session: Session, node: Node, stored: OutboxRow, now: datetime, outcome: _Outcome,
+    case_of: Callable[[int], int | None],
 ) -> Attempt:  # fmt: skip
+    """Record one attempt on ``stored``, locked by the caller; ``case_of`` names the case of
+    the row's request."""
     settings = node.settings
-    stored = session.get(OutboxRow, row_id, with_for_update=True)
-    if stored is None:  # outbox rows are never deleted
-        raise NotFound(f"outbox row {row_id} is gone", where="outbox")
+    receipt, error, refusal = outcome.receipt, outcome.error, outcome.refusal
     if stored.state != "pending":  # another worker finished it meanwhile
         return Attempt(stored.message_id, stored.state, stored.attempts, "")
     stored.attempts += 1
-    case_id = case_of_request_id(session, stored.request_id)
+    case_id = None if stored.request_id is None else case_of(stored.request_id)
     if receipt is not None:
         stored.state, stored.delivered_at, stored.last_error = "delivered", now, ""
         session.add(

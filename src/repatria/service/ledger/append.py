@@ -17,9 +17,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from repatria.errors import VerificationFailed
@@ -53,29 +54,38 @@ def canonical_event(row: EventRow) -> bytes:
     return canonical_json(fields)
 
 
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    record: EventRecord
+    nonce: bytes
+
+
 def stage_event(session: Session, row: EventRow) -> None:
-    """Queue the leaf of a flushed event row; it is appended when the transaction commits."""
+    """Queue the leaf of a written event row; it is appended, and its nonce stored, with the
+    other leaves of the transaction when it commits (or at ``log_staged``)."""
     nonce = secrets.token_bytes(32)
-    session.add(LedgerNonceRow(event_id=row.id, nonce=nonce))
     record = EventRecord(
         kind=row.action,
         event_id=row.id,
         time=int(row.at.timestamp()),
         commitment=commitment(nonce, canonical_event(row)),
     )
-    session.info.setdefault(STAGED, []).append(record)
+    session.info.setdefault(STAGED, []).append(_Staged(record, nonce))
 
 
 @sa_event.listens_for(Session, "before_commit")
 def _append_staged(session: Session) -> None:
-    log_staged(session)
+    """At the outer commit only: SQLAlchemy calls this at a savepoint's release too, and
+    appending there would cut one transaction's events into a batch per savepoint."""
+    if not session.in_nested_transaction():
+        log_staged(session)
 
 
 def log_staged(session: Session) -> None:
     """Append the leaves staged so far now, inside the transaction, rather than at its commit:
     for a use case that must sign and prove what it just logged before it commits (a receipt,
     issue 14.2). What is staged later is appended at commit as usual."""
-    staged: list[EventRecord] = session.info.pop(STAGED, [])
+    staged: list[_Staged] = session.info.pop(STAGED, [])
     if not staged:
         return
     session.flush()
@@ -88,7 +98,11 @@ def log_staged(session: Session) -> None:
             "until an operator clears it (`repatria ledger alarms`)",
             where="ledger",
         )
-    log.append(SqlLogStorage(session), staged)
+    session.connection().execute(
+        insert(LedgerNonceRow.__table__),  # type: ignore[arg-type]
+        [{"event_id": item.record.event_id, "nonce": item.nonce} for item in staged],
+    )
+    log.append(SqlLogStorage(session), [item.record for item in staged])
 
 
 @sa_event.listens_for(Session, "after_rollback")

@@ -29,10 +29,21 @@ def decision_record(row: AccessDecisionRow) -> dict[str, object]:
     }
 
 
+HELD_HEAD = "repatria.decisions.head"
+"""Where a transaction keeps the chain's row once read (a one-item list; ``[None]`` while the
+chain has no link): a receive that records a hundred events reads it once, not a hundred
+times (issue 14.3). The session is the transaction's own (``Node.transaction``), so what is
+held never outlives it, and ``locked_head`` holds the very row a new decision moves."""
+
+
 def chain_head(session: Session) -> str:
-    """The chain's newest link, as committed."""
-    head = session.scalar(select(AccessChainRow.head).where(AccessChainRow.id == 1))
-    return CHAIN_START if head is None else head
+    """The chain's newest link, as this transaction sees it."""
+    held: list[AccessChainRow | None] | None = session.info.get(HELD_HEAD)
+    if held is None:
+        held = [session.scalar(select(AccessChainRow).where(AccessChainRow.id == 1))]
+        session.info[HELD_HEAD] = held
+    row = held[0]
+    return CHAIN_START if row is None else row.head
 
 
 def locked_head(session: Session) -> AccessChainRow:
@@ -42,4 +53,5 @@ def locked_head(session: Session) -> AccessChainRow:
         head = AccessChainRow(id=1, count=0, head=CHAIN_START)
         session.add(head)
         session.flush()
+    session.info[HELD_HEAD] = [head]
     return head
