@@ -62,7 +62,9 @@ def test_numbers_drawn_in_one_transaction_follow_on_and_are_all_kept(node: Node)
         assert stored is not None
     assert drawn == [1, 2, 3, 4, 5, 6]
     with node.transaction() as session:
-        assert session.scalar(select(CounterRow.value).where(CounterRow.name == "test-counter")) == 6
+        assert (
+            session.scalar(select(CounterRow.value).where(CounterRow.name == "test-counter")) == 6
+        )
 
 
 def test_a_number_drawn_in_a_transaction_rolled_back_is_drawn_again(node: Node) -> None:
