@@ -76,6 +76,11 @@ def test_stored_hash_proofs_equal_leaf_data_proofs(
     assert inclusion_proof_from(source, index, size) == merkle.inclusion_proof(index, tree)
     old = data.draw(st.integers(0, size), label="old size")
     assert consistency_proof_from(source, old, size) == merkle.consistency_proof(old, tree)
+    indexes = data.draw(st.lists(st.integers(0, size - 1), max_size=40), label="indexes")
+    source.batches.clear()
+    proofs = inclusion_proofs_from(source, indexes, size)
+    assert len(source.batches) == (1 if indexes else 0)  # proofs of many leaves: one read
+    assert proofs == [merkle.inclusion_proof(i, tree) for i in indexes]
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 100, 1000, 1023, 1024, 1025])
@@ -95,18 +100,6 @@ def test_proofs_read_logarithmically_many_hashes_in_one_batch(size: int) -> None
     source.batches.clear()
     root_from(source, size)
     assert sum(map(len, source.batches)) == size.bit_count()
-
-
-@given(st.lists(st.binary(max_size=4), min_size=1, max_size=70), st.data())
-def test_proofs_of_many_leaves_equal_their_proofs_one_by_one(
-    leaves: list[bytes], data: st.DataObject
-) -> None:
-    source = CountingSource(leaves)
-    size = data.draw(st.integers(1, len(leaves)), label="size")
-    indexes = data.draw(st.lists(st.integers(0, size - 1), max_size=40), label="indexes")
-    proofs = inclusion_proofs_from(source, indexes, size)
-    assert len(source.batches) == (1 if indexes else 0)
-    assert proofs == [merkle.inclusion_proof(i, leaves[:size]) for i in indexes]
 
 
 def test_proofs_of_a_group_commit_share_their_reads() -> None:

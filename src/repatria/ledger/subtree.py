@@ -117,11 +117,8 @@ def inclusion_proof_from(source: TreeHashSource, index: int, size: int) -> list[
 
     Requires 0 <= index < size. Equal to ``merkle.inclusion_proof(index, leaves[:size])``.
     """
-    if not 0 <= index < size:
-        raise InvalidInput(
-            f"leaf index {index} is outside the tree: want 0 <= index < {size}", where="index"
-        )
-    return _hash_ranges(source, inclusion_ranges(index, size))
+    (proof,) = inclusion_proofs_from(source, [index], size)
+    return proof
 
 
 def inclusion_proofs_from(

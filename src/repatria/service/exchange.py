@@ -201,11 +201,11 @@ def _receive(
             else _Stored(item, *_store(session, node, item, directory, now, known))
             for item in opened
         ]  # fmt: skip
-        if not any(isinstance(item, _Stored) for item in stored):
+        accepted = [item for item in stored if isinstance(item, _Stored)]
+        if not accepted:
             return [item for item in stored if isinstance(item, Refused)]  # nothing written
         log_staged(session)
         sign_in(session, node)
-        accepted = [item for item in stored if isinstance(item, _Stored)]
         receipts = iter(_receipts(session, node, accepted, now, signer))
         return [next(receipts) if isinstance(item, _Stored) else item for item in stored]
 

@@ -356,16 +356,16 @@ def _new_case(session: Session, node: Node, *, title: str, summary: str, actor: 
 def _case_opened(
     session: Session, node: Node, case: CaseRow, actor: str, details: dict[str, Any]
 ) -> None:
-    """Record that ``case`` (written) was opened, for whom; alarm when no one receives it."""
-    intake = [member.user_id for member in case.members]
-    names = [u.username for u in _intake(session) if u.id in intake]
+    """Record that ``case`` (written, its members the intake) was opened, for whom; alarm
+    when no one receives it."""
+    intake = _intake(session)
     record_event(
         session,
         actor=actor,
         action=EventKind.CASE_OPENED,
         why=case.title,
         case_id=case.id,
-        details=details | {"intake": names},
+        details=details | {"intake": [u.username for u in intake]},
     )
     if not intake:
         add_alarm(

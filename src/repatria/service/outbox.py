@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -227,7 +226,7 @@ def deliver_due(node: Node, transport: Transport, now: datetime) -> list[Attempt
             directory.node(row.recipient, now)
         except Rejected as stale:  # our directory's fault, not the message's: retry later
             error = f"{stale}; accept a renewed network directory"
-            results[row.id] = _record_attempt(node, row.id, now, None, error, None)
+            (results[row.id],) = _record_attempts(node, [row], now, [_Outcome(None, error, None)])
             continue
         by_node.setdefault(row.recipient, []).append(row)
     for recipient, rows in by_node.items():
@@ -323,7 +322,7 @@ def _record_attempts(
             )
         }
         return [
-            _record_in(session, node, _locked(locked, row_id), now, o, cases.get)
+            _record_in(session, node, _locked(locked, row_id), now, o, cases)
             for row_id, o in zip(ids, outcomes, strict=True)
         ]
 
@@ -335,32 +334,18 @@ def _locked(locked: dict[int, OutboxRow], row_id: int) -> OutboxRow:
     return stored
 
 
-def _record_attempt(
-    node: Node, row_id: int, now: datetime, receipt: Receipt | None, error: str,
-    refusal: Rejected | None,
-) -> Attempt:  # fmt: skip
-    with node.transaction() as session:
-        stored = session.get(OutboxRow, row_id, with_for_update=True)
-        if stored is None:  # outbox rows are never deleted
-            raise NotFound(f"outbox row {row_id} is gone", where="outbox")
-        outcome = _Outcome(receipt, error, refusal)
-        return _record_in(
-            session, node, stored, now, outcome, lambda r: case_of_request_id(session, r)
-        )
-
-
 def _record_in(
     session: Session, node: Node, stored: OutboxRow, now: datetime, outcome: _Outcome,
-    case_of: Callable[[int], int | None],
+    cases: dict[int, int],
 ) -> Attempt:  # fmt: skip
-    """Record one attempt on ``stored``, locked by the caller; ``case_of`` names the case of
-    the row's request."""
+    """Record one attempt on ``stored``, locked by the caller; ``cases`` holds the case of
+    each request of the batch."""
     settings = node.settings
     receipt, error, refusal = outcome.receipt, outcome.error, outcome.refusal
     if stored.state != "pending":  # another worker finished it meanwhile
         return Attempt(stored.message_id, stored.state, stored.attempts, "")
     stored.attempts += 1
-    case_id = None if stored.request_id is None else case_of(stored.request_id)
+    case_id = None if stored.request_id is None else cases.get(stored.request_id)
     if receipt is not None:
         stored.state, stored.delivered_at, stored.last_error = "delivered", now, ""
         session.add(
