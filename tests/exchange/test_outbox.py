@@ -248,6 +248,44 @@ def test_messages_due_together_go_in_batches_each_with_its_receipt(
     assert sorted(indexes) == indexes and len(set(indexes)) == 7
 
 
+class Overlapping(InBatches):
+    """``InBatches`` that notes how many batches were in flight at once."""
+
+    def __init__(self, peer: Node) -> None:
+        super().__init__(peer)
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def send_batch(self, endpoint: str, envelopes: list[bytes]) -> list[bytes | Rejected]:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            answers = super().send_batch(endpoint, envelopes)
+        finally:
+            self.in_flight -= 1
+        return answers
+
+
+def test_the_next_batch_is_sent_while_one_is_recorded_in_order_one_at_a_time(
+    pair: tuple[Node, Node], people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches go out while the receipts of the one before are checked and kept, yet the
+    receiver takes them in the order they were queued, one request in flight at a time."""
+    sender, receiver = pair
+    monkeypatch.setattr(sender.settings, "exchange_batch_size", 2)
+    ids = _queue(sender, people, 7)
+    transport = Overlapping(receiver)
+    attempts = deliver_due(sender, transport, NOW)
+    assert [a.message_id for a in attempts] == ids
+    assert {a.state for a in attempts} == {"delivered"}
+    assert transport.batches == [2, 2, 2] and transport.calls == 1
+    assert transport.most_in_flight == 1
+    with receiver.transaction() as session:
+        received = list(session.scalars(select(InboxRow.message_id).order_by(InboxRow.id)))
+    assert received == ids, "stored on the receiver in the order queued"
+    assert _count(sender, ReceiptRow) == 7
+
+
 def test_an_envelope_refused_in_a_batch_fails_alone(
     pair: tuple[Node, Node], people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,6 +9,13 @@ and the exchange core share it without the ledger importing the exchange.
 (I-JSON, RFC 7493 §2), at most ``MAX_DOCUMENT`` bytes, and the bytes must be exactly the
 RFC 8785 form of what they parse to, so a receiver never verifies a signature over
 something other than what it parsed.
+
+Serialising goes through the standard library's C encoder when the value lies where that
+encoder already writes RFC 8785 bytes (``_stdlib_writes_jcs``), and through ``rfc8785``
+otherwise: the library stays the reference and the judge of everything outside that
+domain (floats, large integers, keys outside ASCII, subclasses), and a property test holds
+the two equal inside it. It is the same bytes at about a tenth of the cost, and a receive
+serialises every document it checks or signs.
 """
 
 from __future__ import annotations
@@ -23,9 +30,25 @@ from repatria.errors import InvalidInput
 MAX_DOCUMENT = 8 * 1024 * 1024
 """Largest JSON document read (bytes): bounds memory before anything is verified."""
 
+SAFE_INTEGER = 2**53 - 1
+"""RFC 8785 §3.2.2.3 writes numbers as IEEE 754 doubles: integers beyond this lose digits
+(``rfc8785`` refuses them), so the fast path leaves them to the library."""
+
+MAX_FAST_NODES = 1_000_000
+"""Values with more members than this go to ``rfc8785`` (bounds the domain check)."""
+
+_STDLIB_JSON = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+).encode
+
 
 def canonical_json(value: Any, *, where: str = "document") -> bytes:
     """Serialise ``value`` as RFC 8785 canonical JSON (sorted keys, no spaces, JCS numbers)."""
+    if _stdlib_writes_jcs(value):
+        try:
+            return _STDLIB_JSON(value).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: rfc8785 names the error below
+            pass
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
@@ -56,6 +79,44 @@ def parse_canonical(data: bytes | str, *, where: str) -> dict[str, Any]:
     if canonical_json(value, where=where) != raw:
         raise InvalidInput("JSON is not in RFC 8785 canonical form", where=where)
     return value
+
+
+def _stdlib_writes_jcs(value: Any) -> bool:
+    """Whether ``json``'s encoder (no spaces, sorted keys, UTF-8) writes ``value`` exactly as
+    RFC 8785 does: members of the exact types ``dict`` (ASCII ``str`` keys), ``list``,
+    ``str``, ``bool``, ``None`` and ``int`` within ``SAFE_INTEGER``.
+
+    Inside it the two agree: strings escape the same way (``"``, ``\\``, the five short
+    escapes and ``\\u00xx`` in lower case for other controls, nothing else; §3.2.2.2),
+    integers are plain decimals (§3.2.2.3), and ASCII keys sort the same by code point as by
+    UTF-16 unit (§3.2.3). Outside it (floats with their ES6 form, keys whose UTF-16 order
+    may differ, ``str`` or ``int`` subclasses, tuples) ``rfc8785`` decides.
+    """
+    stack = [value]
+    seen = 0
+    while stack:
+        seen += 1
+        if seen > MAX_FAST_NODES:
+            return False
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -SAFE_INTEGER <= item <= SAFE_INTEGER:
+                continue
+            return False
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not key.isascii():
+                    return False
+            stack.extend(item.values())
+            continue
+        if kind is list:
+            stack.extend(item)
+            continue
+        return False
+    return True
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidSignature
@@ -94,6 +95,7 @@ class KeyUse(StrEnum):
     HPKE = "hpke"
 
 
+@lru_cache(maxsize=4096)
 def make_key_id(use: KeyUse, public_key: bytes) -> str:
     """``<use>-<first 16 hex digits of SHA-256(raw public key)>``: the key store's fingerprint
     with its purpose, so the id names exactly one key and can be recomputed by anyone."""

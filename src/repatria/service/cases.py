@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy import bindparam as sa_bind
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from repatria.domain.access import Action
 from repatria.domain.case import (
@@ -53,24 +55,45 @@ def load_case(session: Session, reference: str) -> CaseRow:
 
 
 HELD_COUNTERS = "repatria.counters"
-"""The counters this transaction has locked, held so that the next number of the same counter
-needs no second ``SELECT ... FOR UPDATE`` (the lock lasts until the transaction ends)."""
+"""The counters this transaction has locked and their values, held so that the next number of
+the same counter needs no second ``SELECT ... FOR UPDATE`` (the lock lasts until the
+transaction ends). Forgotten on any rollback, a savepoint's too, so a number drawn in work
+that was undone is read back from the table and drawn again."""
+
+_COUNTERS: Table = CounterRow.__table__  # type: ignore[assignment]
+_READ_COUNTER = (
+    select(_COUNTERS.c.value).where(_COUNTERS.c.name == sa_bind("counter")).with_for_update()
+)
+_CREATE_COUNTER = insert(_COUNTERS).values(name=sa_bind("counter"), value=0)
+_WRITE_COUNTER = (
+    update(_COUNTERS).where(_COUNTERS.c.name == sa_bind("counter")).values(value=sa_bind("drawn"))
+)
 
 
 def next_sequence(session: Session, name: str) -> int:
     """The next number of counter ``name``, under a row lock held until the transaction ends,
-    so two transactions never draw the same number."""
-    held: dict[str, CounterRow] = session.info.setdefault(HELD_COUNTERS, {})
-    counter = held.get(name)
-    if counter is None:
-        counter = session.get(CounterRow, name, with_for_update=True)
-        if counter is None:
-            counter = CounterRow(name=name, value=0)
-            session.add(counter)
-            session.flush()  # a concurrent first use fails here, at its unique key
-        held[name] = counter
-    counter.value += 1
-    return counter.value
+    so two transactions never draw the same number.
+
+    The counter is read and written with single statements on the transaction's connection,
+    not as a mapped object: a dirty object would be flushed before every later query of the
+    transaction, and a batch of incoming requests draws a number for each."""
+    held: dict[str, int] = session.info.setdefault(HELD_COUNTERS, {})
+    connection = session.connection()
+    value = held.get(name)
+    if value is None:
+        value = connection.execute(_READ_COUNTER, {"counter": name}).scalar()
+        if value is None:  # a concurrent first use fails here, at the counter's unique key
+            connection.execute(_CREATE_COUNTER, {"counter": name})
+            value = 0
+    value += 1
+    connection.execute(_WRITE_COUNTER, {"counter": name, "drawn": value})
+    held[name] = value
+    return value
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_counters(session: Session, _previous: SessionTransaction) -> None:
+    session.info.pop(HELD_COUNTERS, None)
 
 
 def open_case(node: Node, actor: Actor, data: dict[str, Any]) -> Case:

@@ -75,3 +75,18 @@ def test_a_number_drawn_in_a_transaction_rolled_back_is_drawn_again(node: Node) 
         raise Undo
     with node.transaction() as session:
         assert next_sequence(session, "test-counter") == 2
+
+
+def test_a_number_drawn_in_a_savepoint_rolled_back_is_drawn_again(node: Node) -> None:
+    """An incoming message whose effect is refused rolls back only its savepoint: the case
+    number it drew goes back, and the next case takes it, so references have no gaps."""
+    with node.transaction() as session:
+        assert next_sequence(session, "test-counter") == 1
+        with pytest.raises(Undo), session.begin_nested():
+            assert next_sequence(session, "test-counter") == 2
+            raise Undo
+        assert next_sequence(session, "test-counter") == 2
+    with node.transaction() as session:
+        assert (
+            session.scalar(select(CounterRow.value).where(CounterRow.name == "test-counter")) == 2
+        )
