@@ -88,6 +88,26 @@ def _peer_append(engine: Engine, start: int, count: int, batch: int) -> float:
     return time.perf_counter() - began
 
 
+ROUNDS = 50
+"""Turns the ledger and the peer take: each appends a fiftieth, then the other, so a machine
+that speeds up or slows down during the run (other work, a shared host) weighs on both
+sides alike instead of on whichever ran at the time."""
+
+
+def _side_by_side(
+    ledger: Engine, peer: Engine, start: int, count: int, batch: int
+) -> tuple[float, float]:
+    """Seconds the ledger and the peer took to append the same ``count`` leaves from
+    ``start``, ``batch`` per transaction, in alternating turns."""
+    turn = max(batch, -(-count // ROUNDS) // batch * batch)
+    spent_ledger = spent_peer = 0.0
+    for offset in range(start, start + count, turn):
+        size = min(turn, start + count - offset)
+        spent_ledger += _ledger_append(ledger, offset, size, batch)
+        spent_peer += _peer_append(peer, offset, size, batch)
+    return spent_ledger, spent_peer
+
+
 def _db_bytes(engine: Engine) -> int:
     raw = engine.raw_connection()  # outside SQLAlchemy's BEGIN IMMEDIATE
     try:
@@ -115,10 +135,8 @@ def run(size: int, batch: int, singles: int, probes: int, workdir: Path) -> dict
         )
 
     bulk = size - singles
-    ledger_bulk = _ledger_append(ledger_engine, 0, bulk, batch)
-    peer_bulk = _peer_append(peer_engine, 0, bulk, batch)
-    ledger_single = _ledger_append(ledger_engine, bulk, singles, 1)
-    peer_single = _peer_append(peer_engine, bulk, singles, 1)
+    ledger_bulk, peer_bulk = _side_by_side(ledger_engine, peer_engine, 0, bulk, batch)
+    ledger_single, peer_single = _side_by_side(ledger_engine, peer_engine, bulk, singles, 1)
 
     result: dict[str, Any] = {
         "size": size,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from repatria.errors import InvalidInput, NotFound, VerificationFailed
 from repatria.ledger import audit, log
@@ -28,12 +28,17 @@ from repatria.service.ledger import verification as ledger_verification
 from repatria.service.node import Node
 from repatria.store.ledger_tables import (
     CheckpointRow,
-    LedgerHashRow,
     LedgerLeafRow,
     SqlLogStorage,
 )
 from tests.conftest import People
-from tests.ledger.ledger_nodes import leaf_of, log_size, record
+from tests.ledger.ledger_nodes import (
+    flip_stored_hash,
+    leaf_of,
+    log_size,
+    record,
+    stored_hash_positions,
+)
 
 
 def stored_leaves(node: Node) -> list[bytes]:
@@ -142,20 +147,8 @@ def test_a_corrupted_stored_hash_stops_signing_and_appends(
     record(node, 5, batch=5)
     rnd = random.Random(seed)
     with node.transaction() as session:
-        rows = session.execute(select(LedgerHashRow.level, LedgerHashRow.position)).all()
-        level, position = rnd.choice(rows)
-        stored = session.scalar(
-            select(LedgerHashRow.hash).where(
-                LedgerHashRow.level == level, LedgerHashRow.position == position
-            )
-        )
-        assert stored is not None
-        flipped = bytes([stored[0] ^ (1 << rnd.randrange(8))]) + stored[1:]
-        session.execute(
-            update(LedgerHashRow)
-            .where(LedgerHashRow.level == level, LedgerHashRow.position == position)
-            .values(hash=flipped)
-        )
+        level, position = rnd.choice(stored_hash_positions(session))
+        flip_stored_hash(session, level, position, rnd.randrange(8))
     with node.transaction() as session:
         signed_before = session.scalar(
             select(CheckpointRow.note_hash).where(CheckpointRow.size == 42)
@@ -178,17 +171,7 @@ def test_a_corrupted_stored_hash_stops_signing_and_appends(
 
 def _flip_stored_hash(node: Node, level: int, position: int) -> None:
     with node.transaction() as session:
-        stored = session.scalar(
-            select(LedgerHashRow.hash).where(
-                LedgerHashRow.level == level, LedgerHashRow.position == position
-            )
-        )
-        assert stored is not None
-        session.execute(
-            update(LedgerHashRow)
-            .where(LedgerHashRow.level == level, LedgerHashRow.position == position)
-            .values(hash=bytes([stored[0] ^ 1]) + stored[1:])
-        )
+        flip_stored_hash(session, level, position)
 
 
 def test_an_old_hash_off_the_edge_never_reaches_a_proof(node: Node) -> None:

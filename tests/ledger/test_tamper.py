@@ -37,14 +37,14 @@ from repatria.service.ledger import witnessing
 from repatria.service.ledger.verification import export_bundle, verify_node_log
 from repatria.service.node import Node
 from repatria.store.base import Base
-from repatria.store.ledger_tables import LedgerHashRow, LedgerHeadRow, LedgerLeafRow, SqlLogStorage
+from repatria.store.ledger_tables import LedgerHeadRow, LedgerLeafRow, SqlLogStorage
 from repatria.store.tables import EventRow
 from tests.conftest import People
-from tests.ledger.ledger_nodes import record
+from tests.ledger.ledger_nodes import record, rewrite_hashes
 
 TABLES = (
     "ledger_leaves",
-    "ledger_hashes",
+    "ledger_tiles",
     "ledger_head",
     "ledger_nonces",
     "ledger_checkpoints",
@@ -133,7 +133,7 @@ def test_no_false_alarm_on_an_untouched_log(logged: Node) -> None:
         assert report.ok and report.problems == [] and report.checkpoints_verified == 3
 
 
-@pytest.mark.parametrize("table_name", ["ledger_leaves", "ledger_hashes", "ledger_nonces"])
+@pytest.mark.parametrize("table_name", ["ledger_leaves", "ledger_tiles", "ledger_nonces"])
 def test_a_deleted_row_is_detected(logged: Node, table_name: str) -> None:
     table = Base.metadata.tables[table_name]
     for row in _sample_rows(logged, table, random.Random(7)):
@@ -203,15 +203,11 @@ def _rewrite(node: Node, leaves: list[bytes]) -> None:
             session.execute(select(LedgerLeafRow.leaf_index, LedgerLeafRow.event_id)).all()
         )
         session.execute(delete(LedgerLeafRow))
-        session.execute(delete(LedgerHashRow))
         session.execute(
             insert(LedgerLeafRow),
             [{"leaf_index": i, "data": d, "event_id": events[i]} for i, d in enumerate(leaves)],
         )
-        session.execute(
-            insert(LedgerHashRow),
-            [{"level": h.level, "position": h.index, "hash": h.hash} for h in tree.rows()],
-        )
+        rewrite_hashes(session, tree.rows())
         session.execute(update(LedgerHeadRow).values(size=tree.size, root=tree.root()))
 
 

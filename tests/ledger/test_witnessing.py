@@ -16,9 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from repatria.ledger.checkpoint import Checkpoint, sign_checkpoint
+from repatria.ledger.compact_range import CompactRange
 from repatria.ledger.cosignature import CosignatureVerifier
 from repatria.ledger.note import open_note
 from repatria.ledger.witnessing import RefusalReason, format_add_checkpoint
@@ -30,14 +31,15 @@ from repatria.service.ledger import verification as ledger_verification
 from repatria.service.ledger import witnessing as ledger_witnessing
 from repatria.service.node import Node, open_node
 from repatria.store.ledger_tables import (
-    LedgerHashRow,
+    CheckpointRow,
+    CosignatureRow,
     LedgerHeadRow,
     LedgerLeafRow,
     WitnessStateRow,
 )
 from repatria.web.app import create_app
 from repatria.web.witness_status import WITNESS_STATUS
-from tests.ledger.ledger_nodes import record
+from tests.ledger.ledger_nodes import record, rewrite_hashes
 from tests.ledger.served import admin_of, free_port, pair, serving, sqlite_node, vkeys
 
 
@@ -242,22 +244,12 @@ def test_pull_rounds_over_http_cosign_and_catch_a_rewritten_log(
         # A's operator rewrites the log: drops the last 5 leaves, appends others, re-signs.
         with log_node.transaction() as session:
             session.execute(delete(LedgerLeafRow).where(LedgerLeafRow.leaf_index >= held - 5))
-            session.execute(delete(LedgerHashRow))
-            from repatria.ledger.compact_range import CompactRange
-
             leaves = list(
                 session.scalars(select(LedgerLeafRow.data).order_by(LedgerLeafRow.leaf_index))
             )
             tree = CompactRange(leaves)
-            from sqlalchemy import insert, update
-
-            session.execute(
-                insert(LedgerHashRow),
-                [{"level": h.level, "position": h.index, "hash": h.hash} for h in tree.rows()],
-            )
+            rewrite_hashes(session, tree.rows())
             session.execute(update(LedgerHeadRow).values(size=tree.size, root=tree.root()))
-            from repatria.store.ledger_tables import CheckpointRow, CosignatureRow
-
             session.execute(delete(CosignatureRow))
             session.execute(delete(CheckpointRow))
         record(log_node, 6, batch=6)  # one leaf more than before, a different history

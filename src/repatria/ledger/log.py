@@ -22,13 +22,14 @@ storage layer, so storage is passed in, as style.md §4.1 asks).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from repatria.errors import InvalidInput, NotFound, VerificationFailed
 from repatria.ledger.entry import EventRecord, parse_leaf
-from repatria.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
+from repatria.ledger.merkle import EMPTY_ROOT, LEAF_PREFIX, NODE_PREFIX, leaf_hash, node_hash
 from repatria.ledger.subtree import (
     SubtreeHash,
     TreeHashSource,
@@ -50,9 +51,10 @@ class LogHead:
     root: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredLeaf:
-    """A leaf as stored: its index, its bytes, and the event it records."""
+    """A leaf as stored: its index, its bytes, and the event it records; never changed once
+    made (not frozen for the reason ``SubtreeHash`` gives: one is made per leaf)."""
 
     index: int
     data: bytes
@@ -68,7 +70,9 @@ class LogStorage(TreeHashSource, Protocol):
 
     def write_head(self, head: LogHead) -> None: ...
 
-    def insert(self, leaves: Sequence[StoredLeaf], hashes: Sequence[SubtreeHash]) -> None: ...
+    def insert(self, leaves: Sequence[StoredLeaf], hashes: Sequence[SubtreeHash]) -> None:
+        """Store new leaves and the subtree hashes they completed: ``hashes`` come level by
+        level, each level's in order of position, right after those already stored."""
 
     def leaves(self, start: int, end: int) -> list[StoredLeaf]: ...
 
@@ -101,15 +105,14 @@ def append(storage: LogStorage, records: Sequence[EventRecord]) -> AppendResult:
         raise VerificationFailed(
             f"the stored right edge of the log at size {head.size} does not fold to the "
             "head's root; refusing to append (run `repatria ledger verify`)",
-            where="ledger_hashes",
+            where="ledger_tiles",
         )
-    leaves: list[StoredLeaf] = []
+    leaves = [
+        StoredLeaf(index, record.to_leaf(index), record.event_id)
+        for index, record in enumerate(records, start=head.size)
+    ]
     completed: list[SubtreeHash] = []
-    for offset, record in enumerate(records):
-        index = head.size + offset
-        data = record.to_leaf(index)
-        leaves.append(StoredLeaf(index, data, record.event_id))
-        push_leaf(stack, completed, leaf_hash(data), index)
+    push_leaves(stack, completed, leaves)
     new_head = LogHead(head.size + len(records), fold_edge(stack))
     storage.insert(leaves, completed)
     storage.write_head(new_head)
@@ -248,6 +251,39 @@ def hash_problems(
             )
     for level, position in sorted(stored):
         problems.append(f"stored hash of subtree ({level}, {position}) has no place in the tree")
+
+
+def push_leaves(
+    stack: list[SubtreeHash], completed: list[SubtreeHash], leaves: Sequence[StoredLeaf]
+) -> None:
+    """``push_leaf`` for each of ``leaves`` (consecutive, from the size the stack holds),
+    level by level: all the leaf hashes, then their parents two by two, and so on up
+    (RFC 9162 §2.1.1), so each level is one pass instead of a merge loop per leaf (an
+    append runs this for every leaf; the loop was a third of its time). ``completed``
+    gets each level's new hashes in order of position, level after level.
+
+    At each level the new hashes start where the stored ones end; when that position is
+    odd, its left sibling is the stack's hash of that level, which joins them. An odd one
+    left at the end waits on the stack for its right sibling."""
+    if not leaves:
+        return
+    sha256 = hashlib.sha256
+    level, first = 0, leaves[0].index
+    hashes = [sha256(LEAF_PREFIX + leaf.data).digest() for leaf in leaves]
+    waiting: list[SubtreeHash] = []
+    while hashes:
+        completed.extend([SubtreeHash(level, first + k, h) for k, h in enumerate(hashes)])
+        if stack and stack[-1].level == level:
+            hashes.insert(0, stack.pop().hash)
+            first -= 1
+        if len(hashes) % 2:
+            waiting.append(SubtreeHash(level, first + len(hashes) - 1, hashes.pop()))
+        hashes = [
+            sha256(NODE_PREFIX + hashes[k] + hashes[k + 1]).digest()
+            for k in range(0, len(hashes), 2)
+        ]
+        level, first = level + 1, first >> 1
+    stack.extend(reversed(waiting))
 
 
 def push_leaf(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, LargeBinary, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -21,6 +21,17 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class Blob(LargeBinary):
+    """Bytes handed to the driver as they are (BLOB on SQLite, bytea on PostgreSQL).
+
+    ``LargeBinary`` wraps every value in the DB-API's ``Binary`` for drivers that need it;
+    sqlite3 and psycopg 3 take ``bytes`` directly, and the ledger binds one value per leaf
+    and per tile, so the wrapper is a cost with no use here."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
 
 
 class UTCDateTime(TypeDecorator[datetime]):

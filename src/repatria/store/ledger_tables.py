@@ -1,10 +1,15 @@
 """Tables of the ledger (docs/ledger.md) and the one SQL adapter the log runs on.
 
-The log never rewrites a leaf: leaves and subtree hashes are only ever INSERTed, under a
-primary key on the leaf index and on (level, position), so a second writer that lost a race
-fails on the key instead of forking the log (reliability.md R8). The head row is the one
-row that changes; appenders lock it first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
-already holds the write lock from ``BEGIN IMMEDIATE``). Every column of the log's tables
+The log never rewrites a leaf or a hash: leaves are only ever INSERTed, under a primary key
+on the leaf index, so a second writer that lost a race fails on the key instead of forking
+the log (reliability.md R8). Subtree hashes are kept in tiles: the hashes of up to
+``TILE_WIDTH`` consecutive complete subtrees of one level in one row, as C2SP tlog-tiles
+groups them (but with every level kept, so no proof recomputes a hash). A tile only grows:
+a new one is INSERTed under its (level, tile) key, a partial one is extended by an UPDATE
+that names the length it had, so nothing stored is ever changed and a writer that lost a
+race touches no row. The head row is the one row that changes; appenders lock it first
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite already holds the write lock from
+``BEGIN IMMEDIATE``). Every column of the log's tables
 is checked by ``repatria ledger verify`` (R2): none is free-form.
 
 Checkpoints are keyed by the SHA-256 of their signed note, so a stored checkpoint's identity
@@ -18,13 +23,13 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import groupby
 from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Integer,
-    LargeBinary,
     Select,
     SmallInteger,
     String,
@@ -41,14 +46,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from repatria.errors import NotFound
+from repatria.errors import NotFound, VerificationFailed
 from repatria.ledger.checkpoint import Checkpoint, SignedCheckpoint
 from repatria.ledger.log import LogHead, StoredLeaf
-from repatria.ledger.merkle import EMPTY_ROOT
+from repatria.ledger.merkle import EMPTY_ROOT, HASH_SIZE
 from repatria.ledger.note import SignedNote
 from repatria.ledger.subtree import Subtree, SubtreeHash
 from repatria.ledger.witness import Alarm
-from repatria.store.base import Base, JSONDocument, utcnow
+from repatria.store.base import Base, Blob, JSONDocument, utcnow
 
 HEAD_ID = 1
 
@@ -60,7 +65,7 @@ class LedgerHeadRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    root: Mapped[bytes] = mapped_column(Blob(32))
 
 
 class LedgerSweepRow(Base):
@@ -82,21 +87,30 @@ class LedgerLeafRow(Base):
 
     __tablename__ = "ledger_leaves"
 
-    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # INTEGER on SQLite, so the key is the rowid itself and not a second b-tree beside it
+    leaf_index: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
+    data: Mapped[bytes] = mapped_column(Blob)
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id"), nullable=True, unique=True
     )
 
 
-class LedgerHashRow(Base):
-    """The hash of the complete subtree of 2^level leaves starting at position * 2^level."""
+TILE_WIDTH = 256
+"""Subtree hashes per tile (C2SP tlog-tiles' width): a batch of a thousand leaves writes a
+few dozen rows of hashes instead of two thousand, and a proof still reads one row a level."""
 
-    __tablename__ = "ledger_hashes"
+
+class LedgerTileRow(Base):
+    """The hashes of the complete subtrees of 2^level leaves at positions tile * TILE_WIDTH
+    onwards, 32 bytes each, in order; the last tile of a level may be partial and grows."""
+
+    __tablename__ = "ledger_tiles"
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tile: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(Blob)
 
 
 class LedgerNonceRow(Base):
@@ -105,7 +119,7 @@ class LedgerNonceRow(Base):
     __tablename__ = "ledger_nonces"
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
-    nonce: Mapped[bytes] = mapped_column(LargeBinary(32))
+    nonce: Mapped[bytes] = mapped_column(Blob(32))
 
 
 class CheckpointRow(Base):
@@ -115,7 +129,7 @@ class CheckpointRow(Base):
 
     note_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, index=True)
-    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    root: Mapped[bytes] = mapped_column(Blob(32))
     note: Mapped[str] = mapped_column(Text)
 
 
@@ -130,7 +144,7 @@ class CosignatureRow(Base):
     key_name: Mapped[str] = mapped_column(String(200), primary_key=True)
     key_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     timestamp: Mapped[int] = mapped_column(BigInteger)
-    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    signature: Mapped[bytes] = mapped_column(Blob(64))
 
 
 class PeerRow(Base):
@@ -170,7 +184,7 @@ class WitnessStateRow(Base):
 
     origin: Mapped[str] = mapped_column(String(200), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    root: Mapped[bytes] = mapped_column(Blob(32))
     note: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -187,7 +201,7 @@ class SeenCheckpointRow(Base):
     origin: Mapped[str] = mapped_column(String(200), index=True)
     note_hash: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
-    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    root: Mapped[bytes] = mapped_column(Blob(32))
     note: Mapped[str] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -215,7 +229,7 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-_HASHES = LedgerHashRow.__table__.c
+_TILES = _table(LedgerTileRow).c
 
 
 _HEAD = _table(LedgerHeadRow).c
@@ -225,20 +239,32 @@ _WRITE_HEAD = (
     .where(_HEAD.id == HEAD_ID)
     .values(size=bindparam("size"), root=bindparam("root"))
 )
+_NEW_TILES = insert(_table(LedgerTileRow))
+_GROW_TILE = (
+    update(_table(LedgerTileRow))
+    .where(
+        _TILES.level == bindparam("at_level"),
+        _TILES.tile == bindparam("at_tile"),
+        func.length(_TILES.hashes) == bindparam("had"),
+    )
+    .values(hashes=bindparam("grown"))
+)
+"""Extends a partial tile only if it still has the length it was read with: what was stored
+stays as it was, and a concurrent writer's change makes the update touch no row."""
 MAX_PAIRS = 64
-"""Up to this many subtrees are read by their ``(level, position)`` pairs, one bound value
-each (a proof needs about 2·log2(n)); more by one IN list per level. Expanding IN lists
-cost more to bind than SQLite takes to answer, and an OR of many more terms would pass
-SQLite's expression depth limit (1,000)."""
+"""Up to this many tiles are read by their ``(level, tile)`` pairs, one bound value each (a
+proof needs about 2·log2(n)); more by one IN list per level. Expanding IN lists cost more
+to bind than SQLite takes to answer, and an OR of many more terms would pass SQLite's
+expression depth limit (1,000)."""
 
 
 @functools.cache
-def _positions(pairs: int) -> Select[Any]:
-    """Hash rows at ``(l<i>, p<i>)`` for ``pairs`` pairs, built once per count."""
-    return select(_HASHES.level, _HASHES.position, _HASHES.hash).where(
+def _tiles_at(pairs: int) -> Select[Any]:
+    """Tiles at ``(l<i>, t<i>)`` for ``pairs`` pairs, built once per count."""
+    return select(_TILES.level, _TILES.tile, _TILES.hashes).where(
         or_(
             *(
-                (_HASHES.level == bindparam(f"l{i}")) & (_HASHES.position == bindparam(f"p{i}"))
+                (_TILES.level == bindparam(f"l{i}")) & (_TILES.tile == bindparam(f"t{i}"))
                 for i in range(pairs)
             )
         )
@@ -246,16 +272,16 @@ def _positions(pairs: int) -> Select[Any]:
 
 
 @functools.cache
-def _positions_at_levels(levels: int) -> Select[Any]:
-    """Hash rows at positions ``p<i>`` of level ``l<i>``, for ``levels`` levels: built once
-    per count and reused (building the expression costs more than SQLite's answer). One IN
-    list per level, so SQLite and PostgreSQL both use the (level, position) primary key; a
-    row-value IN over both columns makes SQLite scan the table."""
-    return select(_HASHES.level, _HASHES.position, _HASHES.hash).where(
+def _tiles_at_levels(levels: int) -> Select[Any]:
+    """Tiles ``t<i>`` of level ``l<i>``, for ``levels`` levels: built once per count and reused
+    (building the expression costs more than SQLite's answer). One IN list per level, so
+    SQLite and PostgreSQL both use the (level, tile) primary key; a row-value IN over both
+    columns makes SQLite scan the table."""
+    return select(_TILES.level, _TILES.tile, _TILES.hashes).where(
         or_(
             *(
-                (_HASHES.level == bindparam(f"l{i}"))
-                & _HASHES.position.in_(bindparam(f"p{i}", expanding=True))
+                (_TILES.level == bindparam(f"l{i}"))
+                & _TILES.tile.in_(bindparam(f"t{i}", expanding=True))
                 for i in range(levels)
             )
         )
@@ -263,18 +289,27 @@ def _positions_at_levels(levels: int) -> Select[Any]:
 
 
 @functools.cache
-def _ranges_at_levels(levels: int) -> Select[Any]:
-    """Hash rows at positions ``lo<i>``..``hi<i>`` of level ``l<i>``, built once per count."""
-    return select(_HASHES.level, _HASHES.position, _HASHES.hash).where(
+def _tile_ranges_at_levels(levels: int) -> Select[Any]:
+    """Tiles ``lo<i>``..``hi<i>`` of level ``l<i>``, built once per count."""
+    return select(_TILES.level, _TILES.tile, _TILES.hashes).where(
         or_(
             *(
-                (_HASHES.level == bindparam(f"l{i}"))
-                & (_HASHES.position >= bindparam(f"lo{i}"))
-                & (_HASHES.position <= bindparam(f"hi{i}"))
+                (_TILES.level == bindparam(f"l{i}"))
+                & (_TILES.tile >= bindparam(f"lo{i}"))
+                & (_TILES.tile <= bindparam(f"hi{i}"))
                 for i in range(levels)
             )
         )
     )
+
+
+def _hash_in(tile: bytes | None, position: int) -> bytes | None:
+    """The hash at ``position`` of its level from the tile holding it, if stored there."""
+    if tile is None:
+        return None
+    offset = (position % TILE_WIDTH) * HASH_SIZE
+    found = tile[offset : offset + HASH_SIZE]
+    return found if len(found) == HASH_SIZE else None
 
 
 class SqlLogStorage:
@@ -313,16 +348,79 @@ class SqlLogStorage:
         self.session.connection().execute(_WRITE_HEAD, {"size": head.size, "root": head.root})
 
     def insert(self, leaves: Sequence[StoredLeaf], hashes: Sequence[SubtreeHash]) -> None:
+        connection = self.session.connection()
         if leaves:
-            self.session.connection().execute(
+            connection.execute(
                 insert(_table(LedgerLeafRow)),
                 [{"leaf_index": x.index, "data": x.data, "event_id": x.event_id} for x in leaves],
             )
         if hashes:
-            self.session.connection().execute(
-                insert(_table(LedgerHashRow)),
-                [{"level": h.level, "position": h.index, "hash": h.hash} for h in hashes],
+            self._extend_tiles(hashes)
+
+    def _extend_tiles(self, hashes: Sequence[SubtreeHash]) -> None:
+        """Add ``hashes`` (level by level, each in order of position, as ``push_leaves``
+        gives them) at the end of their levels' tiles: new tiles are inserted, the partial
+        ones they continue are extended, nothing stored is changed. Refuses hashes that do
+        not come right after the stored ones."""
+        groups = [
+            (key, list(run))
+            for key, run in groupby(hashes, key=lambda h: (h.level, h.index // TILE_WIDTH))
+        ]
+        stored = self._tiles([key for key, _ in groups])
+        new: list[dict[str, Any]] = []
+        grown: list[dict[str, Any]] = []
+        for (level, tile), items in groups:
+            before = stored.get((level, tile), b"")
+            following = tile * TILE_WIDTH + len(before) // HASH_SIZE
+            content = before + b"".join([h.hash for h in items])
+            if [h.index for h in items] != list(range(following, following + len(items))) or len(
+                content
+            ) != len(before) + HASH_SIZE * len(items):
+                raise VerificationFailed(
+                    f"the subtree hashes of level {level} from position {items[0].index} do "
+                    f"not follow the stored ones (next is {following}) or are not "
+                    f"{HASH_SIZE} bytes each: stored hashes are never rewritten (run "
+                    "`repatria ledger verify`)",
+                    where="ledger_tiles",
+                )
+            if before:
+                grown.append({"at_level": level, "at_tile": tile, "had": len(before),
+                              "grown": content})  # fmt: skip
+            else:
+                new.append({"level": level, "tile": tile, "hashes": content})
+        connection = self.session.connection()
+        if new:  # a writer that lost a race fails here, on the (level, tile) key
+            connection.execute(_NEW_TILES, new)
+        if grown and connection.dialect.supports_sane_multi_rowcount:
+            changed = connection.execute(_GROW_TILE, grown).rowcount
+        else:
+            changed = sum(connection.execute(_GROW_TILE, one).rowcount for one in grown)
+        if changed != len(grown):
+            raise VerificationFailed(
+                f"{len(grown) - changed} partial tile(s) changed while hashes were added to "
+                "them; nothing was written",
+                where="ledger_tiles",
             )
+
+    def _tiles(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The stored tiles at ``(level, tile)`` keys, one query; absent ones are left out."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        params: dict[str, Any] = {}
+        if len(wanted) <= MAX_PAIRS:
+            for i, (level, tile) in enumerate(wanted):
+                params[f"l{i}"], params[f"t{i}"] = level, tile
+            statement = _tiles_at(len(wanted))
+        else:
+            by_level: dict[int, list[int]] = {}
+            for level, tile in wanted:
+                by_level.setdefault(level, []).append(tile)
+            for i, (level, tiles) in enumerate(sorted(by_level.items())):
+                params[f"l{i}"], params[f"t{i}"] = level, tiles
+            statement = _tiles_at_levels(len(by_level))
+        rows = self.session.connection().execute(statement, params).all()
+        return {(r.level, r.tile): bytes(r.hashes) for r in rows}
 
     def sweep_from(self) -> int:
         """The leaf the next sweep starts at (0 before the first)."""
@@ -342,29 +440,15 @@ class SqlLogStorage:
         """One query for all asked subtrees (``TreeHashSource``); ``NotFound`` if one is absent."""
         if not subtrees:
             return []
-        wanted = sorted({(subtree.level, subtree.index) for subtree in subtrees})
-        params: dict[str, Any] = {}
-        if len(wanted) <= MAX_PAIRS:
-            for i, (level, position) in enumerate(wanted):
-                params[f"l{i}"], params[f"p{i}"] = level, position
-            statement = _positions(len(wanted))
-        else:
-            by_level: dict[int, list[int]] = {}
-            for level, position in wanted:
-                by_level.setdefault(level, []).append(position)
-            for i, (level, positions) in enumerate(sorted(by_level.items())):
-                params[f"l{i}"], params[f"p{i}"] = level, positions
-            statement = _positions_at_levels(len(by_level))
-        rows = self.session.connection().execute(statement, params).all()
-        found = {(r.level, r.position): r.hash for r in rows}
+        tiles = self._tiles([(s.level, s.index // TILE_WIDTH) for s in subtrees])
         result = []
         for s in subtrees:
-            value = found.get((s.level, s.index))
+            value = _hash_in(tiles.get((s.level, s.index // TILE_WIDTH)), s.index)
             if value is None:
                 raise NotFound(
                     f"stored hash of subtree ({s.level}, {s.index}) covering leaves "
                     f"[{s.start}, {s.end}) is missing",
-                    where="ledger_hashes",
+                    where="ledger_tiles",
                 )
             result.append(value)
         return result
@@ -382,21 +466,34 @@ class SqlLogStorage:
         return [StoredLeaf(r.leaf_index, r.data, r.event_id) for r in rows]
 
     def hashes_completed_in(self, start: int, end: int) -> list[SubtreeHash]:
-        """Stored rows whose subtree's last leaf is in [start, end): what leaves start..end-1 completed."""
+        """Stored hashes whose subtree's last leaf is in [start, end): what leaves start..end-1
+        completed, in order of level and position."""
         params: dict[str, Any] = {}
+        ranges: dict[int, tuple[int, int]] = {}
         for level in range(max(end, 1).bit_length() + 1):
             low = (start + 1 + (1 << level) - 1) >> level  # ceil((start + 1) / 2^level)
             high = end >> level  # floor(end / 2^level)
             if low <= high:
-                i = len(params) // 3
-                params |= {f"l{i}": level, f"lo{i}": low - 1, f"hi{i}": high - 1}
-        if not params:
+                i = len(ranges)
+                ranges[level] = (low - 1, high - 1)
+                params |= {f"l{i}": level, f"lo{i}": (low - 1) // TILE_WIDTH,
+                           f"hi{i}": (high - 1) // TILE_WIDTH}  # fmt: skip
+        if not ranges:
             return []
-        rows = self.session.connection().execute(_ranges_at_levels(len(params) // 3), params).all()
-        return [SubtreeHash(r.level, r.position, r.hash) for r in rows]
+        rows = self.session.connection().execute(_tile_ranges_at_levels(len(ranges)), params)
+        found: list[SubtreeHash] = []
+        for row in sorted(rows, key=lambda r: (r.level, r.tile)):
+            first, last = ranges[row.level]
+            base = row.tile * TILE_WIDTH
+            blob = bytes(row.hashes)
+            for position in range(max(first, base), min(last, base + TILE_WIDTH - 1) + 1):
+                value = _hash_in(blob, position)
+                if value is not None:
+                    found.append(SubtreeHash(row.level, position, value))
+        return found
 
     def counts(self) -> tuple[int, int, int, int]:
-        """Leaf rows, smallest and largest leaf index, and subtree hash rows."""
+        """Leaf rows, smallest and largest leaf index, and stored subtree hashes."""
         leaves = self.session.execute(
             select(
                 func.count(),
@@ -404,7 +501,8 @@ class SqlLogStorage:
                 func.max(LedgerLeafRow.leaf_index),
             ).select_from(LedgerLeafRow)
         ).one()
-        hashes = self.session.scalar(select(func.count()).select_from(LedgerHashRow)) or 0
+        stored = self.session.scalar(select(func.sum(func.length(_TILES.hashes)))) or 0
+        hashes = -(-int(stored) // HASH_SIZE)  # a tile with stray bytes counts one hash more
         low: int | None = leaves[1]  # NULL on an empty table
         high: int | None = leaves[2]
         return (int(leaves[0]), -1 if low is None else low, -1 if high is None else high, hashes)
