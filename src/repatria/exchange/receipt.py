@@ -250,7 +250,9 @@ def sign_receipt(
         )
     )
     data = _sign("receipt", body, RECEIPT_CONTEXT, receiver_key)
-    _read_receipt(data)  # what we sign must parse: never hand out an unreadable receipt
+    # what we sign must read as a receipt: never hand out one a sender would refuse (the
+    # fields as read back; the bytes are RFC 8785 of that very body)
+    _read_receipt(data, body)
     return data
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from repatria.store.base import Base, JSONDocument, utcnow
+from repatria.store.base import Base, Blob, JSONDocument, utcnow
 
 OUTBOX_STATES = ("pending", "delivered", "failed")
 """An outbox row is pending until a receipt comes back (delivered) or attempts run out."""
@@ -34,7 +34,7 @@ class OutboxRow(Base):
     recipient: Mapped[str] = mapped_column(String(64), index=True)
     message_type: Mapped[str] = mapped_column(String(64))
     case_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    envelope: Mapped[bytes] = mapped_column(Blob)
     state: Mapped[str] = mapped_column(String(16), index=True, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(index=True)
@@ -44,7 +44,7 @@ class OutboxRow(Base):
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("requests.id"), nullable=True, index=True
     )
-    negative_receipt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    negative_receipt: Mapped[bytes | None] = mapped_column(Blob, nullable=True)
     """Signed negative evidence (``not-delivered`` or the receiver's refusal) once failed."""
 
 
@@ -61,7 +61,7 @@ class InboxRow(Base):
     request_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     envelope_digest: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(Blob)
     event_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     handling: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     """The originator's handling codes and use limitation (46(19)), enforced on every use."""
@@ -83,7 +83,7 @@ class ReceiptRow(Base):
     message_id: Mapped[str] = mapped_column(String(64), unique=True)
     recipient: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32))
-    receipt: Mapped[bytes] = mapped_column(LargeBinary)
+    receipt: Mapped[bytes] = mapped_column(Blob)
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -93,7 +93,7 @@ class DirectoryRow(Base):
     __tablename__ = "exchange_directory"
 
     version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(Blob)
     accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
