@@ -41,17 +41,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("level", "tile", name=op.f("pk_ledger_tiles")),
     )
     connection = op.get_bind()
-    batch: list[dict[str, object]] = []
-    for level, tile, content in _tiles_of(connection):
-        batch.append({"level": level, "tile": tile, "hashes": content})
-        if len(batch) >= CHUNK:
-            connection.execute(sa.insert(tiles), batch)
-            batch = []
-    if batch:
-        connection.execute(sa.insert(tiles), batch)
+    _insert(
+        connection, tiles,
+        ({"level": level, "tile": tile, "hashes": content}
+         for level, tile, content in _tiles_of(connection)),
+    )  # fmt: skip
     op.drop_table("ledger_hashes")
     if connection.dialect.name == "sqlite":
         _leaf_index_as(sa.Integer(), sa.BigInteger())
+
+
+def _insert(connection: sa.Connection, table: sa.Table, rows: Iterator[dict[str, object]]) -> None:
+    """Insert ``rows`` ``CHUNK`` at a time (a large ledger is never held whole in memory)."""
+    batch: list[dict[str, object]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            connection.execute(sa.insert(table), batch)
+            batch = []
+    if batch:
+        connection.execute(sa.insert(table), batch)
 
 
 def _tiles_of(connection: sa.Connection) -> Iterator[tuple[int, int, bytes]]:
@@ -91,17 +100,12 @@ def downgrade() -> None:
     )
     connection = op.get_bind()
     rows = connection.execute(sa.text("SELECT level, tile, hashes FROM ledger_tiles"))
-    batch: list[dict[str, object]] = []
-    for row in rows:
-        content = bytes(row.hashes)
-        for k in range(len(content) // 32):
-            batch.append({"level": row.level, "position": row.tile * TILE_WIDTH + k,
-                          "hash": content[32 * k : 32 * (k + 1)]})  # fmt: skip
-        if len(batch) >= CHUNK:
-            connection.execute(sa.insert(hashes), batch)
-            batch = []
-    if batch:
-        connection.execute(sa.insert(hashes), batch)
+    _insert(
+        connection, hashes,
+        ({"level": row.level, "position": row.tile * TILE_WIDTH + k,
+          "hash": bytes(row.hashes)[32 * k : 32 * (k + 1)]}
+         for row in rows for k in range(len(row.hashes) // 32)),
+    )  # fmt: skip
     op.drop_table("ledger_tiles")
     if connection.dialect.name == "sqlite":
         _leaf_index_as(sa.BigInteger(), sa.Integer())
