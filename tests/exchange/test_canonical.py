@@ -57,3 +57,20 @@ def test_time_needs_a_zone_and_a_real_date() -> None:
         parse_time("2025-02-30T00:00:00Z", where="t")
     with pytest.raises(InvalidInput, match="time zone"):
         format_time(datetime(2025, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-01-31T09:00:00Z\n",  # a final newline: "$" would let it through
+        "2025-01-31T09:00:00",
+        "2025-01-31T09:00:00+00:00",
+        "2025-01-31T09:00:00.5Z",
+        "2025-01-31 09:00:00Z",
+    ],
+)
+def test_a_time_has_one_spelling(text: str) -> None:
+    """Only ``YYYY-MM-DDTHH:MM:SSZ`` reads as a time, so one instant has one text in
+    everything signed (RFC 3339 §5.6 with the profile's restrictions)."""
+    with pytest.raises(InvalidInput, match="expected a UTC time"):
+        parse_time(text, where="t")

@@ -41,7 +41,7 @@ __all__ = [
 
 E = TypeVar("E", bound=StrEnum)
 
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_TIME = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")  # \Z: no final newline
 
 
 def parse_enum(cls: type[E], value: object, where: str) -> E:

@@ -50,6 +50,7 @@ from pydantic_core.core_schema import SerializerFunctionWrapHandler
 from repatria.domain.event import EventKind
 from repatria.errors import InvalidInput, VerificationFailed
 from repatria.exchange.canonical import (
+    MAX_DOCUMENT,
     MESSAGE_ID,
     NODE_ID,
     canonical_json,
@@ -250,8 +251,11 @@ def sign_receipt(
         )
     )
     data = _sign("receipt", body, RECEIPT_CONTEXT, receiver_key)
-    # what we sign must read as a receipt: never hand out one a sender would refuse (the
-    # fields as read back; the bytes are RFC 8785 of that very body)
+    # what we sign must read as a receipt: never hand out one a sender would refuse. The
+    # fields are read back from the body; the bytes are RFC 8785 of that very body, so of
+    # what ``parse_canonical`` checks only the size is left to check.
+    if len(data) > MAX_DOCUMENT:
+        raise InvalidInput(f"receipt of {len(data)} bytes exceeds {MAX_DOCUMENT}", where="receipt")
     _read_receipt(data, body)
     return data
 

@@ -64,7 +64,7 @@ MAX_SAFE_INTEGER = (1 << 53) - 1
 _ON_THE_WIRE = {"wire": True}
 """Validation context of ``read_wire``: the rules of the format apply (see ``on_the_wire``)."""
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 
 
 _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}

@@ -278,7 +278,11 @@ def _sent(
     in the order they were queued).
 
     Checking a batch's receipts and recording them is a third of a delivery's time; the
-    receiver need not wait for it. A single batch is sent on the calling thread."""
+    receiver need not wait for it. A single batch is sent on the calling thread.
+
+    If recording one batch fails, the batch in flight still arrives and is stored there, but
+    its answers are dropped with the error: its rows stay pending, go again at the next
+    round and are receipted as duplicates (R11), as after a lost answer."""
     if len(batches) < 2:
         for batch in batches:
             yield batch, _send(transport, endpoint, [row.envelope for row in batch])

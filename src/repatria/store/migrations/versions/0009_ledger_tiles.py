@@ -66,7 +66,8 @@ def _insert(connection: sa.Connection, table: sa.Table, rows: Iterator[dict[str,
 def _tiles_of(connection: sa.Connection) -> Iterator[tuple[int, int, bytes]]:
     """The stored hashes grouped into tiles, read in (level, position) order."""
     rows = connection.execute(
-        sa.text("SELECT level, position, hash FROM ledger_hashes ORDER BY level, position")
+        sa.text("SELECT level, position, hash FROM ledger_hashes ORDER BY level, position"),
+        execution_options={"stream_results": True},  # a server-side cursor on PostgreSQL
     )
     level, tile, content, expected = -1, -1, b"", 0
     for row in rows:
@@ -99,7 +100,10 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("level", "position", name=op.f("pk_ledger_hashes")),
     )
     connection = op.get_bind()
-    rows = connection.execute(sa.text("SELECT level, tile, hashes FROM ledger_tiles"))
+    rows = connection.execute(
+        sa.text("SELECT level, tile, hashes FROM ledger_tiles"),
+        execution_options={"stream_results": True},
+    )
     _insert(
         connection, hashes,
         ({"level": row.level, "position": row.tile * TILE_WIDTH + k,
