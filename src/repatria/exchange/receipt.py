@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidSignature
@@ -331,12 +332,19 @@ def verify_negative_receipt(
     return negative
 
 
+@lru_cache(maxsize=64)
+def _checkpoint_in(note: str) -> Checkpoint:
+    """The checkpoint a receipt's note holds, read once per note text: the receipts of a
+    batch carry the same one (its signature is still checked for each, in ``_check_log``)."""
+    return Checkpoint.from_text(SignedNote.from_text(note).text)
+
+
 def _read_receipt(data: bytes, body: dict[str, Any] | None = None) -> Receipt:
     if body is None:
         body = parse_canonical(data, where="receipt")["receipt"]
     read = read_wire(ReceiptBody, body, "receipt")
     try:
-        checkpoint = Checkpoint.from_text(SignedNote.from_text(read.log.checkpoint).text)
+        checkpoint = _checkpoint_in(read.log.checkpoint)
     except InvalidInput as exc:
         raise InvalidInput(f"checkpoint: {exc.message}", where="receipt.log.checkpoint") from None
     return Receipt(

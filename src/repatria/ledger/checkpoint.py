@@ -150,7 +150,13 @@ def verify_note(note: str | bytes, verifiers: Iterable[NoteVerifier]) -> Checkpo
         raise VerificationFailed(exc.message, where=exc.where) from None
 
 
+_CONTROL = re.compile("[\x00-\x1f]")
+"""A C0 control character: none may appear inside a line of a checkpoint."""
+
+
 def _check_line(line: str, where: str) -> None:
-    for char in line:
-        if ord(char) < 0x20:
-            raise InvalidInput(f"line contains control character U+{ord(char):04X}", where=where)
+    found = _CONTROL.search(line)
+    if found is not None:
+        raise InvalidInput(
+            f"line contains control character U+{ord(found.group()):04X}", where=where
+        )
